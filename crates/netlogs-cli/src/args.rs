@@ -1,0 +1,160 @@
+//! Command-line interface. Eval flags follow `vf-eval` where they overlap.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use netlogs_rubric::{Preset, RubricConfig, Weights};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "netlogs",
+    version,
+    about = "Evaluate language models on network intrusion detection"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a model over flows and score every answer (defaults: builtin heuristic, bundled IoT-23).
+    Eval(EvalArgs),
+    /// Score saved completions (a verifiers or netlogs results.jsonl) offline.
+    Score(ScoreArgs),
+    /// Analyse the rubric itself: constant policies, best responses, abstention band, findings.
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Model name; `builtin:heuristic` (default) and other `builtin:` policies run offline.
+    #[arg(short = 'm', long, default_value = "builtin:heuristic")]
+    pub model: String,
+    /// API base URL for remote models.
+    #[arg(short = 'b', long, env = "OPENAI_BASE_URL")]
+    pub api_base: Option<String>,
+    /// Name of the environment variable that holds the API key.
+    #[arg(short = 'k', long, default_value = "OPENAI_API_KEY")]
+    pub api_key_var: String,
+    /// Number of examples (class-balanced, seeded).
+    #[arg(short = 'n', long, default_value_t = 100)]
+    pub num_examples: usize,
+    /// Rollouts per example.
+    #[arg(short = 'r', long, default_value_t = 1)]
+    pub rollouts_per_example: u32,
+    /// Seed for dataset sampling (and the bootstrap).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output directory; runs go to SAVE_DIR/evals/netlogs--MODEL/RUN_ID.
+    #[arg(short = 's', long, default_value = "outputs")]
+    pub save_dir: PathBuf,
+    /// Override the system prompt.
+    #[arg(long)]
+    pub system_prompt: Option<String>,
+    /// Prompt template: zeek, seed or upstream.
+    #[arg(long, default_value = "zeek")]
+    pub template: String,
+    /// Data files to evaluate on instead of the bundled IoT-23 set.
+    #[arg(long, num_args = 1..)]
+    pub data: Vec<PathBuf>,
+    /// Data format, when detection from content is not wanted: zeek or iot23-csv.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Capture id for `--data` files whose name does not carry one.
+    #[arg(long)]
+    pub capture: Option<String>,
+    #[command(flatten)]
+    pub rubric: RubricArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// JSONL with `completion` (string or messages) and `answer` per row.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Output directory (default: a new run dir under outputs/scores/).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Seed for the bootstrap confidence intervals.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub rubric: RubricArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Also report expected rewards at this P(malicious).
+    #[arg(long)]
+    pub prior: Option<f64>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub rubric: RubricArgs,
+}
+
+/// Rubric selection shared by every command that scores.
+#[derive(Debug, Args)]
+pub struct RubricArgs {
+    /// Rubric preset: seed (default) or legacy.
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// Rubric TOML file (preset, weights, costs).
+    #[arg(long)]
+    pub rubric: Option<PathBuf>,
+    /// Cost of a missed attack.
+    #[arg(long)]
+    pub fn_cost: Option<f64>,
+    /// Cost of a false alarm.
+    #[arg(long)]
+    pub fp_cost: Option<f64>,
+    /// Cost of abstaining.
+    #[arg(long)]
+    pub abstain_cost: Option<f64>,
+    /// Accuracy credit for abstaining.
+    #[arg(long)]
+    pub abstain_credit: Option<f64>,
+    /// Weights `accuracy,format,calibration,cost`.
+    #[arg(long)]
+    pub weights: Option<String>,
+}
+
+impl RubricArgs {
+    pub fn config(&self) -> Result<RubricConfig> {
+        let preset = match &self.preset {
+            Some(p) => Some(
+                Preset::parse(p)
+                    .with_context(|| format!("--preset must be `seed` or `legacy`, got `{p}`"))?,
+            ),
+            None => None,
+        };
+        let mut cfg = match &self.rubric {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read rubric file {}", path.display()))?;
+                RubricConfig::from_toml(&text, preset)
+                    .with_context(|| format!("in rubric file {}", path.display()))?
+            }
+            None => RubricConfig::preset(preset.unwrap_or_default()),
+        };
+        if let Some(w) = &self.weights {
+            cfg.weights = Weights::parse_list(w)?;
+        }
+        if let Some(v) = self.fn_cost {
+            cfg.fn_cost = v;
+        }
+        if let Some(v) = self.fp_cost {
+            cfg.fp_cost = v;
+        }
+        if let Some(v) = self.abstain_cost {
+            cfg.abstain_cost = v;
+        }
+        if let Some(v) = self.abstain_credit {
+            cfg.abstain_credit = v;
+        }
+        Ok(cfg.validate()?)
+    }
+}

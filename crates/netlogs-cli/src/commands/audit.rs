@@ -1,0 +1,80 @@
+//! `netlogs audit`: print what a rubric rewards, with no model and no data.
+
+use std::fmt::Write;
+
+use anyhow::{bail, Result};
+use netlogs_rubric::{audit, Audit};
+
+use crate::args::AuditArgs;
+
+pub fn run(a: AuditArgs) -> Result<()> {
+    if let Some(p) = a.prior {
+        if !(0.0..=1.0).contains(&p) {
+            bail!("--prior must lie in [0, 1], got {p}");
+        }
+    }
+    let cfg = a.rubric.config()?;
+    let report = audit(&cfg, a.prior);
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", render(&report));
+    }
+    Ok(())
+}
+
+/// The text form of an audit.
+pub fn render(r: &Audit) -> String {
+    let mut o = String::new();
+    let c = &r.config;
+    let w = c.weights;
+    let _ = writeln!(
+        o,
+        "Rubric audit · preset {} · weights {}/{}/{}/{} · fn_cost {} fp_cost {} abstain_cost {} abstain_credit {}\n",
+        c.preset.name(), w.accuracy, w.format, w.calibration, w.cost, c.fn_cost, c.fp_cost, c.abstain_cost, c.abstain_credit
+    );
+    let prior_col = r.prior.map(|p| format!("  prior {p}"));
+    let _ = writeln!(
+        o,
+        "Constant policies (expected reward)\n  {:<24} {:>9}{}",
+        "policy",
+        "balanced",
+        prior_col.as_deref().unwrap_or("")
+    );
+    for p in &r.constant_policies {
+        let at = p
+            .at_prior
+            .map(|v| format!("  {v:>9.3}"))
+            .unwrap_or_default();
+        let _ = writeln!(o, "  {:<24} {:>9.3}{at}", p.name, p.balanced);
+    }
+    let _ = writeln!(o, "\nBest response by P(malicious) (honest confidence)");
+    for b in &r.best_response {
+        let _ = writeln!(
+            o,
+            "  p={:.2}  {:<9} conf {:.2}  E[reward] {:.3}",
+            b.p,
+            b.action.as_str(),
+            b.confidence,
+            b.expected_reward
+        );
+    }
+    let band = match r.abstain_band {
+        Some([lo, hi]) => format!("Abstain is optimal for P(malicious) in [{lo:.3}, {hi:.3}]"),
+        None => "Abstain is never optimal".to_string(),
+    };
+    let _ = writeln!(o, "\nAbstention band: {band}");
+    let _ = writeln!(
+        o,
+        "Informed policy: {:.3} · best constant policy: {} at {:.3} · gap {:.3}",
+        r.informed_reward, r.best_constant.name, r.best_constant.balanced, r.best_constant_gap
+    );
+    let _ = writeln!(o, "\nFindings:");
+    if r.findings.is_empty() {
+        let _ = writeln!(o, "  none");
+    }
+    for f in &r.findings {
+        let _ = writeln!(o, "  [{}] {}", f.id, f.message);
+    }
+    o
+}

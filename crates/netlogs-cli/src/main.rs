@@ -1,0 +1,29 @@
+//! `netlogs`: evaluate and score language models on network intrusion detection.
+
+mod args;
+mod commands;
+mod report;
+mod rows;
+mod run_dir;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Eval(a) => commands::eval::run(a),
+        Command::Score(a) => commands::score::run(a),
+        Command::Audit(a) => commands::audit::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! report.md and the terminal summary. Deterministic for given metrics (no clock), so they
+//! can be snapshot-tested.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use netlogs_rubric::{GroupStats, RubricConfig, RunMetrics};
+
+fn f(x: Option<f64>) -> String {
+    x.map_or_else(|| "n/a".to_string(), |v| format!("{v:.3}"))
+}
+
+fn ci(m: &RunMetrics, accuracy: bool) -> String {
+    let i = if accuracy {
+        m.reward.accuracy_ci95
+    } else {
+        m.reward.mean_reward_ci95
+    };
+    i.map_or_else(
+        || "n/a".to_string(),
+        |i| format!("[{:.3}, {:.3}]", i.lo, i.hi),
+    )
+}
+
+/// The short table printed at the end of a run.
+pub fn terminal_summary(m: &RunMetrics) -> String {
+    let d = &m.detection;
+    let rows = [
+        ("rows scored", m.n.to_string()),
+        ("error rows", m.n_errors.to_string()),
+        (
+            "mean reward",
+            format!("{} 95% CI {}", f(m.mean_reward), ci(m, false)),
+        ),
+        (
+            "accuracy",
+            format!("{} 95% CI {}", f(m.accuracy), ci(m, true)),
+        ),
+        ("format rate", f(m.format_rate)),
+        ("abstain rate", f(m.abstain_rate)),
+        ("TPR / FPR", format!("{} / {}", f(d.tpr), f(d.fpr))),
+        (
+            "ECE / Brier",
+            format!("{} / {}", f(m.calibration.ece), f(m.calibration.brier)),
+        ),
+        (
+            "tp tn fp fn",
+            format!("{} {} {} {}", d.tp, d.tn, d.fp, d.fn_),
+        ),
+        ("abstain invalid", format!("{} {}", d.abstain, d.invalid)),
+    ];
+    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for (k, v) in rows {
+        let _ = writeln!(out, "  {k:<width$}  {v}");
+    }
+    out
+}
+
+/// The human-readable report of a run.
+pub fn render_markdown(
+    title: &str,
+    facts: &[(&str, String)],
+    m: &RunMetrics,
+    cfg: &RubricConfig,
+) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "# {title}\n");
+    for (k, v) in facts {
+        let _ = writeln!(o, "- **{k}:** {v}");
+    }
+    let w = cfg.weights;
+    let _ = writeln!(
+        o,
+        "- **Rubric:** preset `{}`, weights accuracy {} / format {} / calibration {} / cost {}; fn_cost {}, fp_cost {}, abstain_cost {}, abstain_credit {}\n",
+        cfg.preset.name(), w.accuracy, w.format, w.calibration, w.cost, cfg.fn_cost, cfg.fp_cost, cfg.abstain_cost, cfg.abstain_credit
+    );
+
+    let _ = writeln!(o, "## Reward\n\n| metric | value |\n|---|---|");
+    for (k, v) in [
+        ("rows scored", m.n.to_string()),
+        ("error rows", m.n_errors.to_string()),
+        ("mean reward", f(m.mean_reward)),
+        ("mean reward 95% CI", ci(m, false)),
+        ("accuracy component", f(m.mean_accuracy)),
+        ("format component", f(m.mean_format)),
+        ("calibration component", f(m.mean_calibration)),
+        ("cost component", f(m.mean_cost)),
+    ] {
+        let _ = writeln!(o, "| {k} | {v} |");
+    }
+
+    let d = &m.detection;
+    let _ = writeln!(o, "\n## Detection\n\n| metric | value |\n|---|---|");
+    for (k, v) in [
+        (
+            "tp / tn / fp / fn",
+            format!("{} / {} / {} / {}", d.tp, d.tn, d.fp, d.fn_),
+        ),
+        (
+            "abstain / invalid",
+            format!("{} / {}", d.abstain, d.invalid),
+        ),
+        ("accuracy", f(m.accuracy)),
+        ("accuracy 95% CI", ci(m, true)),
+        ("accuracy on answered", f(d.accuracy_answered)),
+        ("TPR (recall)", f(d.tpr)),
+        ("FPR", f(d.fpr)),
+        ("FNR", f(d.fnr)),
+        ("precision", f(d.precision)),
+        ("F1", f(d.f1)),
+        ("abstain rate", f(m.abstain_rate)),
+        ("format rate", f(m.format_rate)),
+        ("invalid rate", f(m.invalid_rate)),
+        ("AURC", f(m.aurc)),
+        ("total cost", format!("{:.3}", m.cost.total_cost)),
+        ("cost per example", f(m.cost.cost_per_example)),
+        ("cost-weighted accuracy", f(m.cost.cost_weighted_accuracy)),
+    ] {
+        let _ = writeln!(o, "| {k} | {v} |");
+    }
+
+    let c = &m.calibration;
+    let _ = writeln!(
+        o,
+        "\n## Calibration\n\nECE {} · Brier {}\n\n| confidence bin | n | mean confidence | accuracy |\n|---|---|---|---|",
+        f(c.ece),
+        f(c.brier)
+    );
+    for b in c.bins.iter().filter(|b| b.n > 0) {
+        let _ = writeln!(
+            o,
+            "| [{:.1}, {:.1}) | {} | {} | {} |",
+            b.lo,
+            b.hi,
+            b.n,
+            f(b.mean_confidence),
+            f(b.accuracy)
+        );
+    }
+
+    for (name, groups) in [
+        ("source dataset", &m.breakdown.source),
+        ("capture", &m.breakdown.capture),
+        ("attack family", &m.breakdown.family),
+    ] {
+        group_table(&mut o, name, groups);
+    }
+    if !m.errors.is_empty() {
+        let _ = writeln!(o, "\n## Error rows\n\n| example | error |\n|---|---|");
+        for e in &m.errors {
+            let _ = writeln!(o, "| {} | {} |", e.id, e.message.replace('|', "\\|"));
+        }
+    }
+    o
+}
+
+fn group_table(o: &mut String, name: &str, groups: &BTreeMap<String, GroupStats>) {
+    let _ = writeln!(
+        o,
+        "\n## By {name}\n\n| {name} | n | accuracy | mean reward | abstain | invalid |\n|---|---|---|---|---|---|"
+    );
+    for (k, g) in groups {
+        let _ = writeln!(
+            o,
+            "| {k} | {} | {} | {} | {} | {} |",
+            g.n,
+            f(g.accuracy),
+            f(g.mean_reward),
+            g.abstain,
+            g.invalid
+        );
+    }
+}

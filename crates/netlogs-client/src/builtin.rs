@@ -1,0 +1,258 @@
+//! Offline policies. They see exactly what a remote model sees (the chat messages) and answer
+//! with JSON text, so they exercise the same parsing and scoring path. The heuristic is a set
+//! of honest rules over the fields a prompt shows; it never sees the gold label.
+
+use serde_json::json;
+
+use crate::message::{ChatMessage, Completion};
+
+/// A builtin policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuiltinPolicy {
+    /// Rules over conn_state, history, proto, ports, bytes, packets and duration.
+    Heuristic,
+    /// Always `Malicious` at confidence 0.5: the alarm-everything baseline.
+    AlwaysMalicious,
+    /// Always `Benign` at confidence 0.5: the miss-everything baseline.
+    AlwaysBenign,
+    /// Always `Abstain` at confidence 0.
+    Abstain,
+}
+
+impl BuiltinPolicy {
+    const ALL: [BuiltinPolicy; 4] = [
+        BuiltinPolicy::Heuristic,
+        BuiltinPolicy::AlwaysMalicious,
+        BuiltinPolicy::AlwaysBenign,
+        BuiltinPolicy::Abstain,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            BuiltinPolicy::Heuristic => "heuristic",
+            BuiltinPolicy::AlwaysMalicious => "always-malicious",
+            BuiltinPolicy::AlwaysBenign => "always-benign",
+            BuiltinPolicy::Abstain => "abstain",
+        }
+    }
+
+    pub fn names() -> Vec<String> {
+        Self::ALL
+            .iter()
+            .map(|p| format!("builtin:{}", p.name()))
+            .collect()
+    }
+
+    pub fn parse(name: &str) -> Option<BuiltinPolicy> {
+        Self::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// Answer the conversation. Only the last user message is read.
+    pub fn complete(self, messages: &[ChatMessage]) -> Completion {
+        let prompt = messages
+            .iter()
+            .rev()
+            .find(|m| m.role == "user")
+            .map_or("", |m| m.content.as_str());
+        let (label, confidence, rationale) = match self {
+            BuiltinPolicy::Heuristic => heuristic(&FlowView::from_prompt(prompt)),
+            BuiltinPolicy::AlwaysMalicious => ("Malicious", 0.5, "constant baseline"),
+            BuiltinPolicy::AlwaysBenign => ("Benign", 0.5, "constant baseline"),
+            BuiltinPolicy::Abstain => ("Abstain", 0.0, "constant baseline"),
+        };
+        let text = json!({"label": label, "confidence": confidence, "rationale": rationale});
+        Completion {
+            text: text.to_string(),
+            finish_reason: Some("stop".into()),
+        }
+    }
+}
+
+/// The flow fields a prompt shows, read back from its text (`key=value` forms, or the
+/// reference's `observed tcp 1→2, duration …, bytes …, flags [..]` sentence).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FlowView {
+    pub proto: Option<String>,
+    pub resp_p: Option<u32>,
+    pub conn_state: Option<String>,
+    pub history: Option<String>,
+    pub orig_bytes: Option<u64>,
+    pub resp_bytes: Option<u64>,
+    pub orig_pkts: Option<u64>,
+    pub resp_pkts: Option<u64>,
+    pub duration: Option<f64>,
+}
+
+impl FlowView {
+    pub fn from_prompt(prompt: &str) -> FlowView {
+        let mut v = FlowView::default();
+        for token in prompt.split([' ', ',', '\n']) {
+            let Some((k, val)) = token.split_once('=') else {
+                continue;
+            };
+            let val = val.trim();
+            if val == "-" || val.is_empty() {
+                continue;
+            }
+            match k.trim() {
+                "proto" => v.proto = Some(val.to_ascii_lowercase()),
+                "id.resp_p" => v.resp_p = val.parse().ok(),
+                "conn_state" => v.conn_state = Some(val.to_string()),
+                "history" => v.history = Some(val.to_string()),
+                "orig_bytes" => v.orig_bytes = val.parse().ok(),
+                "resp_bytes" => v.resp_bytes = val.parse().ok(),
+                "orig_pkts" => v.orig_pkts = val.parse().ok(),
+                "resp_pkts" => v.resp_pkts = val.parse().ok(),
+                "duration" => v.duration = val.parse().ok(),
+                _ => {}
+            }
+        }
+        if let Some(rest) = prompt.split_once(" observed ").map(|x| x.1) {
+            v.read_sentence(rest);
+        }
+        v
+    }
+
+    fn read_sentence(&mut self, s: &str) {
+        let mut words = s.split_whitespace();
+        self.proto = words.next().map(str::to_ascii_lowercase);
+        if let Some(ports) = words.next() {
+            self.resp_p = ports
+                .trim_end_matches(',')
+                .split_once('→')
+                .and_then(|(_, r)| r.parse().ok());
+        }
+        let after = |key: &str| {
+            s.split_once(key).map(|x| {
+                x.1.split([',', ']'])
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string()
+            })
+        };
+        self.duration = after("duration ").and_then(|d| d.parse().ok());
+        self.resp_bytes = after("bytes ").and_then(|b| b.parse().ok());
+        self.history = after("flags [").filter(|h| !h.is_empty());
+    }
+}
+
+const BENIGN_UDP_PORTS: [u32; 10] = [53, 123, 67, 68, 5353, 1900, 137, 138, 546, 547];
+const TELNET_PORTS: [u32; 2] = [23, 2323];
+const WEB_PORTS: [u32; 3] = [80, 443, 8080];
+const IRC_PORTS: [u32; 4] = [6667, 6668, 6669, 6697];
+
+fn heuristic(v: &FlowView) -> (&'static str, f64, &'static str) {
+    let proto = v.proto.as_deref().unwrap_or("");
+    let state = v.conn_state.as_deref().unwrap_or("");
+    let port = v.resp_p;
+    let bytes = v.orig_bytes.unwrap_or(0) + v.resp_bytes.unwrap_or(0);
+    let unanswered = matches!(state, "S0" | "REJ" | "RSTOS0" | "SH" | "RSTRH" | "SHR")
+        || (state.is_empty() && v.history.as_deref() == Some("S"));
+    let in_set = |set: &[u32]| port.is_some_and(|p| set.contains(&p));
+
+    if proto == "udp" && in_set(&BENIGN_UDP_PORTS) {
+        return (
+            "Benign",
+            0.8,
+            "UDP to a common infrastructure service (DNS/NTP/DHCP/mDNS/SSDP)",
+        );
+    }
+    if proto == "icmp" {
+        return ("Benign", 0.6, "ICMP control traffic");
+    }
+    let bad_checksums_only = v
+        .history
+        .as_deref()
+        .is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.eq_ignore_ascii_case(&'c')));
+    if bad_checksums_only && bytes == 0 {
+        return (
+            "Malicious",
+            0.75,
+            "only bad-checksum packets and no payload: crafted flood traffic",
+        );
+    }
+    if proto == "tcp" && in_set(&IRC_PORTS) {
+        return (
+            "Malicious",
+            0.7,
+            "IRC from an IoT device, a classic botnet C&C channel",
+        );
+    }
+    if in_set(&TELNET_PORTS) && unanswered {
+        return (
+            "Malicious",
+            0.8,
+            "unanswered telnet attempt, typical of Mirai-style scanning",
+        );
+    }
+    if in_set(&TELNET_PORTS) || port == Some(22) {
+        return (
+            "Malicious",
+            0.6,
+            "remote-login session from an IoT device, typical of brute force",
+        );
+    }
+    if unanswered && bytes == 0 && !in_set(&WEB_PORTS) {
+        return (
+            "Malicious",
+            0.65,
+            "unanswered connection to an uncommon port: scanning or flooding",
+        );
+    }
+    if proto == "tcp" && state == "SF" && in_set(&WEB_PORTS) && v.resp_bytes.unwrap_or(0) > 500 {
+        return ("Benign", 0.65, "completed web transfer");
+    }
+    if proto == "tcp" && state == "SF" && port.is_some_and(|p| p > 1024) && bytes < 1000 {
+        return (
+            "Malicious",
+            0.6,
+            "small completed exchange with a high port, C&C-like",
+        );
+    }
+    if unanswered {
+        return (
+            "Malicious",
+            0.55,
+            "connection attempt that was never answered",
+        );
+    }
+    if state == "OTH" || state.is_empty() {
+        return (
+            "Abstain",
+            0.2,
+            "partial record without a handshake; not enough to decide",
+        );
+    }
+    ("Benign", 0.55, "no scanning, flooding or C&C pattern")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_key_values_and_sentences() {
+        let v = FlowView::from_prompt("Zeek conn record: proto=tcp id.resp_p=23 conn_state=S0 history=S orig_bytes=- resp_bytes=0");
+        assert_eq!(v.resp_p, Some(23));
+        assert_eq!(v.conn_state.as_deref(), Some("S0"));
+        assert_eq!(v.orig_bytes, None);
+        let v = FlowView::from_prompt("Device unknown-device observed tcp 43750→23, duration 3.107256, bytes ?, flags [S]. Decide: …");
+        assert_eq!(v.proto.as_deref(), Some("tcp"));
+        assert_eq!(v.resp_p, Some(23));
+        assert_eq!(v.duration, Some(3.107256));
+        assert_eq!(v.history.as_deref(), Some("S"));
+    }
+
+    #[test]
+    fn heuristic_answers_json() {
+        let msgs = [ChatMessage::user("proto=tcp id.resp_p=23 conn_state=S0")];
+        let c = BuiltinPolicy::Heuristic.complete(&msgs);
+        let v: serde_json::Value = serde_json::from_str(&c.text).expect("json");
+        assert_eq!(v["label"], "Malicious");
+        let msgs = [ChatMessage::user("proto=udp id.resp_p=53 conn_state=SF")];
+        let v: serde_json::Value =
+            serde_json::from_str(&BuiltinPolicy::Heuristic.complete(&msgs).text).expect("json");
+        assert_eq!(v["label"], "Benign");
+    }
+}

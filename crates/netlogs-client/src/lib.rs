@@ -1,0 +1,13 @@
+//! netlogs-client: where completions come from.
+//!
+//! A model is named by a [`ModelSpec`]: `builtin:…` names an offline policy that answers from
+//! the prompt text alone (no HTTP, no key); any other name is a remote OpenAI-compatible model.
+//! This crate knows nothing of rewards: it turns chat messages into completion text.
+
+mod builtin;
+mod message;
+mod spec;
+
+pub use builtin::{BuiltinPolicy, FlowView};
+pub use message::{ChatMessage, Completion};
+pub use spec::{ModelSpec, SpecError};

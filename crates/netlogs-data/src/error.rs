@@ -1,0 +1,55 @@
+use std::path::PathBuf;
+
+/// Every way a data file can be wrong. Each variant names the file and, where it applies,
+/// the line (1-based, as an editor shows it) and the column, so a user can fix the input.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        file: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}: is a directory, expected a data file")]
+    IsDirectory { file: PathBuf },
+    #[error("{file}: file is empty")]
+    Empty { file: PathBuf },
+    #[error("{file}: has a header but no data rows")]
+    NoRows { file: PathBuf },
+    #[error("{file}: missing required column `{column}`")]
+    MissingColumn { file: PathBuf, column: String },
+    #[error("{file}:{line}: column `{column}`: {message}")]
+    BadValue {
+        file: PathBuf,
+        line: usize,
+        column: String,
+        message: String,
+    },
+    #[error("{file}:{line}: expected {expected} fields, found {found}")]
+    Ragged {
+        file: PathBuf,
+        line: usize,
+        expected: usize,
+        found: usize,
+    },
+    #[error("{file}:{line}: not valid UTF-8")]
+    NotUtf8 { file: PathBuf, line: usize },
+    #[error("{file}: {message}")]
+    Format { file: PathBuf, message: String },
+}
+
+impl DataError {
+    pub(crate) fn bad_value(
+        file: &std::path::Path,
+        line: usize,
+        column: &str,
+        message: impl Into<String>,
+    ) -> Self {
+        DataError::BadValue {
+            file: file.to_path_buf(),
+            line,
+            column: column.to_string(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Prompt templates. A prompt shows flow fields only: never the label, the detailed label, the
+//! capture or the file name.
+
+use crate::field::Field;
+use crate::record::LabeledFlow;
+
+/// The system prompt sent with every request unless overridden.
+pub const DEFAULT_SYSTEM_PROMPT: &str = "You are a network security analyst. You are shown one network flow record (Zeek conn.log fields). Decide whether the flow is Malicious or Benign, or Abstain if the record does not let you decide.\nAnswer with exactly one JSON object and nothing else:\n{\"label\": \"Benign\" | \"Malicious\" | \"Abstain\", \"confidence\": <number between 0 and 1>, \"rationale\": \"<one short sentence>\"}\nconfidence is your probability that the label is correct.";
+
+/// How a flow becomes the user message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Template {
+    /// Every conn field the source has (except the random `uid`), `key=value`, one line.
+    #[default]
+    Zeek,
+    /// The seed environment's form: `Log Entry: id.orig_h=…, id.orig_p=…, …`.
+    Seed,
+    /// The Python reference's sentence form, for comparable numbers.
+    Upstream,
+}
+
+impl Template {
+    pub const ALL: [Template; 3] = [Template::Zeek, Template::Seed, Template::Upstream];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Template::Zeek => "zeek",
+            Template::Seed => "seed",
+            Template::Upstream => "upstream",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Template> {
+        Template::ALL.into_iter().find(|t| t.name() == name)
+    }
+}
+
+/// Render the user message for one flow.
+pub fn render_prompt(flow: &LabeledFlow, template: Template) -> String {
+    match template {
+        Template::Zeek => {
+            let body = key_values(flow, &[Field::Uid], " ");
+            format!("Zeek conn record: {body}")
+        }
+        Template::Seed => {
+            let body = key_values(flow, &[Field::Ts, Field::Uid], ", ");
+            format!("Log Entry: {body}")
+        }
+        Template::Upstream => upstream(flow),
+    }
+}
+
+fn key_values(flow: &LabeledFlow, skip: &[Field], sep: &str) -> String {
+    let mut out = String::with_capacity(256);
+    for f in flow.fields.iter().filter(|f| !skip.contains(f)) {
+        if !out.is_empty() {
+            out.push_str(sep);
+        }
+        out.push_str(f.name());
+        out.push('=');
+        out.push_str(flow.record.get(f).as_deref().unwrap_or("-"));
+    }
+    out
+}
+
+/// Mirrors the reference's `Device … observed …` sentence, including its `?` for missing or
+/// zero duration and bytes.
+fn upstream(flow: &LabeledFlow) -> String {
+    let r = &flow.record;
+    let port = |p: Option<u32>| p.map_or_else(|| "?".to_string(), |p| p.to_string());
+    let duration = r
+        .duration
+        .filter(|d| *d != 0.0)
+        .map_or_else(|| "?".to_string(), |d| d.to_string());
+    let total = r.orig_bytes.unwrap_or(0) + r.resp_bytes.unwrap_or(0);
+    let bytes = if total > 0 {
+        total.to_string()
+    } else {
+        "?".to_string()
+    };
+    format!(
+        "Device unknown-device observed {} {}→{}, duration {}, bytes {}, flags [{}]. Decide: Malicious or Benign (you may Abstain if unsure).",
+        r.proto.as_deref().unwrap_or("?"),
+        port(r.orig_p),
+        port(r.resp_p),
+        duration,
+        bytes,
+        r.history.as_deref().unwrap_or(""),
+    )
+}

@@ -1,0 +1,254 @@
+//! The flow model: one Zeek-style connection record, its gold label and where it came from.
+
+use serde::{Deserialize, Serialize};
+
+use crate::field::{Field, FieldSet};
+
+/// One network flow with typed Zeek `conn` fields. `None` means unset (`-` or empty in Zeek).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FlowRecord {
+    pub ts: Option<f64>,
+    pub uid: Option<String>,
+    pub orig_h: Option<String>,
+    pub orig_p: Option<u32>,
+    pub resp_h: Option<String>,
+    pub resp_p: Option<u32>,
+    pub proto: Option<String>,
+    pub service: Option<String>,
+    pub duration: Option<f64>,
+    pub orig_bytes: Option<u64>,
+    pub resp_bytes: Option<u64>,
+    pub conn_state: Option<String>,
+    pub local_orig: Option<bool>,
+    pub local_resp: Option<bool>,
+    pub missed_bytes: Option<u64>,
+    pub history: Option<String>,
+    pub orig_pkts: Option<u64>,
+    pub orig_ip_bytes: Option<u64>,
+    pub resp_pkts: Option<u64>,
+    pub resp_ip_bytes: Option<u64>,
+    pub tunnel_parents: Option<String>,
+}
+
+/// Values Zeek and its exports use for "no value".
+pub(crate) fn is_unset(raw: &str) -> bool {
+    matches!(raw, "" | "-" | "(empty)")
+}
+
+fn parse_num<T: std::str::FromStr>(raw: &str, what: &str) -> Result<Option<T>, String> {
+    raw.parse::<T>()
+        .map(Some)
+        .map_err(|_| format!("expected {what}, found `{raw}`"))
+}
+
+/// Integer columns sometimes arrive as floats (`12.0`) from pandas-written CSV/parquet.
+fn parse_count(raw: &str) -> Result<Option<u64>, String> {
+    if let Ok(v) = raw.parse::<u64>() {
+        return Ok(Some(v));
+    }
+    match raw.parse::<f64>() {
+        Ok(f) if f.is_finite() && f >= 0.0 && f.fract() == 0.0 && f < 1.9e19 => Ok(Some(f as u64)),
+        _ => Err(format!("expected a non-negative count, found `{raw}`")),
+    }
+}
+
+fn parse_port(raw: &str) -> Result<Option<u32>, String> {
+    match parse_count(raw) {
+        Ok(Some(p)) if p <= 65_535 => Ok(Some(p as u32)),
+        _ => Err(format!("expected a port 0..=65535, found `{raw}`")),
+    }
+}
+
+fn parse_bool(raw: &str) -> Result<Option<bool>, String> {
+    match raw {
+        "T" | "true" | "True" | "1" => Ok(Some(true)),
+        "F" | "false" | "False" | "0" => Ok(Some(false)),
+        _ => Err(format!("expected T or F, found `{raw}`")),
+    }
+}
+
+fn text(raw: &str) -> Result<Option<String>, String> {
+    Ok(Some(raw.to_string()))
+}
+
+impl FlowRecord {
+    /// Set one field from its textual form. Unset markers become `None`; a value of the wrong
+    /// type is an error message for the caller to place (file, line, column).
+    pub fn set(&mut self, field: Field, raw: &str) -> Result<(), String> {
+        let raw = raw.trim();
+        if is_unset(raw) {
+            return Ok(());
+        }
+        match field {
+            Field::Ts => self.ts = parse_num(raw, "a timestamp")?,
+            Field::Uid => self.uid = text(raw)?,
+            Field::OrigH => self.orig_h = text(raw)?,
+            Field::OrigP => self.orig_p = parse_port(raw)?,
+            Field::RespH => self.resp_h = text(raw)?,
+            Field::RespP => self.resp_p = parse_port(raw)?,
+            Field::Proto => self.proto = Some(raw.to_ascii_lowercase()),
+            Field::Service => self.service = text(raw)?,
+            Field::Duration => {
+                let d: Option<f64> = parse_num(raw, "a duration in seconds")?;
+                if d.is_some_and(|d| !d.is_finite() || d < 0.0) {
+                    return Err(format!("expected a non-negative duration, found `{raw}`"));
+                }
+                self.duration = d;
+            }
+            Field::OrigBytes => self.orig_bytes = parse_count(raw)?,
+            Field::RespBytes => self.resp_bytes = parse_count(raw)?,
+            Field::ConnState => self.conn_state = text(raw)?,
+            Field::LocalOrig => self.local_orig = parse_bool(raw)?,
+            Field::LocalResp => self.local_resp = parse_bool(raw)?,
+            Field::MissedBytes => self.missed_bytes = parse_count(raw)?,
+            Field::History => self.history = text(raw)?,
+            Field::OrigPkts => self.orig_pkts = parse_count(raw)?,
+            Field::OrigIpBytes => self.orig_ip_bytes = parse_count(raw)?,
+            Field::RespPkts => self.resp_pkts = parse_count(raw)?,
+            Field::RespIpBytes => self.resp_ip_bytes = parse_count(raw)?,
+            Field::TunnelParents => self.tunnel_parents = text(raw)?,
+        }
+        Ok(())
+    }
+
+    /// The value of one field as prompt text, or `None` when unset.
+    pub fn get(&self, field: Field) -> Option<String> {
+        fn s<T: ToString>(v: &Option<T>) -> Option<String> {
+            v.as_ref().map(ToString::to_string)
+        }
+        fn b(v: &Option<bool>) -> Option<String> {
+            v.map(|x| if x { "T".to_string() } else { "F".to_string() })
+        }
+        match field {
+            Field::Ts => s(&self.ts),
+            Field::Uid => s(&self.uid),
+            Field::OrigH => s(&self.orig_h),
+            Field::OrigP => s(&self.orig_p),
+            Field::RespH => s(&self.resp_h),
+            Field::RespP => s(&self.resp_p),
+            Field::Proto => s(&self.proto),
+            Field::Service => s(&self.service),
+            Field::Duration => s(&self.duration),
+            Field::OrigBytes => s(&self.orig_bytes),
+            Field::RespBytes => s(&self.resp_bytes),
+            Field::ConnState => s(&self.conn_state),
+            Field::LocalOrig => b(&self.local_orig),
+            Field::LocalResp => b(&self.local_resp),
+            Field::MissedBytes => s(&self.missed_bytes),
+            Field::History => s(&self.history),
+            Field::OrigPkts => s(&self.orig_pkts),
+            Field::OrigIpBytes => s(&self.orig_ip_bytes),
+            Field::RespPkts => s(&self.resp_pkts),
+            Field::RespIpBytes => s(&self.resp_ip_bytes),
+            Field::TunnelParents => s(&self.tunnel_parents),
+        }
+    }
+}
+
+/// The gold class of a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Label {
+    Benign,
+    Malicious,
+}
+
+impl Label {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Label::Benign => "Benign",
+            Label::Malicious => "Malicious",
+        }
+    }
+
+    /// Read a label as IoT-23 and its exports spell it (any case).
+    pub fn parse(raw: &str) -> Option<Label> {
+        let t = raw.trim();
+        if t.eq_ignore_ascii_case("benign") {
+            Some(Label::Benign)
+        } else if t.eq_ignore_ascii_case("malicious") {
+            Some(Label::Malicious)
+        } else {
+            None
+        }
+    }
+}
+
+impl std::fmt::Display for Label {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a row came from. Kept with the row for breakdowns and splits; never rendered.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct Provenance {
+    /// Source dataset, e.g. `iot23`.
+    pub source: String,
+    /// Capture or scenario id, e.g. `CTU-IoT-Malware-Capture-34-1`, when known.
+    pub capture: Option<String>,
+    /// Detailed label / attack family, e.g. `C&C`; `None` for benign rows.
+    pub family: Option<String>,
+    /// File name the row was read from.
+    pub file: String,
+}
+
+/// A flow with its gold label, provenance, and the set of fields its source provides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabeledFlow {
+    pub record: FlowRecord,
+    pub fields: FieldSet,
+    pub label: Label,
+    pub provenance: Provenance,
+}
+
+/// The IoT-23 capture id embedded in a file name, e.g. `CTU-IoT-Malware-Capture-34-1` from
+/// `CTU-IoT-Malware-Capture-34-1.conn.log.labeled`.
+pub fn capture_id_from_name(name: &str) -> Option<String> {
+    let start = name.find("CTU-")?;
+    let rest = &name[start..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .unwrap_or(rest.len());
+    let id = rest[..end].trim_end_matches(['-', '_']);
+    id.contains("Capture").then(|| id.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capture_ids() {
+        assert_eq!(
+            capture_id_from_name("CTU-IoT-Malware-Capture-34-1.conn.log.labeled").as_deref(),
+            Some("CTU-IoT-Malware-Capture-34-1")
+        );
+        assert_eq!(
+            capture_id_from_name("CTU-Honeypot-Capture-4-1_5-1_7-1.honeypot_all.csv").as_deref(),
+            Some("CTU-Honeypot-Capture-4-1_5-1_7-1")
+        );
+        assert_eq!(capture_id_from_name("iot23_pool.csv"), None);
+    }
+
+    #[test]
+    fn set_rejects_wrong_types_and_accepts_unset() {
+        let mut r = FlowRecord::default();
+        assert!(r.set(Field::OrigBytes, "abc").is_err());
+        assert!(r.set(Field::RespP, "70000").is_err());
+        assert!(r.set(Field::Duration, "-1.0").is_err());
+        r.set(Field::OrigBytes, "-").expect("unset");
+        assert_eq!(r.orig_bytes, None);
+        r.set(Field::OrigPkts, "12.0").expect("float count");
+        assert_eq!(r.orig_pkts, Some(12));
+        r.set(Field::Proto, "TCP").expect("proto");
+        assert_eq!(r.get(Field::Proto).as_deref(), Some("tcp"));
+    }
+
+    #[test]
+    fn labels_any_case() {
+        assert_eq!(Label::parse("benign"), Some(Label::Benign));
+        assert_eq!(Label::parse("Malicious"), Some(Label::Malicious));
+        assert_eq!(Label::parse("  MALICIOUS "), Some(Label::Malicious));
+        assert_eq!(Label::parse("attack"), None);
+    }
+}
