@@ -130,9 +130,10 @@ pub fn render_markdown(
     for b in c.bins.iter().filter(|b| b.n > 0) {
         let _ = writeln!(
             o,
-            "| [{:.1}, {:.1}) | {} | {} | {} |",
+            "| [{:.1}, {:.1}{} | {} | {} | {} |",
             b.lo,
             b.hi,
+            if b.hi >= 1.0 { "]" } else { ")" },
             b.n,
             f(b.mean_confidence),
             f(b.accuracy)

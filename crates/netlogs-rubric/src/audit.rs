@@ -144,15 +144,18 @@ pub fn audit(cfg: &RubricConfig, prior: Option<f64>) -> Audit {
         })
         .collect();
 
-    let abstaining: Vec<f64> = grid(2000)
-        .filter(|&p| {
-            let abstain = s.expected(Some(AnswerLabel::Abstain), 0.0, p);
-            abstain > s.expected(Some(AnswerLabel::Benign), 1.0 - p, p) + 1e-12
-                && abstain > s.expected(Some(AnswerLabel::Malicious), p, p) + 1e-12
-        })
-        .collect();
+    let abstain_wins = |p: f64| {
+        let abstain = s.expected(Some(AnswerLabel::Abstain), 0.0, p);
+        abstain > s.expected(Some(AnswerLabel::Benign), 1.0 - p, p) + 1e-12
+            && abstain > s.expected(Some(AnswerLabel::Malicious), p, p) + 1e-12
+    };
+    let abstaining: Vec<f64> = grid(BAND_STEPS).filter(|&p| abstain_wins(p)).collect();
+    let step = 1.0 / BAND_STEPS as f64;
     let abstain_band = match (abstaining.first(), abstaining.last()) {
-        (Some(lo), Some(hi)) => Some([round3(*lo), round3(*hi)]),
+        (Some(&lo), Some(&hi)) => Some([
+            round3(edge(&abstain_wins, (lo - step).max(0.0), lo)),
+            round3(edge(&abstain_wins, (hi + step).min(1.0), hi)),
+        ]),
         _ => None,
     };
 
@@ -166,7 +169,8 @@ pub fn audit(cfg: &RubricConfig, prior: Option<f64>) -> Audit {
         .chain([(None, 0.0)])
         .map(|(l, c)| policy(l, c))
         .fold(None, |best: Option<ConstantPolicy>, cur| match best {
-            Some(b) if b.balanced >= cur.balanced => Some(b),
+            // Ties (within rounding) keep the first policy, so the name is stable.
+            Some(b) if b.balanced >= cur.balanced - 1e-12 => Some(b),
             _ => Some(cur),
         })
         .unwrap_or_else(|| policy(None, 0.0));
@@ -217,6 +221,24 @@ pub fn audit(cfg: &RubricConfig, prior: Option<f64>) -> Audit {
         best_constant_gap,
         findings,
     }
+}
+
+const BAND_STEPS: usize = 2000;
+
+/// Bisect between `outside` (where `inside_fn` is false) and `inside` to the band's edge.
+fn edge(inside_fn: &dyn Fn(f64) -> bool, mut outside: f64, mut inside: f64) -> f64 {
+    if inside_fn(outside) {
+        return outside;
+    }
+    for _ in 0..50 {
+        let mid = 0.5 * (outside + inside);
+        if inside_fn(mid) {
+            inside = mid;
+        } else {
+            outside = mid;
+        }
+    }
+    0.5 * (outside + inside)
 }
 
 fn round3(x: f64) -> f64 {

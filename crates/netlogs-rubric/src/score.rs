@@ -23,8 +23,8 @@ impl Gold {
             Value::String(s) if s.trim().eq_ignore_ascii_case("benign") => Some(Gold::Benign),
             Value::Bool(b) => Some(if *b { Gold::Malicious } else { Gold::Benign }),
             Value::Number(n) => match n.as_f64() {
-                Some(x) if x == 1.0 => Some(Gold::Malicious),
-                Some(x) if x == 0.0 => Some(Gold::Benign),
+                Some(1.0) => Some(Gold::Malicious),
+                Some(0.0) => Some(Gold::Benign),
                 _ => None,
             },
             _ => None,

@@ -1,0 +1,232 @@
+//! `netlogs eval` end to end, offline.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const FAKE_KEY: &str = "sk-netlogs-test-LEAKCHECK-0123456789";
+
+fn netlogs() -> Command {
+    let mut c = Command::cargo_bin("netlogs").expect("binary");
+    c.env_remove("OPENAI_API_KEY").env_remove("OPENAI_BASE_URL");
+    c
+}
+
+/// The single run directory under `save/evals/*/`.
+fn run_dir(save: &Path) -> PathBuf {
+    let evals = save.join("evals");
+    let model = std::fs::read_dir(&evals)
+        .expect("evals dir")
+        .next()
+        .expect("model dir")
+        .expect("entry")
+        .path();
+    std::fs::read_dir(model)
+        .expect("model dir")
+        .next()
+        .expect("run dir")
+        .expect("entry")
+        .path()
+}
+
+fn read_rows(dir: &Path) -> Vec<Value> {
+    std::fs::read_to_string(dir.join("results.jsonl"))
+        .expect("results")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect()
+}
+
+#[test]
+fn default_eval_writes_four_consistent_files() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    netlogs()
+        .current_dir(tmp.path())
+        .arg("eval")
+        .assert()
+        .success();
+    let dir = run_dir(&tmp.path().join("outputs"));
+    assert!(dir.to_string_lossy().contains("netlogs--builtin-heuristic"));
+    for f in [
+        "results.jsonl",
+        "metadata.json",
+        "summary.json",
+        "report.md",
+    ] {
+        assert!(dir.join(f).is_file(), "missing {f}");
+    }
+    let rows = read_rows(&dir);
+    assert_eq!(rows.len(), 100);
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).expect("summary"))
+            .expect("json");
+    let mean: f64 = rows
+        .iter()
+        .map(|r| r["reward"].as_f64().expect("reward"))
+        .sum::<f64>()
+        / rows.len() as f64;
+    let reported = summary["mean_reward"].as_f64().expect("mean_reward");
+    assert!((mean - reported).abs() < 1e-9, "{mean} vs {reported}");
+    for key in [
+        "n",
+        "mean_accuracy",
+        "mean_format",
+        "mean_calibration",
+        "mean_cost",
+        "accuracy",
+        "abstain_rate",
+        "format_rate",
+    ] {
+        assert!(!summary[key].is_null(), "summary.{key} missing");
+    }
+    assert_eq!(summary["n"], 100);
+    // Class-balanced: 50 of each gold label; several malicious families.
+    let malicious = rows.iter().filter(|r| r["answer"] == "Malicious").count();
+    assert_eq!(malicious, 50);
+    let families: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .filter_map(|r| r["info"]["family"].as_str())
+        .collect();
+    assert!(families.len() >= 3, "{families:?}");
+    for r in &rows {
+        for key in [
+            "example_id",
+            "prompt",
+            "completion",
+            "answer",
+            "info",
+            "reward",
+            "metrics",
+            "error",
+        ] {
+            assert!(r.get(key).is_some(), "row lacks {key}");
+        }
+        let prompt = r["prompt"][1]["content"].as_str().expect("user prompt");
+        assert!(!prompt.contains("Malicious") && !prompt.contains("Benign"));
+    }
+    let meta: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("metadata.json")).expect("meta"))
+            .expect("json");
+    assert_eq!(meta["model"], "builtin:heuristic");
+    assert_eq!(meta["seed"], 42);
+    assert_eq!(meta["rubric"]["preset"], "seed");
+    assert!(meta["finished_at"].is_string());
+    assert_eq!(meta["dataset"]["synthetic"], false);
+}
+
+#[test]
+fn same_seed_same_run() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut ids = Vec::new();
+    for save in ["a", "b"] {
+        netlogs()
+            .current_dir(tmp.path())
+            .args(["eval", "-n", "30", "--seed", "7", "-s", save])
+            .assert()
+            .success();
+        let rows = read_rows(&run_dir(&tmp.path().join(save)));
+        ids.push(
+            rows.iter()
+                .map(|r| (r["example_id"].to_string(), r["reward"].to_string()))
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(ids[0].len(), 30);
+    assert_eq!(ids[0], ids[1]);
+}
+
+#[test]
+fn remote_model_without_key_fails_fast_naming_the_variable() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = netlogs()
+        .current_dir(tmp.path())
+        .args(["eval", "--model", "gpt-4o-mini"])
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("OPENAI_API_KEY"), "{stderr}");
+    assert!(
+        !tmp.path().join("outputs").exists(),
+        "no run dir for a failed start"
+    );
+}
+
+#[test]
+fn remote_model_never_prints_the_key() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = netlogs()
+        .current_dir(tmp.path())
+        .env("OPENAI_API_KEY", FAKE_KEY)
+        .args(["eval", "--model", "gpt-4o-mini"])
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!all.contains(FAKE_KEY), "{all}");
+    assert!(!all.contains("LEAKCHECK"), "{all}");
+}
+
+#[test]
+fn bad_data_file_names_file_and_line() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let f = tmp.path().join("bad.conn.log.labeled");
+    std::fs::write(
+        &f,
+        "#separator \\x09\n#fields\tts\tproto\tid.resp_p\tlabel\n1.0\ttcp\t23\tMalicious\n2.0\ttcp\tnotaport\tBenign\n",
+    )
+    .expect("write");
+    let out = netlogs()
+        .current_dir(tmp.path())
+        .args(["eval", "--data"])
+        .arg(&f)
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad.conn.log.labeled:4: column `id.resp_p`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn eval_on_own_zeek_file_and_legacy_preset() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let f = tmp
+        .path()
+        .join("CTU-IoT-Malware-Capture-99-1.conn.log.labeled");
+    std::fs::write(
+        &f,
+        "#separator \\x09\n#fields\tts\tproto\tid.resp_p\tconn_state\thistory\tlabel\tdetailed-label\n1.0\ttcp\t23\tS0\tS\tMalicious\tPartOfAHorizontalPortScan\n2.0\tudp\t53\tSF\tDd\tBenign\t-\n",
+    )
+    .expect("write");
+    netlogs()
+        .current_dir(tmp.path())
+        .args(["eval", "--preset", "legacy", "--template", "seed", "--data"])
+        .arg(&f)
+        .assert()
+        .success();
+    let dir = run_dir(&tmp.path().join("outputs"));
+    let rows = read_rows(&dir);
+    assert_eq!(rows.len(), 2);
+    assert!(rows
+        .iter()
+        .all(|r| r["info"]["capture"] == "CTU-IoT-Malware-Capture-99-1"));
+    assert!(rows.iter().all(|r| r["prompt"][1]["content"]
+        .as_str()
+        .is_some_and(|p| p.starts_with("Log Entry: "))));
+    let meta: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("metadata.json")).expect("meta"))
+            .expect("json");
+    assert_eq!(meta["rubric"]["preset"], "legacy");
+}

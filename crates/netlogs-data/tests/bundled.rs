@@ -1,0 +1,109 @@
+//! The bundled IoT-23 set: row counts match PROVENANCE.md, and prompts never leak labels.
+
+use std::collections::BTreeMap;
+
+use netlogs_data::{bundled_iot23, render_prompt, Example, Label, Template};
+
+#[test]
+fn bundled_counts_match_provenance() {
+    let flows = bundled_iot23().expect("bundled data loads");
+    let mut by_file: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in &flows {
+        *by_file.entry(f.provenance.file.as_str()).or_default() += 1;
+    }
+    assert_eq!(
+        by_file["CTU-IoT-Malware-Capture-34-1.conn.log.labeled"],
+        23_145
+    );
+    assert_eq!(
+        by_file["CTU-Honeypot-Capture-4-1_5-1_7-1.honeypot_all.csv"],
+        1_956
+    );
+    assert_eq!(by_file["iot23_multicapture_pool_subset.csv"], 9_039);
+    let fam = |name: &str| {
+        flows
+            .iter()
+            .filter(|f| f.provenance.family.as_deref() == Some(name))
+            .count()
+    };
+    assert_eq!(fam("DDoS"), 14_394 + 806);
+    assert_eq!(fam("PartOfAHorizontalPortScan"), 122);
+    assert_eq!(fam("Okiru"), 860);
+    let benign = flows.iter().filter(|f| f.label == Label::Benign).count();
+    assert_eq!(benign, 1_923 + 1_956 + 4_030);
+    assert!(flows
+        .iter()
+        .filter(|f| f.provenance.file.starts_with("CTU-IoT"))
+        .all(|f| f.provenance.capture.as_deref() == Some("CTU-IoT-Malware-Capture-34-1")));
+}
+
+#[test]
+fn no_prompt_contains_its_label_or_family() {
+    let flows = bundled_iot23().expect("bundled data loads");
+    for template in Template::ALL {
+        for f in &flows {
+            let p = render_prompt(f, template);
+            let lower = p.to_lowercase();
+            assert!(
+                !lower.contains("malicious") && !lower.contains("benign")
+                    || template == Template::Upstream,
+                "{template:?} prompt names a label: {p}"
+            );
+            if let Some(family) = &f.provenance.family {
+                assert!(
+                    !p.contains(family.as_str()),
+                    "{template:?} prompt names family {family}: {p}"
+                );
+            }
+            if let Some(capture) = &f.provenance.capture {
+                assert!(
+                    !p.contains(capture.as_str()),
+                    "prompt names the capture: {p}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn example_ids_are_stable_and_distinct() {
+    let flows = bundled_iot23().expect("bundled data loads");
+    let a: Vec<String> = flows
+        .iter()
+        .take(500)
+        .map(|f| Example::from_flow(f, Template::Zeek).example_id)
+        .collect();
+    let b: Vec<String> = flows
+        .iter()
+        .take(500)
+        .map(|f| Example::from_flow(f, Template::Seed).example_id)
+        .collect();
+    assert_eq!(a, b, "ids do not depend on the template");
+    let unique: std::collections::HashSet<_> = a.iter().collect();
+    assert_eq!(unique.len(), a.len());
+    // Pinned: the id of the first row of capture 34-1 must not change across versions.
+    insta::assert_snapshot!(a[0].as_str(), @"1c7e0633fad7214f");
+}
+
+#[test]
+fn prompt_snapshots() {
+    let flows = bundled_iot23().expect("bundled data loads");
+    // First row of each file: Zeek TSV, honeypot CSV (renamed columns), pooled CSV.
+    let mut seen = std::collections::BTreeSet::new();
+    let firsts: Vec<_> = flows
+        .iter()
+        .filter(|f| seen.insert(f.provenance.file.clone()))
+        .collect();
+    let mut out = String::new();
+    for f in firsts {
+        for t in Template::ALL {
+            out.push_str(&format!(
+                "[{} / {}]\n{}\n\n",
+                f.provenance.file,
+                t.name(),
+                render_prompt(f, t)
+            ));
+        }
+    }
+    insta::assert_snapshot!(out);
+}

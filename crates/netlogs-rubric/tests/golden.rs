@@ -1,0 +1,110 @@
+//! Golden table: tricky completions with components derived by hand for both presets.
+//! Each row: name, completion, gold, seed [accuracy, format, calibration, cost],
+//! legacy [accuracy, format, calibration, cost].
+
+use netlogs_rubric::{completion_text, score_completion, Gold, Preset, RubricConfig};
+use serde_json::{json, Value};
+
+type Comps = [f64; 4];
+
+fn cases() -> Vec<(&'static str, Value, Value, Comps, Comps)> {
+    let big_prefix = "x".repeat(1_000_000);
+    let deep = format!("{}1{}", "{\"a\":".repeat(5000), "}".repeat(5000));
+    vec![
+        ("clean malicious, correct", json!(r#"{"label":"Malicious","confidence":0.9,"rationale":"scan"}"#), json!("Malicious"), [1.0, 1.0, 0.99, 1.0], [1.0, 1.0, 0.9, 1.0]),
+        ("clean benign, correct", json!(r#"{"label":"Benign","confidence":0.8}"#), json!("Benign"), [1.0, 1.0, 0.96, 1.0], [1.0, 1.0, 0.8, 1.0]),
+        ("false negative", json!(r#"{"label":"Benign","confidence":0.8}"#), json!("Malicious"), [0.0, 1.0, 0.36, -1.0], [0.0, 1.0, 0.2, -1.0]),
+        ("false positive", json!(r#"{"label":"Malicious","confidence":0.6}"#), json!("Benign"), [0.0, 1.0, 0.64, 0.0], [0.0, 1.0, 0.4, 0.0]),
+        ("abstain, low confidence", json!(r#"{"label":"Abstain","confidence":0.1}"#), json!("Malicious"), [0.75, 1.0, 0.99, 0.0], [0.0, 1.0, 0.9, 0.0]),
+        ("abstain, high confidence", json!(r#"{"label":"Abstain","confidence":0.9}"#), json!("Benign"), [0.75, 1.0, 0.19, 0.0], [0.0, 1.0, 0.1, 0.0]),
+        ("prose-wrapped", json!(r#"The flow looks bad. {"label":"Malicious","confidence":0.7} Hope this helps."#), json!("Malicious"), [1.0, 0.0, 0.91, 1.0], [1.0, 1.0, 0.7, 1.0]),
+        ("json fence", json!("```json\n{\"label\":\"Benign\",\"confidence\":0.5}\n```"), json!("Benign"), [1.0, 0.0, 0.75, 1.0], [1.0, 1.0, 0.5, 1.0]),
+        ("bare fence", json!("```\n{\"label\":\"Malicious\",\"confidence\":1}\n```"), json!("Malicious"), [1.0, 0.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0]),
+        ("two objects, different labels", json!(r#"{"label":"Benign","confidence":0.6} {"label":"Malicious","confidence":0.6}"#), json!("Malicious"), [0.0, 0.0, 0.0, -1.0], [0.0, 1.0, 0.4, -1.0]),
+        ("two objects, same label", json!(r#"{"label":"Malicious","confidence":0.6} {"label":"Malicious","confidence":0.9}"#), json!("Malicious"), [1.0, 0.0, 0.84, 1.0], [1.0, 1.0, 0.6, 1.0]),
+        ("lowercase label", json!(r#"{"label":"malicious","confidence":0.9}"#), json!("Malicious"), [0.0, 0.0, 0.0, -1.0], [0.0; 4]),
+        ("uppercase label, benign gold", json!(r#"{"label":"BENIGN","confidence":0.9}"#), json!("Benign"), [0.0; 4], [0.0; 4]),
+        ("bool confidence true", json!(r#"{"label":"Malicious","confidence":true}"#), json!("Malicious"), [1.0, 0.0, 0.0, 1.0], [1.0, 1.0, 1.0, 1.0]),
+        ("bool confidence false", json!(r#"{"label":"Benign","confidence":false}"#), json!("Benign"), [1.0, 0.0, 0.0, 1.0], [1.0, 1.0, 0.0, 1.0]),
+        ("string confidence", json!(r#"{"label":"Malicious","confidence":"0.9"}"#), json!("Malicious"), [1.0, 0.0, 0.0, 1.0], [1.0, 0.0, 0.9, 1.0]),
+        ("non-numeric string confidence", json!(r#"{"label":"Malicious","confidence":"high"}"#), json!("Malicious"), [1.0, 0.0, 0.0, 1.0], [1.0, 0.0, 0.0, 1.0]),
+        ("NaN literal", json!(r#"{"label":"Malicious","confidence":NaN}"#), json!("Malicious"), [0.0, 0.0, 0.0, -1.0], [1.0, 0.0, 0.0, 1.0]),
+        ("Infinity literal", json!(r#"{"label":"Benign","confidence":Infinity}"#), json!("Benign"), [0.0; 4], [1.0, 0.0, 0.0, 1.0]),
+        ("string nan confidence", json!(r#"{"label":"Benign","confidence":"nan"}"#), json!("Benign"), [1.0, 0.0, 0.0, 1.0], [1.0, 0.0, 0.0, 1.0]),
+        ("negative confidence", json!(r#"{"label":"Malicious","confidence":-0.2}"#), json!("Malicious"), [1.0, 0.0, 0.0, 1.0], [1.0, 0.0, 0.0, 1.0]),
+        ("confidence above 1, wrong", json!(r#"{"label":"Benign","confidence":1.5}"#), json!("Malicious"), [0.0, 0.0, 0.0, -1.0], [0.0, 0.0, 1.0, -1.0]),
+        ("percent confidence, false positive", json!(r#"{"label":"Malicious","confidence":90}"#), json!("Benign"), [0.0; 4], [0.0, 0.0, 1.0, 0.0]),
+        ("extra keys", json!(r#"{"label":"Malicious","confidence":0.8,"severity":"high"}"#), json!("Malicious"), [1.0, 0.0, 0.96, 1.0], [1.0, 1.0, 0.8, 1.0]),
+        ("nested answer object", json!(r#"{"answer":{"label":"Malicious","confidence":0.8}}"#), json!("Malicious"), [0.0, 0.0, 0.0, -1.0], [0.0; 4]),
+        ("label in a list", json!(r#"{"label":["Malicious"],"confidence":0.8}"#), json!("Malicious"), [0.0, 0.0, 0.0, -1.0], [0.0; 4]),
+        ("numeric rationale", json!(r#"{"label":"Benign","confidence":0.7,"rationale":42}"#), json!("Benign"), [1.0, 0.0, 0.91, 1.0], [1.0, 1.0, 0.7, 1.0]),
+        ("unicode rationale", json!(r#"{"label":"Malicious","confidence":0.75,"rationale":"Télnet → ボット"}"#), json!("Malicious"), [1.0, 1.0, 0.9375, 1.0], [1.0, 1.0, 0.75, 1.0]),
+        ("empty", json!(""), json!("Malicious"), [0.0, 0.0, 0.0, -1.0], [0.0; 4]),
+        ("whitespace only", json!("  \n\t "), json!("Benign"), [0.0; 4], [0.0; 4]),
+        ("answer after 1 MB of text", json!(format!("{big_prefix} {{\"label\":\"Malicious\",\"confidence\":0.5}}")), json!("Malicious"), [1.0, 0.0, 0.75, 1.0], [1.0, 1.0, 0.5, 1.0]),
+        ("1 MB without an answer", json!("a".repeat(1_000_000)), json!("Malicious"), [0.0, 0.0, 0.0, -1.0], [0.0; 4]),
+        ("verifiers message list", json!([{"role":"user","content":"q"},{"role":"assistant","content":"{\"label\":\"Benign\",\"confidence\":0.9}"}]), json!("Benign"), [1.0, 1.0, 0.99, 1.0], [1.0, 1.0, 0.9, 1.0]),
+        ("duplicate label keys disagree", json!(r#"{"label":"Benign","label":"Malicious","confidence":0.9}"#), json!("Malicious"), [0.0, 0.0, 0.0, -1.0], [1.0, 1.0, 0.9, 1.0]),
+        ("duplicate confidence keys", json!(r#"{"label":"Malicious","confidence":0.2,"confidence":0.9}"#), json!("Malicious"), [1.0, 0.0, 0.99, 1.0], [1.0, 1.0, 0.9, 1.0]),
+        ("trailing explanation", json!("{\"label\":\"Benign\",\"confidence\":0.9}\nExplanation: DNS."), json!("Benign"), [1.0, 0.0, 0.99, 1.0], [1.0, 1.0, 0.9, 1.0]),
+        ("braces inside rationale", json!(r#"{"label":"Malicious","confidence":0.6,"rationale":"payload {evil}"}"#), json!("Malicious"), [1.0, 1.0, 0.84, 1.0], [1.0, 1.0, 0.6, 1.0]),
+        ("prose brace before answer", json!(r#"Step {1}: think. {"label":"Benign","confidence":0.7}"#), json!("Malicious"), [0.0, 0.0, 0.51, -1.0], [0.0, 1.0, 0.3, -1.0]),
+        ("abstain without confidence", json!(r#"{"label":"Abstain"}"#), json!("Malicious"), [0.75, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]),
+        ("malicious without confidence, benign gold", json!(r#"{"label":"Malicious"}"#), json!("Benign"), [0.0; 4], [0.0, 0.0, 1.0, 0.0]),
+        ("zero confidence, correct", json!(r#"{"label":"Malicious","confidence":0}"#), json!("Malicious"), [1.0, 1.0, 0.0, 1.0], [1.0, 1.0, 0.0, 1.0]),
+        ("object inside an array", json!(r#"[{"label":"Malicious","confidence":0.9}]"#), json!("Malicious"), [1.0, 0.0, 0.99, 1.0], [1.0, 1.0, 0.9, 1.0]),
+        ("nesting too deep", json!(deep), json!("Malicious"), [0.0, 0.0, 0.0, -1.0], [0.0; 4]),
+        ("integer gold 1", json!(r#"{"label":"Malicious","confidence":0.8}"#), json!(1), [1.0, 1.0, 0.96, 1.0], [1.0, 1.0, 0.8, 1.0]),
+        ("lowercase gold", json!(r#"{"label":"Benign","confidence":1}"#), json!("benign"), [1.0; 4], [1.0; 4]),
+        ("boolean gold false", json!(r#"{"label":"Malicious","confidence":1.0}"#), json!(false), [0.0, 1.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]),
+        ("null completion", Value::Null, json!("Malicious"), [0.0, 0.0, 0.0, -1.0], [0.0; 4]),
+        ("underscore string confidence", json!(r#"{"label":"Benign","confidence":"1_0"}"#), json!("Benign"), [1.0, 0.0, 0.0, 1.0], [1.0, 0.0, 0.0, 1.0]),
+        ("padded string confidence, miss", json!(r#"{"label":"Benign","confidence":" 0.25 "}"#), json!("Malicious"), [0.0, 0.0, 0.0, -1.0], [0.0, 0.0, 0.75, -1.0]),
+        ("two fences, different labels", json!("```json\n{\"label\":\"Benign\",\"confidence\":0.5}\n```\n```json\n{\"label\":\"Malicious\",\"confidence\":0.5}\n```"), json!("Malicious"), [0.0, 0.0, 0.0, -1.0], [0.0, 1.0, 0.5, -1.0]),
+    ]
+}
+
+fn check(preset: Preset, name: &str, completion: &Value, gold: &Value, want: Comps) {
+    let cfg = RubricConfig::preset(preset);
+    let gold = Gold::from_value(gold).expect("gold");
+    let s = score_completion(&cfg, &completion_text(completion), gold);
+    let c = s.components;
+    let got = [c.accuracy, c.format, c.calibration, c.cost];
+    for (i, part) in ["accuracy", "format", "calibration", "cost"]
+        .iter()
+        .enumerate()
+    {
+        assert!(
+            (got[i] - want[i]).abs() < 1e-9,
+            "{preset:?} / {name}: {part} = {}, expected {}",
+            got[i],
+            want[i]
+        );
+    }
+    let w = cfg.weights;
+    let total =
+        w.accuracy * want[0] + w.format * want[1] + w.calibration * want[2] + w.cost * want[3];
+    assert!(
+        (s.reward - total).abs() < 1e-9,
+        "{preset:?} / {name}: reward"
+    );
+}
+
+#[test]
+fn golden_table_has_enough_cases() {
+    assert!(cases().len() >= 40);
+}
+
+#[test]
+fn golden_seed() {
+    for (name, completion, gold, seed, _) in cases() {
+        check(Preset::Seed, name, &completion, &gold, seed);
+    }
+}
+
+#[test]
+fn golden_legacy() {
+    for (name, completion, gold, _, legacy) in cases() {
+        check(Preset::Legacy, name, &completion, &gold, legacy);
+    }
+}
