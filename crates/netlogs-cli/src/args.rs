@@ -20,7 +20,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a model over flows and score every answer (defaults: builtin heuristic, bundled IoT-23).
-    Eval(EvalArgs),
+    Eval(Box<EvalArgs>),
     /// Score saved completions (a verifiers or netlogs results.jsonl) offline.
     Score(ScoreArgs),
     /// Analyse the rubric itself: constant policies, best responses, abstention band, findings.
@@ -65,6 +65,40 @@ pub struct EvalArgs {
     /// Capture id for `--data` files whose name does not carry one.
     #[arg(long)]
     pub capture: Option<String>,
+    /// Requests in flight at once.
+    #[arg(short = 'c', long, default_value_t = 32)]
+    pub max_concurrent: usize,
+    /// Max tokens per completion.
+    #[arg(short = 't', long)]
+    pub max_tokens: Option<u32>,
+    /// Sampling temperature.
+    #[arg(short = 'T', long)]
+    pub temperature: Option<f64>,
+    /// JSON object merged into every request body (top_p, seed, stop, …).
+    #[arg(short = 'S', long)]
+    pub sampling_args: Option<String>,
+    /// Send `response_format`: off, json_object or json_schema (the answer's schema).
+    #[arg(long, default_value = "off")]
+    pub structured_output: String,
+    /// Attempts per request, the first included.
+    #[arg(long, default_value_t = 5)]
+    pub max_retries: u32,
+    /// Seconds per request attempt.
+    #[arg(long, default_value_t = 60.0)]
+    pub timeout: f64,
+    /// Finish an interrupted run: only missing (example, rollout) pairs run, with the run's own
+    /// settings.
+    #[arg(long, value_name = "RUN_DIR")]
+    pub resume: Option<PathBuf>,
+    /// Bypass the response cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Response cache folder (default: $NETLOGS_CACHE_DIR or ~/.cache/netlogs/responses).
+    #[arg(long)]
+    pub cache_dir: Option<PathBuf>,
+    /// Price table TOML for cost estimates (default: the built-in, dated table).
+    #[arg(long)]
+    pub prices: Option<PathBuf>,
     #[command(flatten)]
     pub rubric: RubricArgs,
 }

@@ -1,10 +1,16 @@
 //! `netlogs`: evaluate and score language models on network intrusion detection.
 
 mod args;
+mod cache;
 mod commands;
+mod finalize;
+mod pipeline;
+mod prices;
+mod progress;
 mod report;
 mod rows;
 mod run_dir;
+mod settings;
 
 use std::process::ExitCode;
 
@@ -15,7 +21,7 @@ use crate::args::{Cli, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Eval(a) => commands::eval::run(a),
+        Command::Eval(a) => commands::eval::run(*a),
         Command::Score(a) => commands::score::run(a),
         Command::Audit(a) => commands::audit::run(a),
     };

@@ -1,6 +1,6 @@
 //! One line of results.jsonl, and the bridge from data/rubric types to it.
 
-use netlogs_client::ChatMessage;
+use netlogs_client::{ChatMessage, Usage};
 use netlogs_data::{ExampleInfo, Label};
 use netlogs_rubric::{
     AnswerLabel, Components, Gold, Outcome, RowOutcome, RubricConfig, Score, ScoredRow,
@@ -29,8 +29,13 @@ pub struct ResultRow {
     pub metrics: Option<Components>,
     pub parsed: Option<ParsedSummary>,
     pub finish_reason: Option<String>,
+    /// Token usage as the server reported it (none for builtin policies).
+    pub usage: Option<Usage>,
     pub latency_ms: f64,
+    /// HTTP attempts made (0 when served from the response cache).
     pub attempts: u32,
+    /// Served from the local response cache.
+    pub cached: bool,
     pub error: Option<String>,
 }
 
@@ -39,6 +44,13 @@ pub fn gold_of(label: Label) -> Gold {
         Label::Benign => Gold::Benign,
         Label::Malicious => Gold::Malicious,
     }
+}
+
+/// The gold label stored in a row's `answer`.
+pub fn gold_of_str(answer: &str) -> anyhow::Result<Gold> {
+    Ok(Gold::from_value(&serde_json::Value::String(
+        answer.to_string(),
+    ))?)
 }
 
 pub fn parsed_summary(score: &Score) -> ParsedSummary {

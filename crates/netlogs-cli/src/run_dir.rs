@@ -60,6 +60,30 @@ impl RunDir {
             .with_context(|| format!("cannot write results in {}", self.path.display()))
     }
 
+    /// Reopen an interrupted run for appending. A torn last line (a crash mid-write) is cut
+    /// off first, so the file again holds only whole rows.
+    pub fn reopen(path: PathBuf) -> Result<RunDir> {
+        let results = path.join("results.jsonl");
+        repair_torn_tail(&results)?;
+        let file = OpenOptions::new()
+            .append(true)
+            .open(&results)
+            .with_context(|| format!("cannot open {}", results.display()))?;
+        let run_id = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(RunDir {
+            path,
+            run_id,
+            results: BufWriter::new(file),
+        })
+    }
+
+    pub fn results_path(&self) -> PathBuf {
+        self.path.join("results.jsonl")
+    }
+
     pub fn write_json<T: Serialize>(&self, name: &str, value: &T) -> Result<()> {
         let mut text = serde_json::to_string_pretty(value)?;
         text.push('\n');
@@ -76,4 +100,36 @@ pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Cut everything after the last newline if the last line does not parse as JSON.
+fn repair_torn_tail(path: &Path) -> Result<()> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.is_empty() || bytes.ends_with(b"\n") {
+        return Ok(());
+    }
+    let cut = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    if serde_json::from_slice::<serde_json::Value>(&bytes[cut..]).is_ok() {
+        // A whole row that only lacks its newline: keep it.
+        let mut f = OpenOptions::new().append(true).open(path)?;
+        f.write_all(b"\n")?;
+        return Ok(());
+    }
+    let f = OpenOptions::new().write(true).open(path)?;
+    f.set_len(cut as u64)
+        .with_context(|| format!("cannot repair {}", path.display()))
+}
+
+/// Every row of a results.jsonl; a malformed line is an error naming it.
+pub fn read_rows<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l)
+                .with_context(|| format!("{}:{}: not a valid result row", path.display(), i + 1))
+        })
+        .collect()
 }

@@ -5,8 +5,6 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
-const FAKE_KEY: &str = "sk-netlogs-test-LEAKCHECK-0123456789";
-
 fn netlogs() -> Command {
     let mut c = Command::cargo_bin("netlogs").expect("binary");
     c.env_remove("OPENAI_API_KEY").env_remove("OPENAI_BASE_URL");
@@ -152,26 +150,6 @@ fn remote_model_without_key_fails_fast_naming_the_variable() {
         !tmp.path().join("outputs").exists(),
         "no run dir for a failed start"
     );
-}
-
-#[test]
-fn remote_model_never_prints_the_key() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let out = netlogs()
-        .current_dir(tmp.path())
-        .env("OPENAI_API_KEY", FAKE_KEY)
-        .args(["eval", "--model", "gpt-4o-mini"])
-        .assert()
-        .failure()
-        .get_output()
-        .clone();
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(!all.contains(FAKE_KEY), "{all}");
-    assert!(!all.contains("LEAKCHECK"), "{all}");
 }
 
 #[test]

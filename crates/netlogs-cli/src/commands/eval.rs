@@ -1,23 +1,31 @@
 //! `netlogs eval`: run a policy over sampled flows, record every rollout as it completes,
-//! then summarise.
+//! then summarise. `--resume` finishes an interrupted run.
 
-use std::path::PathBuf;
-use std::time::Instant;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
-use netlogs_client::{BuiltinPolicy, ChatMessage, ModelSpec};
+use netlogs_client::{
+    BuiltinPolicy, ModelSpec, RemoteClient, RemoteSettings, RequestError, Secret, StructuredOutput,
+};
 use netlogs_data::{
     bundled_iot23, load_path, sample_balanced, sha256_hex, Example, LabeledFlow, SourceFormat,
-    Template, BUNDLED_IOT23, DEFAULT_SYSTEM_PROMPT,
+    BUNDLED_IOT23, DEFAULT_SYSTEM_PROMPT,
 };
-use netlogs_rubric::{RubricConfig, RunMetrics};
 use serde_json::{json, Value};
 
 use crate::args::EvalArgs;
-use crate::report::{render_markdown, terminal_summary};
-use crate::rows::{gold_of, parsed_summary, score_text, scored, ResultRow};
-use crate::run_dir::{new_run_id, sanitize, RunDir};
+use crate::cache::{default_cache_dir, ResponseCache};
+use crate::finalize::{finalize, SummarySpec};
+use crate::pipeline::{run_jobs, Job, Policy, Workload};
+use crate::prices::PriceTable;
+use crate::progress::Progress;
+use crate::report::terminal_summary;
+use crate::rows::ResultRow;
+use crate::run_dir::{new_run_id, read_rows, sanitize, RunDir};
+use crate::settings::EvalSettings;
 
 /// The loaded flows and how to name them in metadata.
 struct Dataset {
@@ -26,8 +34,8 @@ struct Dataset {
     flows: Vec<LabeledFlow>,
 }
 
-fn load_dataset(a: &EvalArgs) -> Result<Dataset> {
-    if a.data.is_empty() {
+fn load_dataset(s: &EvalSettings) -> Result<Dataset> {
+    if s.data.is_empty() {
         let files = BUNDLED_IOT23
             .iter()
             .map(|f| json!({"name": f.name, "sha256": sha256_hex(f.bytes)}))
@@ -38,7 +46,7 @@ fn load_dataset(a: &EvalArgs) -> Result<Dataset> {
             flows: bundled_iot23()?,
         });
     }
-    let format = match &a.format {
+    let format = match &s.format {
         Some(f) => Some(
             SourceFormat::parse(f)
                 .with_context(|| format!("--format must be `zeek` or `iot23-csv`, got `{f}`"))?,
@@ -47,8 +55,8 @@ fn load_dataset(a: &EvalArgs) -> Result<Dataset> {
     };
     let mut flows = Vec::new();
     let mut files = Vec::new();
-    for path in &a.data {
-        let rows = load_path(path, format, a.capture.as_deref())?;
+    for path in &s.data {
+        let rows = load_path(path, format, s.capture.as_deref())?;
         let bytes = std::fs::read(path)?;
         files.push(json!({"name": path.display().to_string(), "sha256": sha256_hex(&bytes), "rows": rows.len()}));
         flows.extend(rows);
@@ -60,146 +68,222 @@ fn load_dataset(a: &EvalArgs) -> Result<Dataset> {
     })
 }
 
-/// Select the policy, failing fast (before any data work) for remote models.
-fn policy(a: &EvalArgs) -> Result<BuiltinPolicy> {
-    match ModelSpec::parse(&a.model)? {
-        ModelSpec::Builtin(p) => Ok(p),
+/// Select the policy, failing fast (before any data work) when a remote model has no key.
+fn policy(s: &EvalSettings, a: &EvalArgs) -> Result<Policy> {
+    match ModelSpec::parse(&s.model)? {
+        ModelSpec::Builtin(p) => Ok(Policy::Builtin(p)),
         ModelSpec::Remote(name) => {
-            let has_key = std::env::var(&a.api_key_var).is_ok_and(|k| !k.trim().is_empty());
-            if !has_key {
+            let key = std::env::var(&s.api_key_var)
+                .ok()
+                .filter(|k| !k.trim().is_empty());
+            let Some(key) = key else {
                 bail!(
                     "model `{name}` is a remote model and needs an API key: set the environment variable {} (or name another variable with --api-key-var). Offline policies need none: {}",
-                    a.api_key_var,
+                    s.api_key_var,
                     BuiltinPolicy::names().join(", ")
                 );
-            }
-            bail!(
-                "model `{name}`: remote OpenAI-compatible endpoints are not available in this build yet; use an offline policy: {}",
-                BuiltinPolicy::names().join(", ")
-            )
+            };
+            let settings = RemoteSettings {
+                api_base: s.api_base_or_default(),
+                model: name,
+                max_attempts: s.max_retries,
+                timeout: Duration::from_secs_f64(s.timeout_secs),
+                max_tokens: s.max_tokens,
+                temperature: s.temperature,
+                seed: s.request_seed(),
+                sampling_args: s.sampling_args.clone(),
+                structured_output: s.structured_output()?,
+            };
+            let client = RemoteClient::new(settings, Secret::new(key))?;
+            let cache = (!a.no_cache)
+                .then(|| ResponseCache::new(a.cache_dir.clone().unwrap_or_else(default_cache_dir)));
+            Ok(Policy::Remote {
+                client: Arc::new(client),
+                cache,
+            })
         }
     }
 }
 
-pub fn run(a: EvalArgs) -> Result<()> {
-    let policy = policy(&a)?;
-    let model = format!("builtin:{}", policy.name());
-    let cfg: RubricConfig = a.rubric.config()?;
-    let template = Template::parse(&a.template).with_context(|| {
-        format!(
-            "--template must be one of zeek, seed, upstream; got `{}`",
-            a.template
-        )
-    })?;
-    if a.rollouts_per_example == 0 {
-        bail!("--rollouts-per-example must be at least 1");
+/// Why a run stopped early, with the hint a user needs next. Never contains the key.
+fn abort_message(err: &RequestError, s: &EvalSettings, rows: usize) -> String {
+    let mut m =
+        format!("stopped early: the first {rows} requests all failed with the same error: {err}");
+    let base = s.api_base_or_default();
+    match err.status() {
+        Some(401 | 403) => m.push_str(&format!(
+            ". Check the API key in ${} (its value is never shown) and that it is valid for {base}",
+            s.api_key_var
+        )),
+        Some(404) => m.push_str(&format!(
+            ". Model `{}` or its endpoint was not found at {base}: check --model and --api-base",
+            s.model
+        )),
+        _ => {}
     }
-    let dataset = load_dataset(&a)?;
+    let structured = s.structured_output().unwrap_or_default();
+    if structured != StructuredOutput::Off && matches!(err.status(), Some(400 | 422 | 500 | 501)) {
+        m.push_str(&format!(
+            ". The server may not support response_format `{}`: try --structured-output {}",
+            structured.name(),
+            if structured == StructuredOutput::JsonSchema {
+                "json_object (or off)"
+            } else {
+                "off"
+            }
+        ));
+    }
+    if matches!(err, RequestError::Connection(_) | RequestError::Timeout) {
+        m.push_str(&format!(". Is the server running at {base}?"));
+    }
+    m
+}
+
+fn read_metadata(dir: &Path) -> Result<Value> {
+    let path = dir.join("metadata.json");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("--resume: cannot read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
+}
+
+pub fn run(a: EvalArgs) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(run_async(a))
+}
+
+async fn run_async(a: EvalArgs) -> Result<()> {
+    let (settings, mut metadata) = match &a.resume {
+        Some(dir) => {
+            let meta = read_metadata(dir)?;
+            let settings: EvalSettings = serde_json::from_value(meta["settings"].clone())
+                .with_context(|| {
+                    format!("{}: metadata.json has no usable `settings`", dir.display())
+                })?;
+            settings.validate()?;
+            (settings, Some(meta))
+        }
+        None => (EvalSettings::from_args(&a)?, None),
+    };
+    let policy = policy(&settings, &a)?;
+    let prices = PriceTable::load(a.prices.as_deref())?;
+    let template = settings.template()?;
+    let dataset = load_dataset(&settings)?;
     let examples: Vec<Example> = dataset
         .flows
         .iter()
         .map(|f| Example::from_flow(f, template))
         .collect();
-    let sample = sample_balanced(&examples, a.num_examples, a.seed);
+    let sample = sample_balanced(&examples, settings.num_examples, settings.seed);
+    drop(examples);
     if sample.is_empty() {
         bail!(
             "no examples to evaluate (dataset {} is empty)",
             dataset.name
         );
     }
-    let system = a
+    let order: HashMap<String, usize> = sample
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.example_id.clone(), i))
+        .collect();
+    let system = settings
         .system_prompt
         .clone()
         .unwrap_or_else(|| DEFAULT_SYSTEM_PROMPT.to_string());
+    let model = match &policy {
+        Policy::Builtin(p) => format!("builtin:{}", p.name()),
+        Policy::Remote { client, .. } => client.settings().model.clone(),
+    };
 
-    let run_id = new_run_id();
-    let path: PathBuf = a
-        .save_dir
-        .join("evals")
-        .join(format!("netlogs--{}", sanitize(&model)))
-        .join(&run_id);
-    let mut dir = RunDir::create(path, run_id)?;
-    let started = chrono::Utc::now();
-    let mut metadata = json!({
-        "tool": "netlogs",
-        "version": env!("CARGO_PKG_VERSION"),
-        "run_id": dir.run_id,
-        "model": model,
-        "api_base": Value::Null,
-        "seed": a.seed,
-        "num_examples": sample.len(),
-        "num_examples_requested": a.num_examples,
-        "rollouts_per_example": a.rollouts_per_example,
-        "sampling_args": {},
-        "template": template.name(),
-        "system_prompt": system,
-        "dataset": {
-            "name": dataset.name,
-            "files": dataset.files,
-            "rows_available": dataset.flows.len(),
-            "sampling": "class-balanced, seeded (ChaCha8)",
-            "synthetic": false,
-        },
-        "rubric": cfg,
-        "started_at": started.to_rfc3339(),
-        "finished_at": Value::Null,
-    });
-    dir.write_json("metadata.json", &metadata)?;
-
-    let total = sample.len() as u64 * u64::from(a.rollouts_per_example);
-    let bar = ProgressBar::new(total).with_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let mut outcomes = Vec::with_capacity(total as usize);
-    let mut reward_sum = 0.0;
-    for ex in &sample {
-        for rollout in 0..a.rollouts_per_example {
-            let messages = vec![
-                ChatMessage::system(system.clone()),
-                ChatMessage::user(ex.prompt.clone()),
-            ];
-            let t0 = Instant::now();
-            let completion = policy.complete(&messages);
-            let latency_ms = t0.elapsed().as_secs_f64() * 1e3;
-            let score = score_text(&cfg, &completion.text, ex.answer);
-            let row = ResultRow {
-                example_id: ex.example_id.clone(),
-                rollout,
-                prompt: messages,
-                completion: vec![ChatMessage::assistant(completion.text)],
-                answer: ex.answer.as_str().to_string(),
-                info: ex.info.clone(),
-                reward: Some(score.reward),
-                metrics: Some(score.components),
-                parsed: Some(parsed_summary(&score)),
-                finish_reason: completion.finish_reason,
-                latency_ms,
-                attempts: 1,
-                error: None,
-            };
-            dir.append(&row)?;
-            reward_sum += score.reward;
-            outcomes.push(scored(score, gold_of(ex.answer), &ex.info));
-            bar.inc(1);
-            bar.set_message(format!(
-                "mean reward {:.3}",
-                reward_sum / outcomes.len() as f64
-            ));
+    let (mut dir, done) = match &a.resume {
+        Some(path) => {
+            let dir = RunDir::reopen(path.clone())?;
+            let rows: Vec<ResultRow> = read_rows(&dir.results_path())?;
+            let done: HashSet<(String, u32)> = rows
+                .into_iter()
+                .map(|r| (r.example_id, r.rollout))
+                .collect();
+            (dir, done)
         }
-    }
-    bar.finish_and_clear();
+        None => {
+            let run_id = new_run_id();
+            let path: PathBuf = a
+                .save_dir
+                .join("evals")
+                .join(format!("netlogs--{}", sanitize(&model)))
+                .join(&run_id);
+            (RunDir::create(path, run_id)?, HashSet::new())
+        }
+    };
+    let started = chrono::Utc::now().to_rfc3339();
+    let mut meta = match metadata.take() {
+        Some(mut m) => {
+            m["resumed_at"] = json!([
+                m["resumed_at"].as_array().cloned().unwrap_or_default(),
+                vec![json!(started)]
+            ]
+            .concat());
+            m
+        }
+        None => json!({
+            "tool": "netlogs",
+            "version": env!("CARGO_PKG_VERSION"),
+            "run_id": dir.run_id,
+            "model": model,
+            "api_base": matches!(policy, Policy::Remote { .. }).then(|| settings.api_base_or_default()),
+            "seed": settings.seed,
+            "num_examples": sample.len(),
+            "rollouts_per_example": settings.rollouts_per_example,
+            "sampling_args": settings.sampling_args,
+            "template": template.name(),
+            "system_prompt": system,
+            "dataset": {
+                "name": dataset.name,
+                "files": dataset.files,
+                "rows_available": dataset.flows.len(),
+                "sampling": "class-balanced, seeded (ChaCha8)",
+                "synthetic": false,
+            },
+            "rubric": settings.rubric,
+            "settings": settings,
+            "started_at": started,
+            "finished_at": Value::Null,
+        }),
+    };
+    dir.write_json("metadata.json", &meta)?;
 
-    let metrics = RunMetrics::compute(&outcomes, &cfg, a.seed);
-    dir.write_json("summary.json", &metrics)?;
+    let jobs: Vec<Job> = sample
+        .iter()
+        .enumerate()
+        .flat_map(|(index, e)| {
+            (0..settings.rollouts_per_example)
+                .filter(|r| !done.contains(&(e.example_id.clone(), *r)))
+                .map(move |rollout| Job { index, rollout })
+        })
+        .collect();
+    let total = sample.len() as u64 * u64::from(settings.rollouts_per_example);
+    let mut progress = Progress::new(total, total - jobs.len() as u64);
+    let work = Workload {
+        policy: &policy,
+        system: &system,
+        sample: &sample,
+        cfg: &settings.rubric,
+    };
+    let stopped = run_jobs(&work, jobs, a.max_concurrent, &mut dir, &mut progress).await?;
+    progress.finish();
+
     let facts = [
         ("Model", model.clone()),
         (
             "Dataset",
             format!(
                 "{} ({} rows available)",
-                metadata["dataset"]["name"].as_str().unwrap_or(""),
-                dataset.flows.len()
+                meta["dataset"]["name"].as_str().unwrap_or(""),
+                meta["dataset"]["rows_available"]
             ),
         ),
         (
@@ -207,28 +291,51 @@ pub fn run(a: EvalArgs) -> Result<()> {
             format!(
                 "{} × {} rollout(s), seed {}",
                 sample.len(),
-                a.rollouts_per_example,
-                a.seed
+                settings.rollouts_per_example,
+                settings.seed
             ),
         ),
         ("Template", template.name().to_string()),
     ];
-    let title = format!("netlogs eval: {model}");
-    dir.write_text(
-        "report.md",
-        &render_markdown(&title, &facts, &metrics, &cfg),
-    )?;
-    metadata["finished_at"] = json!(chrono::Utc::now().to_rfc3339());
-    dir.write_json("metadata.json", &metadata)?;
+    let spec = SummarySpec {
+        cfg: &settings.rubric,
+        seed: settings.seed,
+        model: &model,
+        order: &order,
+        prices: &prices,
+    };
+    let summary = finalize(&dir, &spec, &format!("netlogs eval: {model}"), &facts)?;
+    meta["finished_at"] = json!(chrono::Utc::now().to_rfc3339());
+    dir.write_json("metadata.json", &meta)?;
 
     println!(
         "netlogs eval · {model} · {} · {} examples × {} rollout(s) · preset {}",
-        metadata["dataset"]["name"].as_str().unwrap_or(""),
+        meta["dataset"]["name"].as_str().unwrap_or(""),
         sample.len(),
-        a.rollouts_per_example,
-        cfg.preset.name()
+        settings.rollouts_per_example,
+        settings.rubric.preset.name()
     );
-    print!("{}", terminal_summary(&metrics));
+    print!("{}", terminal_summary(&summary.metrics));
+    if summary.usage.total_tokens > 0 {
+        println!(
+            "  tokens/example   {:.1} · cost {}",
+            summary.usage.tokens_per_example.unwrap_or(0.0),
+            summary.usage.cost_usd.map_or_else(
+                || "n/a (model not in price table)".to_string(),
+                |c| format!("${c:.4}")
+            )
+        );
+    }
     println!("run dir: {}", dir.path.display());
+    if let Some(err) = stopped {
+        bail!(
+            "{}",
+            abort_message(
+                &err,
+                &settings,
+                summary.metrics.n + summary.metrics.n_errors
+            )
+        );
+    }
     Ok(())
 }

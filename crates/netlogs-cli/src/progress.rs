@@ -1,0 +1,107 @@
+//! Progress on stderr: an indicatif bar on a terminal, plain periodic lines otherwise (logs, CI).
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+const PLAIN_EVERY: Duration = Duration::from_secs(5);
+
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    total: u64,
+    done: u64,
+    errors: u64,
+    reward_sum: f64,
+    scored: u64,
+    /// Shared with request tasks, which count their retries here.
+    pub retries: Arc<AtomicU64>,
+    start: Instant,
+    last_line: Instant,
+}
+
+impl Progress {
+    pub fn new(total: u64, already_done: u64) -> Progress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let b = ProgressBar::new(total).with_style(
+                ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} eta {eta} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            b.set_position(already_done);
+            b
+        });
+        let now = Instant::now();
+        Progress {
+            bar,
+            total,
+            done: already_done,
+            errors: 0,
+            reward_sum: 0.0,
+            scored: 0,
+            retries: Arc::new(AtomicU64::new(0)),
+            start: now,
+            last_line: now,
+        }
+    }
+
+    /// Record one finished row: its reward, or `None` for an error row.
+    pub fn row(&mut self, reward: Option<f64>) {
+        self.done += 1;
+        match reward {
+            Some(r) => {
+                self.reward_sum += r;
+                self.scored += 1;
+            }
+            None => self.errors += 1,
+        }
+        let msg = self.status();
+        match &self.bar {
+            Some(b) => {
+                b.inc(1);
+                b.set_message(msg);
+            }
+            None if self.last_line.elapsed() >= PLAIN_EVERY => {
+                self.last_line = Instant::now();
+                eprintln!(
+                    "[netlogs] {}/{} rows · {:.1} rows/s · {msg}",
+                    self.done,
+                    self.total,
+                    self.rate()
+                );
+            }
+            None => {}
+        }
+    }
+
+    fn rate(&self) -> f64 {
+        self.done as f64 / self.start.elapsed().as_secs_f64().max(1e-9)
+    }
+
+    fn status(&self) -> String {
+        let mean = if self.scored > 0 {
+            format!("{:.3}", self.reward_sum / self.scored as f64)
+        } else {
+            "n/a".into()
+        };
+        format!(
+            "mean reward {mean} · errors {} · retries {}",
+            self.errors,
+            self.retries.load(Ordering::Relaxed)
+        )
+    }
+
+    pub fn finish(&self) {
+        match &self.bar {
+            Some(b) => b.finish_and_clear(),
+            None => eprintln!(
+                "[netlogs] {}/{} rows · {:.1} rows/s · {}",
+                self.done,
+                self.total,
+                self.rate(),
+                self.status()
+            ),
+        }
+    }
+}
