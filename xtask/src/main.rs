@@ -1,1 +1,35 @@
-fn main() {}
+//! Developer tasks: `cargo xtask <command>`.
+
+mod bench_eval;
+mod proc_stats;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Throughput of `netlogs eval` against a local instant stub server, beside the stub's raw
+    /// capacity; and peak memory of a 100k-row builtin run.
+    BenchEval(bench_eval::Args),
+    /// Run the OpenAI-compatible stub server on 127.0.0.1 until interrupted (manual testing).
+    Stub,
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Cmd::BenchEval(a) => bench_eval::run(a),
+        Cmd::Stub => {
+            let stub = netlogs_client::stub::StubServer::start(Default::default())?;
+            println!("{}", stub.base_url());
+            loop {
+                std::thread::park();
+            }
+        }
+    }
+}

@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use crate::prices::PriceTable;
 use crate::report::render_markdown;
-use crate::rows::{gold_of_str, scored, ResultRow};
-use crate::run_dir::{read_rows, RunDir};
+use crate::rows::{gold_of_str, scored, RowView};
+use crate::run_dir::{for_each_row, RunDir};
 
 /// Token use and its cost.
 #[derive(Debug, Clone, Serialize)]
@@ -35,37 +35,51 @@ pub struct Summary {
     pub usage: UsageSummary,
 }
 
-fn usage(rows: &[ResultRow], model: &str, prices: &PriceTable) -> UsageSummary {
-    let prompt: u64 = rows
-        .iter()
-        .filter_map(|r| r.usage)
-        .map(|u| u.prompt_tokens)
-        .sum();
-    let completion: u64 = rows
-        .iter()
-        .filter_map(|r| r.usage)
-        .map(|u| u.completion_tokens)
-        .sum();
-    let n = rows.len();
-    let any_usage = rows.iter().any(|r| r.usage.is_some());
-    let cost = prices
-        .price(model)
-        .filter(|_| any_usage)
-        .map(|p| (prompt as f64 * p.input + completion as f64 * p.output) / 1e6);
-    let attempts: u64 = rows.iter().map(|r| u64::from(r.attempts)).sum();
-    let requested = rows.iter().filter(|r| r.attempts > 0).count() as u64;
-    UsageSummary {
-        rows: n,
-        prompt_tokens: prompt,
-        completion_tokens: completion,
-        total_tokens: prompt + completion,
-        tokens_per_example: (n > 0 && any_usage).then(|| (prompt + completion) as f64 / n as f64),
-        cost_usd: cost,
-        cost_per_example_usd: cost.filter(|_| n > 0).map(|c| c / n as f64),
-        price_table_as_of: prices.as_of.clone(),
-        cached_rows: rows.iter().filter(|r| r.cached).count(),
-        http_attempts: attempts,
-        retries: attempts.saturating_sub(requested),
+/// Token and request counts, summed while rows stream past.
+#[derive(Default)]
+struct UsageTally {
+    rows: usize,
+    prompt: u64,
+    completion: u64,
+    any_usage: bool,
+    cached: usize,
+    attempts: u64,
+    requested: u64,
+}
+
+impl UsageTally {
+    fn add(&mut self, r: &RowView) {
+        self.rows += 1;
+        if let Some(u) = r.usage {
+            self.prompt += u.prompt_tokens;
+            self.completion += u.completion_tokens;
+            self.any_usage = true;
+        }
+        self.cached += usize::from(r.cached);
+        self.attempts += u64::from(r.attempts);
+        self.requested += u64::from(r.attempts > 0);
+    }
+
+    fn summary(&self, model: &str, prices: &PriceTable) -> UsageSummary {
+        let n = self.rows;
+        let cost = prices
+            .price(model)
+            .filter(|_| self.any_usage)
+            .map(|p| (self.prompt as f64 * p.input + self.completion as f64 * p.output) / 1e6);
+        UsageSummary {
+            rows: n,
+            prompt_tokens: self.prompt,
+            completion_tokens: self.completion,
+            total_tokens: self.prompt + self.completion,
+            tokens_per_example: (n > 0 && self.any_usage)
+                .then(|| (self.prompt + self.completion) as f64 / n as f64),
+            cost_usd: cost,
+            cost_per_example_usd: cost.filter(|_| n > 0).map(|c| c / n as f64),
+            price_table_as_of: prices.as_of.clone(),
+            cached_rows: self.cached,
+            http_attempts: self.attempts,
+            retries: self.attempts.saturating_sub(self.requested),
+        }
     }
 }
 
@@ -95,26 +109,27 @@ pub fn finalize(
         order,
         prices,
     } = *spec;
-    let mut rows: Vec<ResultRow> = read_rows(&dir.results_path())?;
+    let path = dir.results_path();
     let mut seen = HashSet::new();
-    for r in &rows {
-        if !seen.insert((r.example_id.as_str(), r.rollout)) {
+    let mut tally = UsageTally::default();
+    let mut keyed: Vec<((usize, u32), RowOutcome)> = Vec::new();
+    for_each_row(&path, |line, r: RowView| {
+        let Some(&index) = order.get(&r.example_id) else {
             bail!(
-                "{} holds example {} rollout {} twice",
-                dir.results_path().display(),
+                "{}:{line}: example {} is not in this run's sample",
+                path.display(),
+                r.example_id
+            );
+        };
+        if !seen.insert((index, r.rollout)) {
+            bail!(
+                "{}:{line}: example {} rollout {} appears twice",
+                path.display(),
                 r.example_id,
                 r.rollout
             );
         }
-    }
-    rows.sort_by_key(|r| {
-        (
-            order.get(&r.example_id).copied().unwrap_or(usize::MAX),
-            r.rollout,
-        )
-    });
-    let mut outcomes = Vec::with_capacity(rows.len());
-    for r in &rows {
+        tally.add(&r);
         let outcome = match &r.error {
             Some(e) => RowOutcome::Error {
                 id: format!("{}#{}", r.example_id, r.rollout),
@@ -127,15 +142,21 @@ pub fn finalize(
                     .map(|m| m.content.as_str())
                     .unwrap_or("");
                 let gold = gold_of_str(&r.answer)?;
-                let score = netlogs_rubric::score_completion(cfg, text, gold);
-                scored(score, gold, &r.info)
+                scored(
+                    netlogs_rubric::score_completion(cfg, text, gold),
+                    gold,
+                    &r.info,
+                )
             }
         };
-        outcomes.push(outcome);
-    }
+        keyed.push(((index, r.rollout), outcome));
+        Ok(())
+    })?;
+    keyed.sort_by_key(|(k, _)| *k);
+    let outcomes: Vec<RowOutcome> = keyed.into_iter().map(|(_, o)| o).collect();
     let summary = Summary {
         metrics: RunMetrics::compute(&outcomes, cfg, seed),
-        usage: usage(&rows, model, prices),
+        usage: tally.summary(model, prices),
     };
     dir.write_json("summary.json", &summary)?;
     let mut facts: Vec<(&str, String)> = facts.to_vec();

@@ -1,15 +1,17 @@
-//! Running a policy over (example, rollout) jobs: bounded concurrency, one writer that
-//! appends each row as it completes, and an early stop when the first rows all fail alike.
+//! Running a policy over (example, rollout) jobs. Each job is a tokio task, at most
+//! `concurrency` at once (a semaphore), so request and scoring work spreads over the runtime's
+//! threads. One writer appends rows as they complete (flushing once per batch of ready rows)
+//! and stops the run early when the first rows all fail alike.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Result;
-use futures::StreamExt;
 use netlogs_client::{BuiltinPolicy, ChatMessage, RemoteClient, RemoteCompletion, RequestError};
 use netlogs_data::Example;
 use netlogs_rubric::RubricConfig;
+use tokio::sync::{mpsc, Semaphore};
 
 use crate::cache::ResponseCache;
 use crate::progress::Progress;
@@ -32,61 +34,72 @@ pub struct Job {
     pub rollout: u32,
 }
 
+/// What every job of a run shares.
+pub struct Workload {
+    pub policy: Policy,
+    pub system: String,
+    pub sample: Vec<Example>,
+    pub cfg: RubricConfig,
+}
+
 /// The first rows that decide whether a run is hopeless.
 const EARLY_ROWS: usize = 5;
+/// Rows written between flushes, at most (a flush happens whenever the queue runs dry).
+const WRITE_BATCH: usize = 256;
 
 struct Done {
     row: ResultRow,
     failure: Option<RequestError>,
 }
 
-async fn run_job(
+async fn answer(
     policy: &Policy,
-    system: &str,
-    ex: &Example,
-    job: Job,
-    cfg: &RubricConfig,
+    messages: &[ChatMessage],
+    rollout: u32,
     retries: &AtomicU64,
-) -> Done {
+) -> (Result<RemoteCompletion, RequestError>, u32, bool) {
+    match policy {
+        Policy::Builtin(p) => {
+            let c = p.complete(messages);
+            let out = RemoteCompletion {
+                text: c.text,
+                finish_reason: c.finish_reason,
+                usage: None,
+            };
+            (Ok(out), 1, false)
+        }
+        Policy::Remote { client, cache } => {
+            let body = client.request_body(messages);
+            let s = client.settings();
+            let key = cache
+                .as_ref()
+                .map(|_| ResponseCache::key(&s.api_base, &s.model, &body, rollout));
+            if let (Some(cache), Some(key)) = (cache, &key) {
+                if let Some(hit) = cache.get(key) {
+                    return (Ok(hit), 0, true);
+                }
+            }
+            let out = client
+                .complete(&body, |_| {
+                    retries.fetch_add(1, Ordering::Relaxed);
+                })
+                .await;
+            if let (Ok(c), Some(cache), Some(key)) = (&out.result, cache, &key) {
+                cache.put(key, c);
+            }
+            (out.result, out.attempts, false)
+        }
+    }
+}
+
+async fn run_job(work: &Workload, job: Job, retries: &AtomicU64) -> Done {
+    let ex = &work.sample[job.index];
     let messages = vec![
-        ChatMessage::system(system.to_string()),
+        ChatMessage::system(work.system.clone()),
         ChatMessage::user(ex.prompt.clone()),
     ];
     let t0 = Instant::now();
-    let (answer, attempts, cached) = match policy {
-        Policy::Builtin(p) => {
-            let c = p.complete(&messages);
-            (
-                Ok(RemoteCompletion {
-                    text: c.text,
-                    finish_reason: c.finish_reason,
-                    usage: None,
-                }),
-                1,
-                false,
-            )
-        }
-        Policy::Remote { client, cache } => {
-            let body = client.request_body(&messages);
-            let s = client.settings();
-            let key = ResponseCache::key(&s.api_base, &s.model, &body, job.rollout);
-            match cache.as_ref().and_then(|c| c.get(&key)) {
-                Some(hit) => (Ok(hit), 0, true),
-                None => {
-                    let out = client
-                        .complete(&body, |_| {
-                            retries.fetch_add(1, Ordering::Relaxed);
-                        })
-                        .await;
-                    if let (Ok(c), Some(cache)) = (&out.result, cache) {
-                        cache.put(&key, c);
-                    }
-                    (out.result, out.attempts, false)
-                }
-            }
-        }
-    };
-    let latency_ms = t0.elapsed().as_secs_f64() * 1e3;
+    let (answer, attempts, cached) = answer(&work.policy, &messages, job.rollout, retries).await;
     let mut row = ResultRow {
         example_id: ex.example_id.clone(),
         rollout: job.rollout,
@@ -99,14 +112,14 @@ async fn run_job(
         parsed: None,
         finish_reason: None,
         usage: None,
-        latency_ms,
+        latency_ms: t0.elapsed().as_secs_f64() * 1e3,
         attempts,
         cached,
         error: None,
     };
     match answer {
         Ok(c) => {
-            let score = score_text(cfg, &c.text, ex.answer);
+            let score = score_text(&work.cfg, &c.text, ex.answer);
             row.completion = vec![ChatMessage::assistant(c.text)];
             row.reward = Some(score.reward);
             row.metrics = Some(score.components);
@@ -125,48 +138,82 @@ async fn run_job(
     }
 }
 
-/// What every job of a run shares.
-pub struct Workload<'a> {
-    pub policy: &'a Policy,
-    pub system: &'a str,
-    pub sample: &'a [Example],
-    pub cfg: &'a RubricConfig,
+/// Watches the first rows: all failing with one and the same error means the run is hopeless.
+struct EarlyStop {
+    wanted: usize,
+    seen: Vec<Option<RequestError>>,
+}
+
+impl EarlyStop {
+    fn observe(&mut self, failure: &Option<RequestError>) -> Option<RequestError> {
+        if self.seen.len() >= self.wanted {
+            return None;
+        }
+        self.seen.push(failure.clone());
+        if self.seen.len() < self.wanted {
+            return None;
+        }
+        let first = self.seen.first()?.as_ref()?;
+        self.seen
+            .iter()
+            .all(|f| f.as_ref() == Some(first))
+            .then(|| first.clone())
+    }
 }
 
 /// Run `jobs`, appending each finished row to `dir`. Returns the shared error of the first rows
-/// when they all failed alike (the run stops early), else `None`.
+/// when they all failed alike (the run then stops launching requests; those in flight are still
+/// written), else `None`.
 pub async fn run_jobs(
-    work: &Workload<'_>,
+    work: Arc<Workload>,
     jobs: Vec<Job>,
     concurrency: usize,
     dir: &mut RunDir,
     progress: &mut Progress,
 ) -> Result<Option<RequestError>> {
-    let Workload {
-        policy,
-        system,
-        sample,
-        cfg,
-    } = *work;
-    let early = EARLY_ROWS.min(jobs.len());
+    let mut early = EarlyStop {
+        wanted: EARLY_ROWS.min(jobs.len()),
+        seen: Vec::with_capacity(EARLY_ROWS),
+    };
+    let concurrency = concurrency.max(1);
+    let (tx, mut rx) = mpsc::channel::<Done>(concurrency * 2);
     let retries = progress.retries.clone();
-    let mut stream = futures::stream::iter(jobs)
-        .map(|job| run_job(policy, system, &sample[job.index], job, cfg, &retries))
-        .buffer_unordered(concurrency.max(1));
-    let mut first_failures: Vec<Option<RequestError>> = Vec::with_capacity(early);
-    while let Some(done) = stream.next().await {
-        dir.append(&done.row)?;
-        progress.row(done.row.reward);
-        if first_failures.len() < early {
-            first_failures.push(done.failure);
-            if first_failures.len() == early {
-                if let Some(Some(first)) = first_failures.first() {
-                    if first_failures.iter().all(|f| f.as_ref() == Some(first)) {
-                        return Ok(Some(first.clone()));
-                    }
+    let producer = tokio::spawn(async move {
+        let slots = Arc::new(Semaphore::new(concurrency));
+        for job in jobs {
+            let Ok(permit) = slots.clone().acquire_owned().await else {
+                return;
+            };
+            let (work, tx, retries) = (work.clone(), tx.clone(), retries.clone());
+            tokio::spawn(async move {
+                let done = run_job(&work, job, &retries).await;
+                // The slot is held until the writer has the row, so finished rows never pile up.
+                let _ = tx.send(done).await;
+                drop(permit);
+            });
+        }
+    });
+    let mut stopped = None;
+    let mut batch = Vec::with_capacity(WRITE_BATCH);
+    while let Some(first) = rx.recv().await {
+        batch.push(first);
+        while batch.len() < WRITE_BATCH {
+            match rx.try_recv() {
+                Ok(d) => batch.push(d),
+                Err(_) => break,
+            }
+        }
+        for done in batch.drain(..) {
+            dir.append_unflushed(&done.row)?;
+            progress.row(done.row.reward);
+            if stopped.is_none() {
+                if let Some(e) = early.observe(&done.failure) {
+                    producer.abort();
+                    stopped = Some(e);
                 }
             }
         }
+        dir.flush()?;
     }
-    Ok(None)
+    Ok(stopped)
 }

@@ -56,19 +56,22 @@ impl Progress {
             }
             None => self.errors += 1,
         }
-        let msg = self.status();
+        // Messages are built only when shown: this runs once per row.
         match &self.bar {
             Some(b) => {
                 b.inc(1);
-                b.set_message(msg);
+                if self.done % 16 == 0 || self.done == self.total {
+                    b.set_message(self.status());
+                }
             }
             None if self.last_line.elapsed() >= PLAIN_EVERY => {
                 self.last_line = Instant::now();
                 eprintln!(
-                    "[netlogs] {}/{} rows · {:.1} rows/s · {msg}",
+                    "[netlogs] {}/{} rows · {:.1} rows/s · {}",
                     self.done,
                     self.total,
-                    self.rate()
+                    self.rate(),
+                    self.status()
                 );
             }
             None => {}

@@ -39,6 +39,24 @@ pub struct ResultRow {
     pub error: Option<String>,
 }
 
+/// The fields of a stored row that summaries and resume need: the prompt is left unread, so
+/// re-reading 100k rows stays small.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RowView {
+    pub example_id: String,
+    pub rollout: u32,
+    #[serde(default)]
+    pub completion: Vec<ChatMessage>,
+    pub answer: String,
+    pub info: ExampleInfo,
+    pub usage: Option<Usage>,
+    #[serde(default)]
+    pub attempts: u32,
+    #[serde(default)]
+    pub cached: bool,
+    pub error: Option<String>,
+}
+
 pub fn gold_of(label: Label) -> Gold {
     match label {
         Label::Benign => Gold::Benign,

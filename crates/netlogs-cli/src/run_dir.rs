@@ -53,8 +53,18 @@ impl RunDir {
 
     /// Append one row and flush it, so a crash loses at most the row being written.
     pub fn append<T: Serialize>(&mut self, row: &T) -> Result<()> {
+        self.append_unflushed(row)?;
+        self.flush()
+    }
+
+    /// Append one row to the buffer; call [`RunDir::flush`] once the rows at hand are written.
+    pub fn append_unflushed<T: Serialize>(&mut self, row: &T) -> Result<()> {
         serde_json::to_writer(&mut self.results, row)?;
         self.results.write_all(b"\n")?;
+        Ok(())
+    }
+
+    pub fn flush(&mut self) -> Result<()> {
         self.results
             .flush()
             .with_context(|| format!("cannot write results in {}", self.path.display()))
@@ -120,16 +130,23 @@ fn repair_torn_tail(path: &Path) -> Result<()> {
         .with_context(|| format!("cannot repair {}", path.display()))
 }
 
-/// Every row of a results.jsonl; a malformed line is an error naming it.
-pub fn read_rows<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l)
-                .with_context(|| format!("{}:{}: not a valid result row", path.display(), i + 1))
-        })
-        .collect()
+/// Call `f(line_number, row)` for every row of a results.jsonl, streaming; a malformed line is
+/// an error naming it.
+pub fn for_each_row<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    mut f: impl FnMut(usize, T) -> Result<()>,
+) -> Result<()> {
+    use std::io::BufRead;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.with_context(|| format!("{}:{}: cannot read", path.display(), i + 1))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let row = serde_json::from_str(&line)
+            .with_context(|| format!("{}:{}: not a valid result row", path.display(), i + 1))?;
+        f(i + 1, row)?;
+    }
+    Ok(())
 }

@@ -124,11 +124,13 @@ fn same_seed_same_run() {
             .assert()
             .success();
         let rows = read_rows(&run_dir(&tmp.path().join(save)));
-        ids.push(
-            rows.iter()
-                .map(|r| (r["example_id"].to_string(), r["reward"].to_string()))
-                .collect::<Vec<_>>(),
-        );
+        // Rows are written in completion order; the set of rows is what must repeat.
+        let mut v: Vec<_> = rows
+            .iter()
+            .map(|r| (r["example_id"].to_string(), r["reward"].to_string()))
+            .collect();
+        v.sort();
+        ids.push(v);
     }
     assert_eq!(ids[0].len(), 30);
     assert_eq!(ids[0], ids[1]);

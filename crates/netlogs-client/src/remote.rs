@@ -306,13 +306,13 @@ impl RemoteClient {
         body: &Value,
     ) -> Result<RemoteCompletion, (RequestError, Option<Duration>)> {
         let chat = self.client.chat();
-        let call = chat.create_byot::<&Value, Value>(body);
+        let call = chat.create_byot::<&Value, WireResponse>(body);
         let response = match tokio::time::timeout(self.settings.timeout, call).await {
             Err(_) => return Err((RequestError::Timeout, None)),
             Ok(Err(e)) => return Err(self.classify(e)),
             Ok(Ok(v)) => v,
         };
-        parse_response(&response).map_err(|e| (e, None))
+        response.into_completion().map_err(|e| (e, None))
     }
 
     fn classify(&self, e: OpenAIError) -> (RequestError, Option<Duration>) {
@@ -384,37 +384,56 @@ fn error_message(body: &str) -> String {
     msg
 }
 
-fn parse_response(v: &Value) -> Result<RemoteCompletion, RequestError> {
-    let choice = v
-        .get("choices")
-        .and_then(Value::as_array)
-        .and_then(|c| c.first())
-        .ok_or(RequestError::EmptyChoices)?;
-    let message = choice
-        .get("message")
-        .ok_or_else(|| RequestError::Malformed("choice without a message".into()))?;
-    let text = match message.get("content") {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    };
-    let usage = v.get("usage").and_then(|u| {
-        Some(Usage {
-            prompt_tokens: u.get("prompt_tokens")?.as_u64()?,
-            completion_tokens: u
-                .get("completion_tokens")
-                .and_then(Value::as_u64)
-                .unwrap_or(0),
+/// The parts of a chat completion response netlogs reads; everything else is skipped unparsed.
+#[derive(Debug, Deserialize)]
+struct WireResponse {
+    choices: Option<Vec<WireChoice>>,
+    usage: Option<WireUsage>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireChoice {
+    message: Option<WireMessage>,
+    finish_reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireMessage {
+    content: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireUsage {
+    prompt_tokens: Option<u64>,
+    completion_tokens: Option<u64>,
+}
+
+impl WireResponse {
+    fn into_completion(self) -> Result<RemoteCompletion, RequestError> {
+        let choice = self
+            .choices
+            .and_then(|c| c.into_iter().next())
+            .ok_or(RequestError::EmptyChoices)?;
+        let message = choice
+            .message
+            .ok_or_else(|| RequestError::Malformed("choice without a message".into()))?;
+        let text = match message.content {
+            Some(Value::String(s)) => s,
+            Some(Value::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        };
+        let usage = self.usage.and_then(|u| {
+            Some(Usage {
+                prompt_tokens: u.prompt_tokens?,
+                completion_tokens: u.completion_tokens.unwrap_or(0),
+            })
+        });
+        Ok(RemoteCompletion {
+            text,
+            finish_reason: choice.finish_reason,
+            usage,
         })
-    });
-    Ok(RemoteCompletion {
-        text,
-        finish_reason: choice
-            .get("finish_reason")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        usage,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -445,13 +464,19 @@ mod tests {
     #[test]
     fn response_parsing() {
         let ok = json!({"choices":[{"message":{"content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2}});
-        let c = parse_response(&ok).expect("ok");
+        let parse = |v: Value| {
+            serde_json::from_value::<WireResponse>(v)
+                .expect("wire")
+                .into_completion()
+        };
+        let c = parse(ok).expect("ok");
         assert_eq!(c.text, "hi");
         assert_eq!(c.usage.map(|u| u.prompt_tokens), Some(5));
         assert_eq!(
-            parse_response(&json!({"choices": []})),
+            parse(json!({"choices": []})),
             Err(RequestError::EmptyChoices)
         );
+        assert_eq!(parse(json!({"id": "x"})), Err(RequestError::EmptyChoices));
         assert_eq!(
             error_message(r#"{"error":{"message":"bad key"}}"#),
             "bad key"

@@ -1,7 +1,9 @@
 //! An evaluation example: a rendered prompt, its gold answer and the provenance that stays out
 //! of the prompt.
 
-use crate::digest::sha256_hex;
+use sha2::{Digest, Sha256};
+
+use crate::field::Field;
 use serde::{Deserialize, Serialize};
 
 use crate::prompt::{render_prompt, Template};
@@ -45,16 +47,37 @@ impl Example {
     }
 }
 
-/// Hash of the whole source row (record, label and provenance), hex, 16 characters.
+/// The whole source row (record, label and provenance) as a canonical byte string: fields in
+/// a fixed order, text as UTF-8, numbers by their bits. Equal rows give equal bytes on every
+/// machine, with no text formatting.
+pub fn row_key(flow: &LabeledFlow) -> Vec<u8> {
+    let mut out = Vec::with_capacity(192);
+    let mut put = |tag: u8, bytes: &[u8]| {
+        out.push(tag);
+        out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        out.extend_from_slice(bytes);
+    };
+    for (i, f) in Field::ALL.into_iter().enumerate() {
+        if let Some(v) = flow.record.get_raw(f) {
+            put(i as u8, &v);
+        }
+    }
+    put(100, flow.label.as_str().as_bytes());
+    let p = &flow.provenance;
+    put(101, p.source.as_bytes());
+    if let Some(c) = &p.capture {
+        put(102, c.as_bytes());
+    }
+    if let Some(f) = &p.family {
+        put(103, f.as_bytes());
+    }
+    out
+}
+
+/// Stable example id: SHA-256 of [`row_key`], 16 hex characters.
 pub fn row_id(flow: &LabeledFlow) -> String {
-    // serde_json output of these plain structs is deterministic (field order, shortest floats).
-    let canonical = serde_json::to_vec(&(
-        &flow.record,
-        flow.label,
-        &flow.provenance.source,
-        &flow.provenance.capture,
-        &flow.provenance.family,
-    ))
-    .unwrap_or_default();
-    sha256_hex(&canonical)[..16].to_string()
+    Sha256::digest(row_key(flow))[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -111,6 +111,43 @@ impl FlowRecord {
         Ok(())
     }
 
+    /// The value of one field as canonical bytes (text as UTF-8, numbers by their bits), or
+    /// `None` when unset. Used for stable row ids without formatting numbers.
+    pub fn get_raw(&self, field: Field) -> Option<Vec<u8>> {
+        fn t(v: &Option<String>) -> Option<Vec<u8>> {
+            v.as_ref().map(|s| s.as_bytes().to_vec())
+        }
+        fn n(v: Option<u64>) -> Option<Vec<u8>> {
+            v.map(|x| x.to_le_bytes().to_vec())
+        }
+        fn f(v: Option<f64>) -> Option<Vec<u8>> {
+            v.map(|x| x.to_bits().to_le_bytes().to_vec())
+        }
+        match field {
+            Field::Ts => f(self.ts),
+            Field::Uid => t(&self.uid),
+            Field::OrigH => t(&self.orig_h),
+            Field::OrigP => n(self.orig_p.map(u64::from)),
+            Field::RespH => t(&self.resp_h),
+            Field::RespP => n(self.resp_p.map(u64::from)),
+            Field::Proto => t(&self.proto),
+            Field::Service => t(&self.service),
+            Field::Duration => f(self.duration),
+            Field::OrigBytes => n(self.orig_bytes),
+            Field::RespBytes => n(self.resp_bytes),
+            Field::ConnState => t(&self.conn_state),
+            Field::LocalOrig => self.local_orig.map(|b| vec![u8::from(b)]),
+            Field::LocalResp => self.local_resp.map(|b| vec![u8::from(b)]),
+            Field::MissedBytes => n(self.missed_bytes),
+            Field::History => t(&self.history),
+            Field::OrigPkts => n(self.orig_pkts),
+            Field::OrigIpBytes => n(self.orig_ip_bytes),
+            Field::RespPkts => n(self.resp_pkts),
+            Field::RespIpBytes => n(self.resp_ip_bytes),
+            Field::TunnelParents => t(&self.tunnel_parents),
+        }
+    }
+
     /// The value of one field as prompt text, or `None` when unset.
     pub fn get(&self, field: Field) -> Option<String> {
         fn s<T: ToString>(v: &Option<T>) -> Option<String> {

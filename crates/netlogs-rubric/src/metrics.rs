@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use rand::{Rng, SeedableRng};
+use rand::distr::{Distribution, Uniform};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
@@ -313,8 +314,9 @@ fn bootstrap(xs: &[f64], rng: &mut ChaCha8Rng) -> Option<Interval> {
         return None;
     }
     let n = xs.len();
+    let pick = Uniform::new(0, n).ok()?;
     let mut means: Vec<f64> = (0..BOOTSTRAP_RESAMPLES)
-        .map(|_| (0..n).map(|_| xs[rng.random_range(0..n)]).sum::<f64>() / n as f64)
+        .map(|_| (0..n).map(|_| xs[pick.sample(rng)]).sum::<f64>() / n as f64)
         .collect();
     means.sort_by(f64::total_cmp);
     let at = |q: f64| means[(q * (BOOTSTRAP_RESAMPLES - 1) as f64).round() as usize];

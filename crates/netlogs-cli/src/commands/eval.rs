@@ -23,8 +23,8 @@ use crate::pipeline::{run_jobs, Job, Policy, Workload};
 use crate::prices::PriceTable;
 use crate::progress::Progress;
 use crate::report::terminal_summary;
-use crate::rows::ResultRow;
-use crate::run_dir::{new_run_id, read_rows, sanitize, RunDir};
+use crate::rows::RowView;
+use crate::run_dir::{for_each_row, new_run_id, sanitize, RunDir};
 use crate::settings::EvalSettings;
 
 /// The loaded flows and how to name them in metadata.
@@ -172,13 +172,13 @@ async fn run_async(a: EvalArgs) -> Result<()> {
     let prices = PriceTable::load(a.prices.as_deref())?;
     let template = settings.template()?;
     let dataset = load_dataset(&settings)?;
-    let examples: Vec<Example> = dataset
-        .flows
-        .iter()
-        .map(|f| Example::from_flow(f, template))
-        .collect();
-    let sample = sample_balanced(&examples, settings.num_examples, settings.seed);
-    drop(examples);
+    let sample: Vec<Example> =
+        sample_balanced(&dataset.flows, settings.num_examples, settings.seed)
+            .into_iter()
+            .map(|i| Example::from_flow(&dataset.flows[i], template))
+            .collect();
+    let rows_available = dataset.flows.len();
+    drop(dataset.flows);
     if sample.is_empty() {
         bail!(
             "no examples to evaluate (dataset {} is empty)",
@@ -202,11 +202,11 @@ async fn run_async(a: EvalArgs) -> Result<()> {
     let (mut dir, done) = match &a.resume {
         Some(path) => {
             let dir = RunDir::reopen(path.clone())?;
-            let rows: Vec<ResultRow> = read_rows(&dir.results_path())?;
-            let done: HashSet<(String, u32)> = rows
-                .into_iter()
-                .map(|r| (r.example_id, r.rollout))
-                .collect();
+            let mut done: HashSet<(String, u32)> = HashSet::new();
+            for_each_row(&dir.results_path(), |_, r: RowView| {
+                done.insert((r.example_id, r.rollout));
+                Ok(())
+            })?;
             (dir, done)
         }
         None => {
@@ -244,7 +244,7 @@ async fn run_async(a: EvalArgs) -> Result<()> {
             "dataset": {
                 "name": dataset.name,
                 "files": dataset.files,
-                "rows_available": dataset.flows.len(),
+                "rows_available": rows_available,
                 "sampling": "class-balanced, seeded (ChaCha8)",
                 "synthetic": false,
             },
@@ -267,13 +267,14 @@ async fn run_async(a: EvalArgs) -> Result<()> {
         .collect();
     let total = sample.len() as u64 * u64::from(settings.rollouts_per_example);
     let mut progress = Progress::new(total, total - jobs.len() as u64);
-    let work = Workload {
-        policy: &policy,
-        system: &system,
-        sample: &sample,
-        cfg: &settings.rubric,
-    };
-    let stopped = run_jobs(&work, jobs, a.max_concurrent, &mut dir, &mut progress).await?;
+    let n_examples = sample.len();
+    let work = Arc::new(Workload {
+        policy,
+        system,
+        sample,
+        cfg: settings.rubric,
+    });
+    let stopped = run_jobs(work, jobs, a.max_concurrent, &mut dir, &mut progress).await?;
     progress.finish();
 
     let facts = [
@@ -290,9 +291,7 @@ async fn run_async(a: EvalArgs) -> Result<()> {
             "Examples",
             format!(
                 "{} × {} rollout(s), seed {}",
-                sample.len(),
-                settings.rollouts_per_example,
-                settings.seed
+                n_examples, settings.rollouts_per_example, settings.seed
             ),
         ),
         ("Template", template.name().to_string()),
@@ -311,7 +310,7 @@ async fn run_async(a: EvalArgs) -> Result<()> {
     println!(
         "netlogs eval · {model} · {} · {} examples × {} rollout(s) · preset {}",
         meta["dataset"]["name"].as_str().unwrap_or(""),
-        sample.len(),
+        n_examples,
         settings.rollouts_per_example,
         settings.rubric.preset.name()
     );
