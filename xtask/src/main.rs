@@ -1,5 +1,6 @@
 //! Developer tasks: `cargo xtask <command>`.
 
+mod bench_data;
 mod bench_eval;
 mod proc_stats;
 
@@ -17,6 +18,12 @@ enum Cmd {
     /// Throughput of `netlogs eval` against a local instant stub server, beside the stub's raw
     /// capacity; and peak memory of a 100k-row builtin run.
     BenchEval(bench_eval::Args),
+    /// Load an 819,024-row parquet (iot-23-preprocessed schema, resampled from real rows) and
+    /// render every prompt; time and peak memory.
+    BenchData(bench_data::Args),
+    /// (internal) Load FILE and render all prompts, in a child process the bench measures.
+    #[command(hide = true)]
+    LoadRender { file: std::path::PathBuf },
     /// Run the OpenAI-compatible stub server on 127.0.0.1 until interrupted (manual testing).
     Stub,
 }
@@ -24,6 +31,8 @@ enum Cmd {
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Cmd::BenchEval(a) => bench_eval::run(a),
+        Cmd::BenchData(a) => bench_data::run(a),
+        Cmd::LoadRender { file } => bench_data::load_render(&file),
         Cmd::Stub => {
             let stub = netlogs_client::stub::StubServer::start(Default::default())?;
             println!("{}", stub.base_url());

@@ -25,6 +25,93 @@ pub enum Command {
     Score(ScoreArgs),
     /// Analyse the rubric itself: constant policies, best responses, abstention band, findings.
     Audit(AuditArgs),
+    /// Build, inspect, audit, export and synthesise datasets.
+    #[command(subcommand)]
+    Data(DataCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Dedup, flag conflicting labels, split (capture-disjoint) and write a dataset.
+    Build(DataBuildArgs),
+    /// Counts by label, family, capture and split; conflicting-label duplicates.
+    Inspect(DataReadArgs),
+    /// Leakage checks: prompts shared across splits, (proto, dest port) lookup accuracy, balance.
+    Audit(DataReadArgs),
+    /// Write examples as the Python reference's prepared JSONL.
+    Export(DataExportArgs),
+    /// Generate synthetic flows (a test tool; never the headline).
+    Synth(DataSynthArgs),
+}
+
+/// Inputs shared by the data commands.
+#[derive(Debug, Args)]
+pub struct DataInputs {
+    /// Data files (any supported format).
+    #[arg(required = true, num_args = 1..)]
+    pub input: Vec<PathBuf>,
+    /// Format override: zeek, iot23-csv, parquet, verifiers, cicids2017, unsw-nb15.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Capture id for files whose name does not carry one.
+    #[arg(long)]
+    pub capture: Option<String>,
+    /// Prompt template for raw flows: zeek, seed or upstream.
+    #[arg(long, default_value = "zeek")]
+    pub template: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DataBuildArgs {
+    #[command(flatten)]
+    pub inputs: DataInputs,
+    /// Output file: .jsonl (prepared JSONL) or .parquet.
+    #[arg(long)]
+    pub output: PathBuf,
+    /// train,dev,test shares.
+    #[arg(long, default_value = "70,15,15")]
+    pub ratios: String,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Downsample the majority class within each split.
+    #[arg(long)]
+    pub balance: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DataReadArgs {
+    #[command(flatten)]
+    pub inputs: DataInputs,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DataExportArgs {
+    #[command(flatten)]
+    pub inputs: DataInputs,
+    /// Output JSONL file.
+    #[arg(long)]
+    pub output: PathBuf,
+    /// Export format (only `verifiers`: the prepared JSONL).
+    #[arg(long = "to", default_value = "verifiers")]
+    pub to: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DataSynthArgs {
+    #[arg(short = 'n', long, default_value_t = 1000)]
+    pub num: usize,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// 0..1: how much the classes' shapes blend.
+    #[arg(long, default_value_t = 0.0)]
+    pub ambiguity: f64,
+    /// Output: .jsonl (prepared, zeek template), .parquet (iot-23-preprocessed schema), or a
+    /// Zeek conn.log.labeled (any other name).
+    #[arg(long)]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -56,15 +143,21 @@ pub struct EvalArgs {
     /// Prompt template: zeek, seed or upstream.
     #[arg(long, default_value = "zeek")]
     pub template: String,
-    /// Data files to evaluate on instead of the bundled IoT-23 set.
+    /// Data to evaluate on instead of the bundled IoT-23 set: Zeek conn logs, IoT-23 /
+    /// CIC-IDS-2017 / UNSW-NB15 CSV, Hugging Face parquet, prepared JSONL, a built dataset, or
+    /// `synthetic` for generated flows.
     #[arg(long, num_args = 1..)]
     pub data: Vec<PathBuf>,
-    /// Data format, when detection from content is not wanted: zeek or iot23-csv.
+    /// Data format, when detection from content is not wanted: zeek, iot23-csv, parquet,
+    /// verifiers, cicids2017, unsw-nb15.
     #[arg(long)]
     pub format: Option<String>,
     /// Capture id for `--data` files whose name does not carry one.
     #[arg(long)]
     pub capture: Option<String>,
+    /// Evaluate one split (train, dev, test) of a built dataset.
+    #[arg(long)]
+    pub split: Option<String>,
     /// Requests in flight at once.
     #[arg(short = 'c', long, default_value_t = 32)]
     pub max_concurrent: usize,

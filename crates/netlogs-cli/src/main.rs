@@ -3,6 +3,7 @@
 mod args;
 mod cache;
 mod commands;
+mod dataset;
 mod finalize;
 mod pipeline;
 mod prices;
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
         Command::Eval(a) => commands::eval::run(*a),
         Command::Score(a) => commands::score::run(a),
         Command::Audit(a) => commands::audit::run(a),
+        Command::Data(c) => commands::data::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

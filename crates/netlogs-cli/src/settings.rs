@@ -25,6 +25,8 @@ pub struct EvalSettings {
     pub data: Vec<PathBuf>,
     pub format: Option<String>,
     pub capture: Option<String>,
+    #[serde(default)]
+    pub split: Option<String>,
     pub max_tokens: Option<u32>,
     pub temperature: Option<f64>,
     pub sampling_args: Map<String, Value>,
@@ -59,6 +61,7 @@ impl EvalSettings {
             data: a.data.clone(),
             format: a.format.clone(),
             capture: a.capture.clone(),
+            split: a.split.clone(),
             max_tokens: a.max_tokens,
             temperature: a.temperature,
             sampling_args,

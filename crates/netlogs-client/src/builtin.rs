@@ -4,6 +4,8 @@
 
 use serde_json::json;
 
+use netlogs_data::PromptView;
+
 use crate::message::{ChatMessage, Completion};
 
 /// A builtin policy.
@@ -55,7 +57,7 @@ impl BuiltinPolicy {
             .find(|m| m.role == "user")
             .map_or("", |m| m.content.as_str());
         let (label, confidence, rationale) = match self {
-            BuiltinPolicy::Heuristic => heuristic(&FlowView::from_prompt(prompt)),
+            BuiltinPolicy::Heuristic => heuristic(&PromptView::parse(prompt)),
             BuiltinPolicy::AlwaysMalicious => ("Malicious", 0.5, "constant baseline"),
             BuiltinPolicy::AlwaysBenign => ("Benign", 0.5, "constant baseline"),
             BuiltinPolicy::Abstain => ("Abstain", 0.0, "constant baseline"),
@@ -68,81 +70,12 @@ impl BuiltinPolicy {
     }
 }
 
-/// The flow fields a prompt shows, read back from its text (`key=value` forms, or the
-/// reference's `observed tcp 1→2, duration …, bytes …, flags [..]` sentence).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FlowView {
-    pub proto: Option<String>,
-    pub resp_p: Option<u32>,
-    pub conn_state: Option<String>,
-    pub history: Option<String>,
-    pub orig_bytes: Option<u64>,
-    pub resp_bytes: Option<u64>,
-    pub orig_pkts: Option<u64>,
-    pub resp_pkts: Option<u64>,
-    pub duration: Option<f64>,
-}
-
-impl FlowView {
-    pub fn from_prompt(prompt: &str) -> FlowView {
-        let mut v = FlowView::default();
-        for token in prompt.split([' ', ',', '\n']) {
-            let Some((k, val)) = token.split_once('=') else {
-                continue;
-            };
-            let val = val.trim();
-            if val == "-" || val.is_empty() {
-                continue;
-            }
-            match k.trim() {
-                "proto" => v.proto = Some(val.to_ascii_lowercase()),
-                "id.resp_p" => v.resp_p = val.parse().ok(),
-                "conn_state" => v.conn_state = Some(val.to_string()),
-                "history" => v.history = Some(val.to_string()),
-                "orig_bytes" => v.orig_bytes = val.parse().ok(),
-                "resp_bytes" => v.resp_bytes = val.parse().ok(),
-                "orig_pkts" => v.orig_pkts = val.parse().ok(),
-                "resp_pkts" => v.resp_pkts = val.parse().ok(),
-                "duration" => v.duration = val.parse().ok(),
-                _ => {}
-            }
-        }
-        if let Some(rest) = prompt.split_once(" observed ").map(|x| x.1) {
-            v.read_sentence(rest);
-        }
-        v
-    }
-
-    fn read_sentence(&mut self, s: &str) {
-        let mut words = s.split_whitespace();
-        self.proto = words.next().map(str::to_ascii_lowercase);
-        if let Some(ports) = words.next() {
-            self.resp_p = ports
-                .trim_end_matches(',')
-                .split_once('→')
-                .and_then(|(_, r)| r.parse().ok());
-        }
-        let after = |key: &str| {
-            s.split_once(key).map(|x| {
-                x.1.split([',', ']'])
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_string()
-            })
-        };
-        self.duration = after("duration ").and_then(|d| d.parse().ok());
-        self.resp_bytes = after("bytes ").and_then(|b| b.parse().ok());
-        self.history = after("flags [").filter(|h| !h.is_empty());
-    }
-}
-
 const BENIGN_UDP_PORTS: [u32; 10] = [53, 123, 67, 68, 5353, 1900, 137, 138, 546, 547];
 const TELNET_PORTS: [u32; 2] = [23, 2323];
 const WEB_PORTS: [u32; 3] = [80, 443, 8080];
 const IRC_PORTS: [u32; 4] = [6667, 6668, 6669, 6697];
 
-fn heuristic(v: &FlowView) -> (&'static str, f64, &'static str) {
+fn heuristic(v: &PromptView) -> (&'static str, f64, &'static str) {
     let proto = v.proto.as_deref().unwrap_or("");
     let state = v.conn_state.as_deref().unwrap_or("");
     let port = v.resp_p;
@@ -233,11 +166,11 @@ mod tests {
 
     #[test]
     fn reads_key_values_and_sentences() {
-        let v = FlowView::from_prompt("Zeek conn record: proto=tcp id.resp_p=23 conn_state=S0 history=S orig_bytes=- resp_bytes=0");
+        let v = PromptView::parse("Zeek conn record: proto=tcp id.resp_p=23 conn_state=S0 history=S orig_bytes=- resp_bytes=0");
         assert_eq!(v.resp_p, Some(23));
         assert_eq!(v.conn_state.as_deref(), Some("S0"));
         assert_eq!(v.orig_bytes, None);
-        let v = FlowView::from_prompt("Device unknown-device observed tcp 43750→23, duration 3.107256, bytes ?, flags [S]. Decide: …");
+        let v = PromptView::parse("Device unknown-device observed tcp 43750→23, duration 3.107256, bytes ?, flags [S]. Decide: …");
         assert_eq!(v.proto.as_deref(), Some("tcp"));
         assert_eq!(v.resp_p, Some(23));
         assert_eq!(v.duration, Some(3.107256));

@@ -13,7 +13,7 @@ mod spec;
 #[cfg(feature = "stub")]
 pub mod stub;
 
-pub use builtin::{BuiltinPolicy, FlowView};
+pub use builtin::BuiltinPolicy;
 pub use message::{ChatMessage, Completion};
 pub use remote::{
     answer_schema, Attempted, RemoteClient, RemoteCompletion, RemoteSettings, RequestError,

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::error::DataError;
-use crate::load::{load_bytes, SourceFormat};
+use crate::load::{load_bytes, Loaded, SourceFormat};
 use crate::record::LabeledFlow;
 
 /// One bundled data file.
@@ -45,7 +45,9 @@ pub fn bundled_iot23() -> Result<Vec<LabeledFlow>, DataError> {
     let mut all = Vec::new();
     for f in BUNDLED_IOT23 {
         let path = Path::new("fixtures").join(f.name);
-        all.extend(load_bytes(&path, f.bytes, Some(f.format), None)?);
+        if let Loaded::Flows(flows) = load_bytes(&path, f.bytes, Some(f.format), None)? {
+            all.extend(flows);
+        }
     }
     Ok(all)
 }

@@ -4,6 +4,7 @@
 
 use std::io::Cursor;
 use std::path::Path;
+use std::sync::Arc;
 
 use polars::prelude::*;
 
@@ -101,10 +102,12 @@ pub fn parse_iot23_csv(
         Some(c) => text_column(&df, file, c)?,
         None => vec![None; df.height()],
     };
-    let file_name = file
+    let file_name: Arc<str> = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .into();
+    let source: Arc<str> = source.into();
     records
         .into_iter()
         .zip(labels)
@@ -129,7 +132,7 @@ pub fn parse_iot23_csv(
                 fields,
                 label,
                 provenance: Provenance {
-                    source: source.to_string(),
+                    source: source.clone(),
                     capture: capture.map(str::to_string),
                     family,
                     file: file_name.clone(),

@@ -34,6 +34,12 @@ pub enum DataError {
     },
     #[error("{file}:{line}: not valid UTF-8")]
     NotUtf8 { file: PathBuf, line: usize },
+    #[error("{file}:{line}: {message}")]
+    BadLine {
+        file: PathBuf,
+        line: usize,
+        message: String,
+    },
     #[error("{file}: {message}")]
     Format { file: PathBuf, message: String },
 }

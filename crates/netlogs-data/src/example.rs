@@ -17,6 +17,10 @@ pub struct ExampleInfo {
     pub family: Option<String>,
     pub file: String,
     pub split: Option<String>,
+    /// Another row renders to the same prompt with the other label (label noise: the cases
+    /// where abstaining is right).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub conflict: bool,
 }
 
 /// One evaluation example.
@@ -37,11 +41,12 @@ impl Example {
             prompt: render_prompt(flow, template),
             answer: flow.label,
             info: ExampleInfo {
-                source: flow.provenance.source.clone(),
+                source: flow.provenance.source.to_string(),
                 capture: flow.provenance.capture.clone(),
                 family: flow.provenance.family.clone(),
-                file: flow.provenance.file.clone(),
+                file: flow.provenance.file.to_string(),
                 split: None,
+                conflict: false,
             },
         }
     }

@@ -1,28 +1,45 @@
 //! netlogs-data: real network flows in, leak-free prompts out.
 //!
 //! The crate owns the flow model ([`FlowRecord`], [`Label`], [`Provenance`]), the loaders
-//! (Zeek `conn.log`, IoT-23 CSV exports), prompt rendering, and seeded sampling. The label and
+//! (Zeek `conn.log`, IoT-23 CSV exports, Hugging Face parquet, CIC-IDS-2017, UNSW-NB15, the
+//! reference's prepared JSONL), prompt rendering, and seeded sampling. The label and
 //! provenance travel next to the record but never into a rendered prompt.
 
+mod build;
 mod bundled;
+mod columns;
 mod csv_export;
 mod digest;
 mod error;
 mod example;
 mod field;
 mod load;
+mod ood;
+mod parquet;
+mod prepared;
 mod prompt;
 mod record;
 mod sample;
+mod synth;
 mod zeek;
 
+pub use build::{
+    audit, build_dataset, conflicts, inspect, Audit, BuildOptions, BuildReport, Conflict,
+    Inspection, SplitAudit, SplitRatios, SPLITS,
+};
 pub use bundled::{bundled_iot23, BundledFile, BUNDLED_IOT23};
 pub use digest::sha256_hex;
 pub use error::DataError;
 pub use example::{row_id, row_key, Example, ExampleInfo};
 pub use field::{Field, FieldSet};
-pub use load::{load_bytes, load_path, SourceFormat};
-pub use prompt::{render_prompt, Template, DEFAULT_SYSTEM_PROMPT};
+pub use load::{load_bytes, load_path, Loaded, SourceFormat};
+pub use parquet::{
+    hf_schema, parse_hf_parquet, read_parquet_frame, write_examples_parquet, write_hf_parquet,
+    IOT23_MINIMUM_COLUMNS, IOT23_PREPROCESSED,
+};
+pub use prepared::{parse_prepared, write_prepared};
+pub use prompt::{render_prompt, PromptView, Template, DEFAULT_SYSTEM_PROMPT};
 pub use record::{capture_id_from_name, FlowRecord, Label, LabeledFlow, Provenance};
-pub use sample::{sample_balanced, sample_uniform};
-pub use zeek::parse_zeek;
+pub use sample::{pick_balanced, sample_balanced, sample_balanced_examples, sample_uniform};
+pub use synth::{synthesize, SynthConfig, SynthFamily};
+pub use zeek::{parse_zeek, write_zeek};

@@ -1,9 +1,16 @@
-//! Format detection and the single entry point for reading a data file.
+//! Format detection from content, and the single entry point for reading a data file.
 
 use std::path::Path;
 
 use crate::csv_export::parse_iot23_csv;
 use crate::error::DataError;
+use crate::example::Example;
+use crate::ood::{parse_cicids, parse_unsw};
+use crate::parquet::{
+    is_example_columns, parquet_columns, parse_examples_parquet, parse_hf_parquet,
+    read_parquet_frame,
+};
+use crate::prepared::parse_prepared;
 use crate::record::{capture_id_from_name, LabeledFlow};
 use crate::zeek::parse_zeek;
 
@@ -14,34 +21,81 @@ pub enum SourceFormat {
     Zeek,
     /// CSV/TSV export of IoT-23 conn logs (Zeek or renamed column names).
     Iot23Csv,
+    /// Hugging Face IoT-23 parquet (`iot-23-preprocessed` or `…-minimumcolumns`).
+    Parquet,
+    /// Prepared JSONL of the Python reference (`question`, `answer`, `meta`).
+    Prepared,
+    /// CIC-IDS-2017 CICFlowMeter CSV.
+    CicIds,
+    /// UNSW-NB15 partitioned CSV.
+    Unsw,
+}
+
+/// What a file holds: raw flows (rendered later with a template), or prepared examples.
+#[derive(Debug)]
+pub enum Loaded {
+    Flows(Vec<LabeledFlow>),
+    Prepared(Vec<Example>),
 }
 
 impl SourceFormat {
+    pub const ALL: [SourceFormat; 6] = [
+        SourceFormat::Zeek,
+        SourceFormat::Iot23Csv,
+        SourceFormat::Parquet,
+        SourceFormat::Prepared,
+        SourceFormat::CicIds,
+        SourceFormat::Unsw,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             SourceFormat::Zeek => "zeek",
             SourceFormat::Iot23Csv => "iot23-csv",
+            SourceFormat::Parquet => "parquet",
+            SourceFormat::Prepared => "verifiers",
+            SourceFormat::CicIds => "cicids2017",
+            SourceFormat::Unsw => "unsw-nb15",
         }
     }
 
     pub fn parse(name: &str) -> Option<SourceFormat> {
         match name {
-            "zeek" => Some(SourceFormat::Zeek),
-            "iot23-csv" | "csv" => Some(SourceFormat::Iot23Csv),
-            _ => None,
+            "csv" => Some(SourceFormat::Iot23Csv),
+            "jsonl" | "prepared" => Some(SourceFormat::Prepared),
+            _ => SourceFormat::ALL.into_iter().find(|f| f.name() == name),
         }
     }
 
     /// Detect the format from the file's first bytes, not its name.
     pub fn detect(bytes: &[u8]) -> Option<SourceFormat> {
-        let head = &bytes[..bytes.len().min(4096)];
-        let head = String::from_utf8_lossy(head);
+        if bytes.starts_with(b"PAR1") {
+            return Some(SourceFormat::Parquet);
+        }
+        let head = String::from_utf8_lossy(&bytes[..bytes.len().min(8192)]);
         let first = head.lines().find(|l| !l.trim().is_empty())?;
-        if first.starts_with("#separator") || first.starts_with("#fields") {
+        if first.starts_with("#separator")
+            || first.starts_with("#fields")
+            || head.lines().any(|l| l.starts_with("#fields\t"))
+        {
             return Some(SourceFormat::Zeek);
         }
+        if first.trim_start().starts_with('{') {
+            return Some(SourceFormat::Prepared);
+        }
         let cols: Vec<&str> = first.split([',', '\t']).map(str::trim).collect();
-        (cols.contains(&"label") && cols.len() > 3).then_some(SourceFormat::Iot23Csv)
+        let has = |c: &str| cols.contains(&c);
+        if has("Flow Duration") {
+            Some(SourceFormat::CicIds)
+        } else if has("attack_cat") || (has("dur") && has("sbytes")) {
+            Some(SourceFormat::Unsw)
+        } else if cols.len() > 3
+            && (has("label") || has("conn_state") || has("id.resp_p") || has("response_port"))
+        {
+            Some(SourceFormat::Iot23Csv)
+        } else {
+            None
+        }
     }
 }
 
@@ -50,7 +104,7 @@ pub fn load_path(
     path: &Path,
     format: Option<SourceFormat>,
     capture: Option<&str>,
-) -> Result<Vec<LabeledFlow>, DataError> {
+) -> Result<Loaded, DataError> {
     if path.is_dir() {
         return Err(DataError::IsDirectory {
             file: path.to_path_buf(),
@@ -63,33 +117,129 @@ pub fn load_path(
     load_bytes(path, &bytes, format, capture)
 }
 
+/// A capture id for splits: the IoT-23 capture in the file name, else (for the OOD tables) the
+/// file name up to its first dot.
+fn capture_for(path: &Path, format: SourceFormat) -> Option<String> {
+    let name = path.file_name()?.to_string_lossy().into_owned();
+    capture_id_from_name(&name).or_else(|| {
+        matches!(format, SourceFormat::CicIds | SourceFormat::Unsw)
+            .then(|| name.split('.').next().unwrap_or(&name).to_string())
+    })
+}
+
 /// Parse bytes that came from `path` (used for messages and for the capture id).
 pub fn load_bytes(
     path: &Path,
     bytes: &[u8],
     format: Option<SourceFormat>,
     capture: Option<&str>,
-) -> Result<Vec<LabeledFlow>, DataError> {
+) -> Result<Loaded, DataError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(DataError::Empty {
             file: path.to_path_buf(),
         });
     }
-    let format = match format.or_else(|| SourceFormat::detect(bytes)) {
-        Some(f) => f,
-        None => {
-            return Err(DataError::Format {
-                file: path.to_path_buf(),
-                message: "unrecognised format (expected a Zeek conn log or a CSV with a `label` column); pass --format".into(),
-            })
-        }
+    let Some(format) = format.or_else(|| SourceFormat::detect(bytes)) else {
+        return Err(DataError::Format {
+            file: path.to_path_buf(),
+            message: "unrecognised format (expected a Zeek conn log, IoT-23/CIC-IDS-2017/UNSW-NB15 CSV, parquet or prepared JSONL); pass --format".into(),
+        });
     };
-    let derived = path
-        .file_name()
-        .and_then(|n| capture_id_from_name(&n.to_string_lossy()));
-    let capture = capture.map(str::to_string).or(derived);
-    match format {
-        SourceFormat::Zeek => parse_zeek(path, bytes, "iot23", capture.as_deref()),
-        SourceFormat::Iot23Csv => parse_iot23_csv(path, bytes, "iot23", capture.as_deref()),
+    let capture = capture
+        .map(str::to_string)
+        .or_else(|| capture_for(path, format));
+    let capture = capture.as_deref();
+    if matches!(
+        format,
+        SourceFormat::Iot23Csv | SourceFormat::CicIds | SourceFormat::Unsw
+    ) {
+        check_text_table(path, bytes)?;
     }
+    Ok(match format {
+        SourceFormat::Zeek => Loaded::Flows(parse_zeek(path, bytes, "iot23", capture)?),
+        SourceFormat::Iot23Csv => Loaded::Flows(parse_iot23_csv(path, bytes, "iot23", capture)?),
+        SourceFormat::Parquet => {
+            let columns = parquet_columns(path, bytes)?;
+            if is_example_columns(&columns) {
+                let df = read_parquet_frame(path, bytes)?;
+                Loaded::Prepared(parse_examples_parquet(path, &df)?)
+            } else {
+                Loaded::Flows(parse_hf_parquet(path, bytes, &columns, "iot23", capture)?)
+            }
+        }
+        SourceFormat::CicIds => Loaded::Flows(parse_cicids(path, bytes, capture)?),
+        SourceFormat::Unsw => Loaded::Flows(parse_unsw(path, bytes, capture)?),
+        SourceFormat::Prepared => Loaded::Prepared(parse_prepared(path, bytes)?),
+    })
+}
+
+/// Delimited text must be UTF-8 and rectangular; polars reports neither by line, so check
+/// first and name the line.
+fn check_text_table(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        return Err(DataError::NotUtf8 {
+            file: path.to_path_buf(),
+            line,
+        });
+    }
+    let first_end = bytes
+        .iter()
+        .position(|b| *b == b'\n')
+        .unwrap_or(bytes.len());
+    let sep = if bytes[..first_end].contains(&b'\t') {
+        b'\t'
+    } else {
+        b','
+    };
+    let mut expected = None;
+    for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        let fields = count_fields(line, sep);
+        match expected {
+            None => expected = Some(fields),
+            Some(n) if n != fields => {
+                return Err(DataError::Ragged {
+                    file: path.to_path_buf(),
+                    line: i + 1,
+                    expected: n,
+                    found: fields,
+                })
+            }
+            Some(_) => {}
+        }
+    }
+    if expected.is_some()
+        && bytes
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty() && *l != b"\r")
+            .count()
+            < 2
+    {
+        return Err(DataError::NoRows {
+            file: path.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+/// Fields in one CSV line; separators inside double quotes do not count.
+fn count_fields(line: &[u8], sep: u8) -> usize {
+    let mut quoted = false;
+    let mut n = 1;
+    for &b in line {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if b == sep && !quoted {
+            n += 1;
+        }
+    }
+    n
 }

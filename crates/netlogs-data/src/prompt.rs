@@ -88,3 +88,74 @@ fn upstream(flow: &LabeledFlow) -> String {
         r.history.as_deref().unwrap_or(""),
     )
 }
+
+/// The flow fields a prompt shows, read back from its text: what a model can see. Used by the
+/// builtin heuristic policy and by the dataset audit's (proto, dest port) baseline. Reads the
+/// `key=value` forms and the
+/// reference's `observed tcp 1→2, duration …, bytes …, flags [..]` sentence.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PromptView {
+    pub proto: Option<String>,
+    pub resp_p: Option<u32>,
+    pub conn_state: Option<String>,
+    pub history: Option<String>,
+    pub orig_bytes: Option<u64>,
+    pub resp_bytes: Option<u64>,
+    pub orig_pkts: Option<u64>,
+    pub resp_pkts: Option<u64>,
+    pub duration: Option<f64>,
+}
+
+impl PromptView {
+    pub fn parse(prompt: &str) -> PromptView {
+        let mut v = PromptView::default();
+        for token in prompt.split([' ', ',', '\n']) {
+            let Some((k, val)) = token.split_once('=') else {
+                continue;
+            };
+            let val = val.trim();
+            if val == "-" || val.is_empty() {
+                continue;
+            }
+            match k.trim() {
+                "proto" => v.proto = Some(val.to_ascii_lowercase()),
+                "id.resp_p" => v.resp_p = val.parse().ok(),
+                "conn_state" => v.conn_state = Some(val.to_string()),
+                "history" => v.history = Some(val.to_string()),
+                "orig_bytes" => v.orig_bytes = val.parse().ok(),
+                "resp_bytes" => v.resp_bytes = val.parse().ok(),
+                "orig_pkts" => v.orig_pkts = val.parse().ok(),
+                "resp_pkts" => v.resp_pkts = val.parse().ok(),
+                "duration" => v.duration = val.parse().ok(),
+                _ => {}
+            }
+        }
+        if let Some(rest) = prompt.split_once(" observed ").map(|x| x.1) {
+            v.read_sentence(rest);
+        }
+        v
+    }
+
+    fn read_sentence(&mut self, s: &str) {
+        let mut words = s.split_whitespace();
+        self.proto = words.next().map(str::to_ascii_lowercase);
+        if let Some(ports) = words.next() {
+            self.resp_p = ports
+                .trim_end_matches(',')
+                .split_once('→')
+                .and_then(|(_, r)| r.parse().ok());
+        }
+        let after = |key: &str| {
+            s.split_once(key).map(|x| {
+                x.1.split([',', ']'])
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string()
+            })
+        };
+        self.duration = after("duration ").and_then(|d| d.parse().ok());
+        self.resp_bytes = after("bytes ").and_then(|b| b.parse().ok());
+        self.history = after("flags [").filter(|h| !h.is_empty());
+    }
+}

@@ -1,33 +1,38 @@
 //! The flow model: one Zeek-style connection record, its gold label and where it came from.
 
+use std::sync::Arc;
+
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::field::{Field, FieldSet};
 
 /// One network flow with typed Zeek `conn` fields. `None` means unset (`-` or empty in Zeek).
+/// Text fields are `CompactString`s (stored inline up to 24 bytes), so loading 800k flows
+/// makes no per-field heap allocations.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FlowRecord {
     pub ts: Option<f64>,
-    pub uid: Option<String>,
-    pub orig_h: Option<String>,
+    pub uid: Option<CompactString>,
+    pub orig_h: Option<CompactString>,
     pub orig_p: Option<u32>,
-    pub resp_h: Option<String>,
+    pub resp_h: Option<CompactString>,
     pub resp_p: Option<u32>,
-    pub proto: Option<String>,
-    pub service: Option<String>,
+    pub proto: Option<CompactString>,
+    pub service: Option<CompactString>,
     pub duration: Option<f64>,
     pub orig_bytes: Option<u64>,
     pub resp_bytes: Option<u64>,
-    pub conn_state: Option<String>,
+    pub conn_state: Option<CompactString>,
     pub local_orig: Option<bool>,
     pub local_resp: Option<bool>,
     pub missed_bytes: Option<u64>,
-    pub history: Option<String>,
+    pub history: Option<CompactString>,
     pub orig_pkts: Option<u64>,
     pub orig_ip_bytes: Option<u64>,
     pub resp_pkts: Option<u64>,
     pub resp_ip_bytes: Option<u64>,
-    pub tunnel_parents: Option<String>,
+    pub tunnel_parents: Option<CompactString>,
 }
 
 /// Values Zeek and its exports use for "no value".
@@ -67,8 +72,8 @@ fn parse_bool(raw: &str) -> Result<Option<bool>, String> {
     }
 }
 
-fn text(raw: &str) -> Result<Option<String>, String> {
-    Ok(Some(raw.to_string()))
+fn text(raw: &str) -> Result<Option<CompactString>, String> {
+    Ok(Some(CompactString::from(raw)))
 }
 
 impl FlowRecord {
@@ -86,7 +91,7 @@ impl FlowRecord {
             Field::OrigP => self.orig_p = parse_port(raw)?,
             Field::RespH => self.resp_h = text(raw)?,
             Field::RespP => self.resp_p = parse_port(raw)?,
-            Field::Proto => self.proto = Some(raw.to_ascii_lowercase()),
+            Field::Proto => self.proto = Some(CompactString::from(raw.to_ascii_lowercase())),
             Field::Service => self.service = text(raw)?,
             Field::Duration => {
                 let d: Option<f64> = parse_num(raw, "a duration in seconds")?;
@@ -111,10 +116,51 @@ impl FlowRecord {
         Ok(())
     }
 
+    /// Set a numeric field from a number (typed columns: parquet, CSV ints/floats). Counts and
+    /// ports must be whole and non-negative; text fields take the number's text.
+    pub fn set_number(&mut self, field: Field, v: f64) -> Result<(), String> {
+        let count = || -> Result<Option<u64>, String> {
+            if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v < 1.9e19 {
+                Ok(Some(v as u64))
+            } else {
+                Err(format!("expected a non-negative count, found `{v}`"))
+            }
+        };
+        match field {
+            Field::Ts => self.ts = Some(v),
+            Field::Duration => {
+                if !(v.is_finite() && v >= 0.0) {
+                    return Err(format!("expected a non-negative duration, found `{v}`"));
+                }
+                self.duration = Some(v);
+            }
+            Field::OrigP | Field::RespP => {
+                let p = count()?
+                    .filter(|p| *p <= 65_535)
+                    .ok_or_else(|| format!("expected a port 0..=65535, found `{v}`"))?
+                    as u32;
+                if field == Field::OrigP {
+                    self.orig_p = Some(p);
+                } else {
+                    self.resp_p = Some(p);
+                }
+            }
+            Field::OrigBytes => self.orig_bytes = count()?,
+            Field::RespBytes => self.resp_bytes = count()?,
+            Field::MissedBytes => self.missed_bytes = count()?,
+            Field::OrigPkts => self.orig_pkts = count()?,
+            Field::OrigIpBytes => self.orig_ip_bytes = count()?,
+            Field::RespPkts => self.resp_pkts = count()?,
+            Field::RespIpBytes => self.resp_ip_bytes = count()?,
+            _ => return self.set(field, &v.to_string()),
+        }
+        Ok(())
+    }
+
     /// The value of one field as canonical bytes (text as UTF-8, numbers by their bits), or
     /// `None` when unset. Used for stable row ids without formatting numbers.
     pub fn get_raw(&self, field: Field) -> Option<Vec<u8>> {
-        fn t(v: &Option<String>) -> Option<Vec<u8>> {
+        fn t(v: &Option<CompactString>) -> Option<Vec<u8>> {
             v.as_ref().map(|s| s.as_bytes().to_vec())
         }
         fn n(v: Option<u64>) -> Option<Vec<u8>> {
@@ -216,17 +262,18 @@ impl std::fmt::Display for Label {
     }
 }
 
-/// Where a row came from. Kept with the row for breakdowns and splits; never rendered.
+/// Where a row came from. Kept with the row for breakdowns and splits; never rendered. The
+/// per-file values are shared (`Arc<str>`), so they cost nothing per row.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct Provenance {
     /// Source dataset, e.g. `iot23`.
-    pub source: String,
+    pub source: Arc<str>,
     /// Capture or scenario id, e.g. `CTU-IoT-Malware-Capture-34-1`, when known.
     pub capture: Option<String>,
     /// Detailed label / attack family, e.g. `C&C`; `None` for benign rows.
     pub family: Option<String>,
     /// File name the row was read from.
-    pub file: String,
+    pub file: Arc<str>,
 }
 
 /// A flow with its gold label, provenance, and the set of fields its source provides.

@@ -1,23 +1,28 @@
-//! Seeded sampling over flows. ChaCha8 keeps the same seed giving the same examples on every
-//! machine and platform. Sampling picks flow indices first, so only the chosen flows are
-//! rendered into prompts.
+//! Seeded sampling. ChaCha8 keeps the same seed giving the same examples on every machine and
+//! platform. Sampling picks indices first, so only the chosen flows are rendered into prompts.
+
+use std::hash::Hash;
 
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::example::row_key;
+use crate::example::{row_key, Example};
 use crate::record::{Label, LabeledFlow};
 
-/// Indices of up to `n` flows with equal class counts; when one class runs short the other
-/// fills the rest. Rows identical to an earlier one (same row id) are never drawn twice.
-/// Output order is shuffled.
-pub fn sample_balanced(flows: &[LabeledFlow], n: usize, seed: u64) -> Vec<usize> {
-    let unique = unique_indices(flows);
+/// Indices of up to `n` items with equal class counts; when one class runs short the other
+/// fills the rest. Items with a key seen before are never drawn. Output order is shuffled.
+pub fn pick_balanced<K: Hash + Eq>(
+    len: usize,
+    label: impl Fn(usize) -> Label,
+    key: impl Fn(usize) -> K,
+    n: usize,
+    seed: u64,
+) -> Vec<usize> {
+    let unique = unique_indices(len, key);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let (mut benign, mut malicious): (Vec<usize>, Vec<usize>) = unique
-        .into_iter()
-        .partition(|&i| flows[i].label == Label::Benign);
+    let (mut benign, mut malicious): (Vec<usize>, Vec<usize>) =
+        unique.into_iter().partition(|&i| label(i) == Label::Benign);
     benign.shuffle(&mut rng);
     malicious.shuffle(&mut rng);
     let half = n / 2;
@@ -33,18 +38,38 @@ pub fn sample_balanced(flows: &[LabeledFlow], n: usize, seed: u64) -> Vec<usize>
     out
 }
 
+/// Class-balanced flow indices; identical rows are drawn once.
+pub fn sample_balanced(flows: &[LabeledFlow], n: usize, seed: u64) -> Vec<usize> {
+    pick_balanced(
+        flows.len(),
+        |i| flows[i].label,
+        |i| row_key(&flows[i]),
+        n,
+        seed,
+    )
+}
+
+/// Class-balanced indices of prepared examples; one per example id.
+pub fn sample_balanced_examples(examples: &[Example], n: usize, seed: u64) -> Vec<usize> {
+    pick_balanced(
+        examples.len(),
+        |i| examples[i].answer,
+        |i| examples[i].example_id.as_str(),
+        n,
+        seed,
+    )
+}
+
 /// Indices of up to `n` flows drawn uniformly without replacement.
 pub fn sample_uniform(flows: &[LabeledFlow], n: usize, seed: u64) -> Vec<usize> {
-    let mut unique = unique_indices(flows);
+    let mut unique = unique_indices(flows.len(), |i| row_key(&flows[i]));
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     unique.shuffle(&mut rng);
     unique.truncate(n);
     unique
 }
 
-fn unique_indices(flows: &[LabeledFlow]) -> Vec<usize> {
-    let mut seen = std::collections::HashSet::with_capacity(flows.len());
-    (0..flows.len())
-        .filter(|&i| seen.insert(row_key(&flows[i])))
-        .collect()
+fn unique_indices<K: Hash + Eq>(len: usize, key: impl Fn(usize) -> K) -> Vec<usize> {
+    let mut seen = std::collections::HashSet::with_capacity(len);
+    (0..len).filter(|&i| seen.insert(key(i))).collect()
 }

@@ -9,7 +9,7 @@ fn bundled_counts_match_provenance() {
     let flows = bundled_iot23().expect("bundled data loads");
     let mut by_file: BTreeMap<&str, usize> = BTreeMap::new();
     for f in &flows {
-        *by_file.entry(f.provenance.file.as_str()).or_default() += 1;
+        *by_file.entry(&*f.provenance.file).or_default() += 1;
     }
     assert_eq!(
         by_file["CTU-IoT-Malware-Capture-34-1.conn.log.labeled"],

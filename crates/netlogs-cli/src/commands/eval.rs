@@ -10,14 +10,12 @@ use anyhow::{bail, Context, Result};
 use netlogs_client::{
     BuiltinPolicy, ModelSpec, RemoteClient, RemoteSettings, RequestError, Secret, StructuredOutput,
 };
-use netlogs_data::{
-    bundled_iot23, load_path, sample_balanced, sha256_hex, Example, LabeledFlow, SourceFormat,
-    BUNDLED_IOT23, DEFAULT_SYSTEM_PROMPT,
-};
+use netlogs_data::DEFAULT_SYSTEM_PROMPT;
 use serde_json::{json, Value};
 
 use crate::args::EvalArgs;
 use crate::cache::{default_cache_dir, ResponseCache};
+use crate::dataset;
 use crate::finalize::{finalize, SummarySpec};
 use crate::pipeline::{run_jobs, Job, Policy, Workload};
 use crate::prices::PriceTable;
@@ -26,47 +24,6 @@ use crate::report::terminal_summary;
 use crate::rows::RowView;
 use crate::run_dir::{for_each_row, new_run_id, sanitize, RunDir};
 use crate::settings::EvalSettings;
-
-/// The loaded flows and how to name them in metadata.
-struct Dataset {
-    name: String,
-    files: Vec<Value>,
-    flows: Vec<LabeledFlow>,
-}
-
-fn load_dataset(s: &EvalSettings) -> Result<Dataset> {
-    if s.data.is_empty() {
-        let files = BUNDLED_IOT23
-            .iter()
-            .map(|f| json!({"name": f.name, "sha256": sha256_hex(f.bytes)}))
-            .collect();
-        return Ok(Dataset {
-            name: "bundled:iot23".into(),
-            files,
-            flows: bundled_iot23()?,
-        });
-    }
-    let format = match &s.format {
-        Some(f) => Some(
-            SourceFormat::parse(f)
-                .with_context(|| format!("--format must be `zeek` or `iot23-csv`, got `{f}`"))?,
-        ),
-        None => None,
-    };
-    let mut flows = Vec::new();
-    let mut files = Vec::new();
-    for path in &s.data {
-        let rows = load_path(path, format, s.capture.as_deref())?;
-        let bytes = std::fs::read(path)?;
-        files.push(json!({"name": path.display().to_string(), "sha256": sha256_hex(&bytes), "rows": rows.len()}));
-        flows.extend(rows);
-    }
-    Ok(Dataset {
-        name: "files".into(),
-        files,
-        flows,
-    })
-}
 
 /// Select the policy, failing fast (before any data work) when a remote model has no key.
 fn policy(s: &EvalSettings, a: &EvalArgs) -> Result<Policy> {
@@ -171,19 +128,27 @@ async fn run_async(a: EvalArgs) -> Result<()> {
     let policy = policy(&settings, &a)?;
     let prices = PriceTable::load(a.prices.as_deref())?;
     let template = settings.template()?;
-    let dataset = load_dataset(&settings)?;
-    let sample: Vec<Example> =
-        sample_balanced(&dataset.flows, settings.num_examples, settings.seed)
-            .into_iter()
-            .map(|i| Example::from_flow(&dataset.flows[i], template))
-            .collect();
-    let rows_available = dataset.flows.len();
-    drop(dataset.flows);
+    let dataset = dataset::load(
+        &settings.data,
+        settings.format.as_deref(),
+        settings.capture.as_deref(),
+        (settings.num_examples.max(1), settings.seed),
+    )?;
+    let sample = dataset.sample(
+        template,
+        settings.num_examples,
+        settings.seed,
+        settings.split.as_deref(),
+    )?;
+    let rows_available = dataset.len();
+    let (dataset_name, dataset_files, synthetic) = (
+        dataset.name.clone(),
+        dataset.files.clone(),
+        dataset.synthetic,
+    );
+    drop(dataset);
     if sample.is_empty() {
-        bail!(
-            "no examples to evaluate (dataset {} is empty)",
-            dataset.name
-        );
+        bail!("no examples to evaluate (dataset {dataset_name} is empty)");
     }
     let order: HashMap<String, usize> = sample
         .iter()
@@ -242,11 +207,12 @@ async fn run_async(a: EvalArgs) -> Result<()> {
             "template": template.name(),
             "system_prompt": system,
             "dataset": {
-                "name": dataset.name,
-                "files": dataset.files,
+                "name": dataset_name,
+                "files": dataset_files,
+                "split": settings.split,
                 "rows_available": rows_available,
                 "sampling": "class-balanced, seeded (ChaCha8)",
-                "synthetic": false,
+                "synthetic": synthetic,
             },
             "rubric": settings.rubric,
             "settings": settings,
@@ -324,6 +290,9 @@ async fn run_async(a: EvalArgs) -> Result<()> {
                 |c| format!("${c:.4}")
             )
         );
+    }
+    if synthetic {
+        println!("  WARNING: this run used SYNTHETIC data, not real flows");
     }
     println!("run dir: {}", dir.path.display());
     if let Some(err) = stopped {

@@ -1,3 +1,4 @@
 pub mod audit;
+pub mod data;
 pub mod eval;
 pub mod score;

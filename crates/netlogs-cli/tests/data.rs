@@ -1,0 +1,166 @@
+//! `netlogs data …` and `netlogs eval --data …` on real fixture files.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn netlogs() -> Command {
+    let mut c = Command::cargo_bin("netlogs").expect("binary");
+    c.env_remove("OPENAI_API_KEY");
+    c
+}
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(rel)
+}
+
+fn stdout(c: &mut Command) -> String {
+    String::from_utf8_lossy(&c.assert().success().get_output().stdout).into_owned()
+}
+
+#[test]
+fn build_audit_then_eval_a_split() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let built = tmp.path().join("built.parquet");
+    let out = stdout(
+        netlogs()
+            .args(["data", "build", "--output"])
+            .arg(&built)
+            .arg(fixture(
+                "iot23/CTU-IoT-Malware-Capture-34-1.conn.log.labeled",
+            ))
+            .arg(fixture(
+                "iot23/CTU-Honeypot-Capture-4-1_5-1_7-1.honeypot_all.csv",
+            ))
+            .arg(fixture(
+                "unsw_nb15/UNSW_NB15_testing-set_excerpt.shared_half.csv",
+            )),
+    );
+    assert!(out.contains("capture-disjoint splits"), "{out}");
+    let audit: Value = serde_json::from_str(&stdout(
+        netlogs().args(["data", "audit", "--json"]).arg(&built),
+    ))
+    .expect("json");
+    assert_eq!(audit["prompts_shared_across_splits"], 0);
+    let inspect: Value = serde_json::from_str(&stdout(
+        netlogs().args(["data", "inspect", "--json"]).arg(&built),
+    ))
+    .expect("json");
+    let splits = inspect["by_split"].as_object().expect("splits");
+    assert!(splits
+        .keys()
+        .all(|k| ["train", "dev", "test"].contains(&k.as_str())));
+
+    let save = tmp.path().join("out");
+    netlogs()
+        .args(["eval", "-n", "40", "--split", "train", "--data"])
+        .arg(&built)
+        .arg("-s")
+        .arg(&save)
+        .assert()
+        .success();
+    let run = std::fs::read_dir(save.join("evals/netlogs--builtin-heuristic"))
+        .expect("runs")
+        .flatten()
+        .next()
+        .expect("run")
+        .path();
+    let rows = std::fs::read_to_string(run.join("results.jsonl")).expect("rows");
+    assert_eq!(rows.lines().count(), 40);
+    assert!(rows.lines().all(|l| l.contains("\"split\":\"train\"")));
+}
+
+#[test]
+fn export_writes_the_reference_jsonl() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("e1.jsonl");
+    netlogs()
+        .args(["data", "export", "--template", "upstream", "--output"])
+        .arg(&out)
+        .arg(fixture(
+            "cicids2017/Friday-WorkingHours-Afternoon-DDos.pcap_ISCX.head299.csv",
+        ))
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&out).expect("out");
+    assert_eq!(text.lines().count(), 299);
+    let first: Value = serde_json::from_str(text.lines().next().expect("line")).expect("json");
+    assert_eq!(first["answer"], "Benign");
+    assert!(first["question"]
+        .as_str()
+        .expect("q")
+        .starts_with("Device unknown-device observed tcp"));
+    assert_eq!(first["meta"]["source"], "cicids2017");
+}
+
+#[test]
+fn synthetic_data_is_loud() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = netlogs()
+        .current_dir(tmp.path())
+        .args(["eval", "--data", "synthetic", "-n", "20"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SYNTHETIC"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("SYNTHETIC"));
+    let run = std::fs::read_dir(tmp.path().join("outputs/evals/netlogs--builtin-heuristic"))
+        .expect("runs")
+        .flatten()
+        .next()
+        .expect("run")
+        .path();
+    let meta: Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("metadata.json")).expect("meta"))
+            .expect("json");
+    assert_eq!(meta["dataset"]["synthetic"], true);
+
+    let file = tmp.path().join("s.conn.log.labeled");
+    let said = stdout(
+        netlogs()
+            .args([
+                "data",
+                "synth",
+                "-n",
+                "30",
+                "--ambiguity",
+                "0.3",
+                "--output",
+            ])
+            .arg(&file),
+    );
+    assert!(said.contains("SYNTHETIC"));
+    let inspect: Value = serde_json::from_str(&stdout(
+        netlogs().args(["data", "inspect", "--json"]).arg(&file),
+    ))
+    .expect("json");
+    assert_eq!(inspect["rows"], 30);
+}
+
+#[test]
+fn every_malformed_file_fails_cleanly() {
+    let dir = fixture("bad");
+    for entry in std::fs::read_dir(&dir).expect("bad").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let out = netlogs()
+            .args(["eval", "-n", "5", "-s"])
+            .arg(std::env::temp_dir().join("netlogs-bad-never-written"))
+            .arg("--data")
+            .arg(entry.path())
+            .assert()
+            .failure()
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.starts_with("error: "), "{name}: {stderr}");
+        assert!(
+            stderr.contains(&name),
+            "{name}: error does not name the file: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+    }
+}
