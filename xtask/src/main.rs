@@ -2,6 +2,8 @@
 
 mod bench_data;
 mod bench_eval;
+mod bench_table;
+mod fetch;
 mod proc_stats;
 
 use clap::{Parser, Subcommand};
@@ -18,6 +20,10 @@ enum Cmd {
     /// Throughput of `netlogs eval` against a local instant stub server, beside the stub's raw
     /// capacity; and peak memory of a 100k-row builtin run.
     BenchEval(bench_eval::Args),
+    /// Render README's Performance Benchmarks table from run summaries.
+    BenchTable(bench_table::Args),
+    /// Download IoT-23 from the Hugging Face hub, verify it and build data/ (train/dev/test).
+    FetchData(fetch::Args),
     /// Load an 819,024-row parquet (iot-23-preprocessed schema, resampled from real rows) and
     /// render every prompt; time and peak memory.
     BenchData(bench_data::Args),
@@ -32,6 +38,8 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Cmd::BenchEval(a) => bench_eval::run(a),
         Cmd::BenchData(a) => bench_data::run(a),
+        Cmd::FetchData(a) => fetch::run(a),
+        Cmd::BenchTable(a) => bench_table::run(a),
         Cmd::LoadRender { file } => bench_data::load_render(&file),
         Cmd::Stub => {
             let stub = netlogs_client::stub::StubServer::start(Default::default())?;

@@ -50,9 +50,9 @@ pub struct DataInputs {
     /// Data files (any supported format).
     #[arg(required = true, num_args = 1..)]
     pub input: Vec<PathBuf>,
-    /// Format override: zeek, iot23-csv, parquet, verifiers, cicids2017, unsw-nb15.
+    /// Input format override: zeek, iot23-csv, parquet, verifiers, cicids2017, unsw-nb15.
     #[arg(long)]
-    pub format: Option<String>,
+    pub input_format: Option<String>,
     /// Capture id for files whose name does not carry one.
     #[arg(long)]
     pub capture: Option<String>,
@@ -95,8 +95,8 @@ pub struct DataExportArgs {
     #[arg(long)]
     pub output: PathBuf,
     /// Export format (only `verifiers`: the prepared JSONL).
-    #[arg(long = "to", default_value = "verifiers")]
-    pub to: String,
+    #[arg(long, default_value = "verifiers")]
+    pub format: String,
 }
 
 #[derive(Debug, Args)]

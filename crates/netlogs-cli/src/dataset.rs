@@ -24,6 +24,45 @@ pub struct Dataset {
     pub files: Vec<Value>,
     pub rows: Rows,
     pub synthetic: bool,
+    /// The split to evaluate when none is asked for (`test` of a fetched dataset).
+    pub default_split: Option<String>,
+}
+
+/// Where `cargo xtask fetch-data` puts the prepared dataset: `$NETLOGS_DATA_DIR`, else `data/`.
+pub fn fetched_data_dir() -> PathBuf {
+    std::env::var_os("NETLOGS_DATA_DIR").map_or_else(|| PathBuf::from("data"), PathBuf::from)
+}
+
+/// The dataset built by `cargo xtask fetch-data`, when present.
+fn fetched() -> Result<Option<Dataset>> {
+    let dir = fetched_data_dir();
+    let manifest_path = dir.join("manifest.json");
+    if !manifest_path.is_file() {
+        return Ok(None);
+    }
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(&manifest_path)
+            .with_context(|| format!("cannot read {}", manifest_path.display()))?,
+    )
+    .with_context(|| format!("{} is not valid JSON", manifest_path.display()))?;
+    let file = manifest["dataset_file"]
+        .as_str()
+        .with_context(|| format!("{}: no `dataset_file`", manifest_path.display()))?;
+    let path = dir.join(file);
+    let Loaded::Prepared(examples) = load_path(&path, None, None)? else {
+        bail!("{}: not a built dataset", path.display());
+    };
+    Ok(Some(Dataset {
+        name: format!(
+            "fetched:{}@{}",
+            manifest["source"]["repo"].as_str().unwrap_or("?"),
+            manifest["source"]["revision"].as_str().unwrap_or("?")
+        ),
+        files: vec![json!({"name": path.display().to_string(), "sha256": manifest["sha256"]})],
+        rows: Rows::Prepared(examples),
+        synthetic: false,
+        default_split: Some("test".into()),
+    }))
 }
 
 pub fn parse_format(format: Option<&str>) -> Result<Option<SourceFormat>> {
@@ -44,6 +83,15 @@ pub fn load(
     synth: (usize, u64),
 ) -> Result<Dataset> {
     if data.is_empty() {
+        if let Some(d) = fetched()? {
+            eprintln!(
+                "dataset: {} from {} (split test unless --split)",
+                d.name,
+                fetched_data_dir().display()
+            );
+            return Ok(d);
+        }
+        eprintln!("dataset: the bundled real IoT-23 fixture (`cargo xtask fetch-data` builds the full Hugging Face set)");
         let files = BUNDLED_IOT23
             .iter()
             .map(|f| json!({"name": f.name, "sha256": sha256_hex(f.bytes)}))
@@ -53,6 +101,7 @@ pub fn load(
             files,
             rows: Rows::Flows(bundled_iot23()?),
             synthetic: false,
+            default_split: None,
         });
     }
     if data.len() == 1 && data[0] == Path::new(SYNTHETIC) {
@@ -71,6 +120,7 @@ pub fn load(
             files: Vec::new(),
             rows: Rows::Flows(flows),
             synthetic: true,
+            default_split: None,
         });
     }
     let format = parse_format(format)?;
@@ -102,6 +152,7 @@ pub fn load(
         files,
         rows,
         synthetic: false,
+        default_split: None,
     })
 }
 

@@ -78,7 +78,15 @@ fn export_writes_the_reference_jsonl() {
     let tmp = tempfile::tempdir().expect("tmp");
     let out = tmp.path().join("e1.jsonl");
     netlogs()
-        .args(["data", "export", "--template", "upstream", "--output"])
+        .args([
+            "data",
+            "export",
+            "--format",
+            "verifiers",
+            "--template",
+            "upstream",
+            "--output",
+        ])
         .arg(&out)
         .arg(fixture(
             "cicids2017/Friday-WorkingHours-Afternoon-DDos.pcap_ISCX.head299.csv",
@@ -163,4 +171,40 @@ fn every_malformed_file_fails_cleanly() {
         );
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
     }
+}
+
+#[test]
+fn eval_uses_fetched_data_by_default() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).expect("dir");
+    netlogs()
+        .args(["data", "build", "--output"])
+        .arg(data.join("iot23.parquet"))
+        .arg(fixture("iot23/iot23_multicapture_pool_subset.csv"))
+        .assert()
+        .success();
+    std::fs::write(
+        data.join("manifest.json"),
+        r#"{"dataset_file": "iot23.parquet", "source": {"repo": "19kmunz/iot-23-preprocessed", "revision": "main"}, "sha256": "x"}"#,
+    )
+    .expect("manifest");
+    let out = netlogs()
+        .current_dir(tmp.path())
+        .args(["eval", "-n", "20"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("fetched:19kmunz/iot-23-preprocessed@main")
+    );
+    let run = std::fs::read_dir(tmp.path().join("outputs/evals/netlogs--builtin-heuristic"))
+        .expect("runs")
+        .flatten()
+        .next()
+        .expect("run")
+        .path();
+    let rows = std::fs::read_to_string(run.join("results.jsonl")).expect("rows");
+    assert!(rows.lines().all(|l| l.contains("\"split\":\"test\"")));
 }

@@ -7,6 +7,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::digest::sha256_hex;
 use crate::example::Example;
@@ -110,10 +111,19 @@ pub fn conflicts(examples: &[Example]) -> Vec<Conflict> {
 /// Dedup, flag conflicts, split and (optionally) balance.
 pub fn build_dataset(examples: Vec<Example>, opts: &BuildOptions) -> (Vec<Example>, BuildReport) {
     let rows_in = examples.len();
-    let mut seen: HashSet<(String, Label)> = HashSet::new();
+    // Keyed by a 128-bit digest of (prompt, label): 800k prompts are not copied to dedup them.
+    let mut seen: HashSet<[u8; 16]> = HashSet::with_capacity(examples.len());
     let mut kept: Vec<Example> = examples
         .into_iter()
-        .filter(|e| seen.insert((e.prompt.clone(), e.answer)))
+        .filter(|e| {
+            let mut h = Sha256::new();
+            h.update(e.prompt.as_bytes());
+            h.update([e.answer as u8]);
+            let d = h.finalize();
+            let mut key = [0u8; 16];
+            key.copy_from_slice(&d[..16]);
+            seen.insert(key)
+        })
         .collect();
     let duplicates_dropped = rows_in - kept.len();
     let conflicts = conflicts(&kept);

@@ -34,8 +34,8 @@ pub use example::{row_id, row_key, Example, ExampleInfo};
 pub use field::{Field, FieldSet};
 pub use load::{load_bytes, load_path, Loaded, SourceFormat};
 pub use parquet::{
-    hf_schema, parse_hf_parquet, read_parquet_frame, write_examples_parquet, write_hf_parquet,
-    IOT23_MINIMUM_COLUMNS, IOT23_PREPROCESSED,
+    hf_schema, parquet_columns, parse_hf_parquet, read_parquet_frame, write_examples_parquet,
+    write_hf_parquet, IOT23_MINIMUM_COLUMNS, IOT23_PREPROCESSED,
 };
 pub use prepared::{parse_prepared, write_prepared};
 pub use prompt::{render_prompt, PromptView, Template, DEFAULT_SYSTEM_PROMPT};

@@ -40,10 +40,10 @@ pub fn run(cmd: DataCommand) -> Result<()> {
             Ok(())
         }
         DataCommand::Export(a) => {
-            if a.to != "verifiers" {
+            if a.format != "verifiers" {
                 bail!(
-                    "--to must be `verifiers` (the prepared JSONL), got `{}`",
-                    a.to
+                    "--format must be `verifiers` (the prepared JSONL), got `{}`",
+                    a.format
                 );
             }
             let ex = examples(&a.inputs)?;
@@ -109,7 +109,7 @@ fn examples(inputs: &DataInputs) -> Result<Vec<Example>> {
     })?;
     let d = dataset::load(
         &inputs.input,
-        inputs.format.as_deref(),
+        inputs.input_format.as_deref(),
         inputs.capture.as_deref(),
         (0, 0),
     )?;

@@ -134,11 +134,12 @@ async fn run_async(a: EvalArgs) -> Result<()> {
         settings.capture.as_deref(),
         (settings.num_examples.max(1), settings.seed),
     )?;
+    let split = settings.split.clone().or(dataset.default_split.clone());
     let sample = dataset.sample(
         template,
         settings.num_examples,
         settings.seed,
-        settings.split.as_deref(),
+        split.as_deref(),
     )?;
     let rows_available = dataset.len();
     let (dataset_name, dataset_files, synthetic) = (
@@ -209,7 +210,7 @@ async fn run_async(a: EvalArgs) -> Result<()> {
             "dataset": {
                 "name": dataset_name,
                 "files": dataset_files,
-                "split": settings.split,
+                "split": split,
                 "rows_available": rows_available,
                 "sampling": "class-balanced, seeded (ChaCha8)",
                 "synthetic": synthetic,

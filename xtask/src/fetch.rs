@@ -1,0 +1,203 @@
+//! `cargo xtask fetch-data`: download IoT-23 from the Hugging Face hub (hf-hub, tokio API),
+//! verify it, and build the prepared dataset that `netlogs eval` then uses by default.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use hf_hub::api::tokio::{ApiBuilder, ApiError};
+use hf_hub::{Cache, Repo, RepoType};
+use netlogs_data::{
+    build_dataset, hf_schema, load_path, parquet_columns, sha256_hex, write_examples_parquet,
+    BuildOptions, Example, Label, Loaded, SplitRatios, Template,
+};
+use serde_json::json;
+
+pub const DEFAULT_REPO: &str = "19kmunz/iot-23-preprocessed";
+pub const DEFAULT_FILE: &str = "data/train-00000-of-00001-ad1ef30cd88c8d29.parquet";
+/// The built dataset's file name inside `--out`; `netlogs eval` reads it via manifest.json.
+pub const DATASET_FILE: &str = "iot23.parquet";
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Dataset repository on the hub.
+    #[arg(long, default_value = DEFAULT_REPO)]
+    repo: String,
+    #[arg(long, default_value = "main")]
+    revision: String,
+    /// File inside the repository.
+    #[arg(long, default_value = DEFAULT_FILE)]
+    file: String,
+    /// Expected SHA-256 of the file.
+    #[arg(long)]
+    sha256: Option<String>,
+    /// Output folder (default: `data/` at the workspace root).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// A user-facing message for a failed download. Never includes the token.
+fn explain(e: &ApiError, repo: &str, file: &str, endpoint: &str) -> String {
+    let offline_hint = "`netlogs eval` still works offline on the bundled IoT-23 fixture";
+    let status = match e {
+        ApiError::RequestError(r) => r.status().map(|s| s.as_u16()),
+        _ => None,
+    };
+    match (status, e) {
+        (Some(401 | 403), _) => format!(
+            "{endpoint} refused access to {repo} (HTTP {}): set HF_TOKEN to a token with access to this dataset (its value is never shown). {offline_hint}",
+            status.unwrap_or(401)
+        ),
+        (Some(404), _) => format!(
+            "{endpoint}: {repo} has no file `{file}` at this revision (HTTP 404): check --repo, --revision and --file. {offline_hint}"
+        ),
+        (_, ApiError::RequestError(r)) if r.is_connect() || r.is_timeout() => format!(
+            "cannot reach {endpoint} (offline?): {r}. {offline_hint}"
+        ),
+        _ => format!("download of {repo}/{file} from {endpoint} failed: {e}. {offline_hint}"),
+    }
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(run_async(a))
+}
+
+async fn run_async(a: Args) -> Result<()> {
+    let cache = Cache::from_env();
+    let token = std::env::var("HF_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .or_else(|| cache.token());
+    let builder = ApiBuilder::from_env().with_token(token.clone());
+    let endpoint = std::env::var("HF_ENDPOINT").unwrap_or_else(|_| "https://huggingface.co".into());
+    let api = builder.with_progress(true).build()?;
+    let repo = Repo::with_revision(a.repo.clone(), RepoType::Dataset, a.revision.clone());
+    let cached = cache.repo(repo.clone()).get(&a.file).is_some();
+    let path = api.repo(repo.clone()).get(&a.file).await.map_err(|e| {
+        let msg = explain(&e, &a.repo, &a.file, &endpoint);
+        anyhow!(scrub(&msg, token.as_deref()))
+    })?;
+    eprintln!(
+        "{} {}",
+        if cached { "using cached" } else { "downloaded" },
+        path.display()
+    );
+
+    // Verify before trusting the cache: a truncated or corrupt file must not stay there.
+    let verified = verify(&path, a.sha256.as_deref());
+    let (flows, digest, columns) = match verified {
+        Ok(v) => v,
+        Err(e) => {
+            evict(&path);
+            bail!("{e:#}\nthe file was removed from the cache; run fetch-data again");
+        }
+    };
+    let benign = flows.iter().filter(|e| e.answer == Label::Benign).count();
+    eprintln!(
+        "verified: {} rows ({} Benign, {} Malicious), schema {}, sha256 {digest}",
+        flows.len(),
+        benign,
+        flows.len() - benign,
+        hf_schema(&columns).unwrap_or("?")
+    );
+
+    let (built, report) = build_dataset(
+        flows,
+        &BuildOptions {
+            ratios: SplitRatios::default(),
+            seed: a.seed,
+            balance: false,
+        },
+    );
+    let out = a.out.unwrap_or_else(|| workspace_root().join("data"));
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(out.join(DATASET_FILE))?);
+    write_examples_parquet(&built, &mut f)?;
+    drop(f);
+    let mut counts = serde_json::Map::new();
+    for e in &built {
+        let split = e.info.split.clone().unwrap_or_default();
+        let entry = counts
+            .entry(split)
+            .or_insert_with(|| json!({"Benign": 0, "Malicious": 0}));
+        entry[e.answer.as_str()] = json!(entry[e.answer.as_str()].as_u64().unwrap_or(0) + 1);
+    }
+    let manifest = json!({
+        "source": {"repo": a.repo, "revision": a.revision, "file": a.file, "endpoint": endpoint},
+        "sha256": digest,
+        "schema": hf_schema(&columns),
+        "dataset_file": DATASET_FILE,
+        "rows_downloaded": report.rows_in,
+        "duplicates_dropped": report.duplicates_dropped,
+        "conflicting_prompts": report.conflicts.len(),
+        "rows": report.rows_out,
+        "splits": counts,
+        "split_method": "seeded hash of example id (this dataset has no capture ids)",
+        "seed": a.seed,
+        "created_at": chrono::Utc::now().to_rfc3339(),
+    });
+    std::fs::write(
+        out.join("manifest.json"),
+        serde_json::to_string_pretty(&manifest)? + "\n",
+    )?;
+    println!(
+        "wrote {} ({} rows: train/dev/test) and manifest.json to {}",
+        DATASET_FILE,
+        report.rows_out,
+        out.display()
+    );
+    Ok(())
+}
+
+/// Read the file with polars, check its schema and (optionally) its digest.
+fn verify(path: &Path, sha256: Option<&str>) -> Result<(Vec<Example>, String, Vec<String>)> {
+    let bytes = std::fs::read(path)?;
+    let digest = sha256_hex(&bytes);
+    if let Some(want) = sha256 {
+        if !want.eq_ignore_ascii_case(&digest) {
+            bail!("sha256 mismatch: expected {want}, got {digest}");
+        }
+    }
+    let columns = parquet_columns(path, &bytes)?;
+    if hf_schema(&columns).is_none() {
+        bail!(
+            "{}: unexpected columns {columns:?}: not an iot-23-preprocessed(-minimumcolumns) file",
+            path.display()
+        );
+    }
+    let Loaded::Flows(flows) = load_path(path, None, None)? else {
+        bail!("{}: not a flow table", path.display());
+    };
+    let examples = flows
+        .iter()
+        .map(|f| Example::from_flow(f, Template::Zeek))
+        .collect();
+    Ok((examples, digest, columns))
+}
+
+/// Remove a cached snapshot entry and the blob it points to.
+fn evict(path: &Path) {
+    if let Ok(blob) = std::fs::canonicalize(path) {
+        let _ = std::fs::remove_file(blob);
+    }
+    let _ = std::fs::remove_file(path);
+}
+
+fn scrub(msg: &str, token: Option<&str>) -> String {
+    match token {
+        Some(t) if t.len() >= 4 => msg.replace(t, "[redacted]"),
+        _ => msg.to_string(),
+    }
+}
