@@ -1,20 +1,15 @@
 //! `netlogs data …` and `netlogs eval --data …` on real fixture files.
 
-use std::path::{Path, PathBuf};
+mod common;
 
 use assert_cmd::Command;
+use common::{fixture, read_json, run_dir};
 use serde_json::Value;
 
 fn netlogs() -> Command {
     let mut c = Command::cargo_bin("netlogs").expect("binary");
     c.env_remove("OPENAI_API_KEY");
     c
-}
-
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(rel)
 }
 
 fn stdout(c: &mut Command) -> String {
@@ -62,12 +57,7 @@ fn build_audit_then_eval_a_split() {
         .arg(&save)
         .assert()
         .success();
-    let run = std::fs::read_dir(save.join("evals/netlogs--builtin-heuristic"))
-        .expect("runs")
-        .flatten()
-        .next()
-        .expect("run")
-        .path();
+    let run = run_dir(&save);
     let rows = std::fs::read_to_string(run.join("results.jsonl")).expect("rows");
     assert_eq!(rows.lines().count(), 40);
     assert!(rows.lines().all(|l| l.contains("\"split\":\"train\"")));
@@ -116,15 +106,8 @@ fn synthetic_data_is_loud() {
         .clone();
     assert!(String::from_utf8_lossy(&out.stderr).contains("SYNTHETIC"));
     assert!(String::from_utf8_lossy(&out.stdout).contains("SYNTHETIC"));
-    let run = std::fs::read_dir(tmp.path().join("outputs/evals/netlogs--builtin-heuristic"))
-        .expect("runs")
-        .flatten()
-        .next()
-        .expect("run")
-        .path();
-    let meta: Value =
-        serde_json::from_str(&std::fs::read_to_string(run.join("metadata.json")).expect("meta"))
-            .expect("json");
+    let run = run_dir(&tmp.path().join("outputs"));
+    let meta = read_json(&run.join("metadata.json"));
     assert_eq!(meta["dataset"]["synthetic"], true);
 
     let file = tmp.path().join("s.conn.log.labeled");
@@ -199,12 +182,7 @@ fn eval_uses_fetched_data_by_default() {
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("fetched:19kmunz/iot-23-preprocessed@main")
     );
-    let run = std::fs::read_dir(tmp.path().join("outputs/evals/netlogs--builtin-heuristic"))
-        .expect("runs")
-        .flatten()
-        .next()
-        .expect("run")
-        .path();
+    let run = run_dir(&tmp.path().join("outputs"));
     let rows = std::fs::read_to_string(run.join("results.jsonl")).expect("rows");
     assert!(rows.lines().all(|l| l.contains("\"split\":\"test\"")));
 }

@@ -1,39 +1,14 @@
 //! `netlogs eval` end to end, offline.
 
-use std::path::{Path, PathBuf};
+mod common;
 
 use assert_cmd::Command;
-use serde_json::Value;
+use common::{read_json, rows as read_rows, run_dir};
 
 fn netlogs() -> Command {
     let mut c = Command::cargo_bin("netlogs").expect("binary");
     c.env_remove("OPENAI_API_KEY").env_remove("OPENAI_BASE_URL");
     c
-}
-
-/// The single run directory under `save/evals/*/`.
-fn run_dir(save: &Path) -> PathBuf {
-    let evals = save.join("evals");
-    let model = std::fs::read_dir(&evals)
-        .expect("evals dir")
-        .next()
-        .expect("model dir")
-        .expect("entry")
-        .path();
-    std::fs::read_dir(model)
-        .expect("model dir")
-        .next()
-        .expect("run dir")
-        .expect("entry")
-        .path()
-}
-
-fn read_rows(dir: &Path) -> Vec<Value> {
-    std::fs::read_to_string(dir.join("results.jsonl"))
-        .expect("results")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json line"))
-        .collect()
 }
 
 #[test]
@@ -56,9 +31,7 @@ fn default_eval_writes_four_consistent_files() {
     }
     let rows = read_rows(&dir);
     assert_eq!(rows.len(), 100);
-    let summary: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).expect("summary"))
-            .expect("json");
+    let summary = read_json(&dir.join("summary.json"));
     let mean: f64 = rows
         .iter()
         .map(|r| r["reward"].as_f64().expect("reward"))
@@ -103,9 +76,7 @@ fn default_eval_writes_four_consistent_files() {
         let prompt = r["prompt"][1]["content"].as_str().expect("user prompt");
         assert!(!prompt.contains("Malicious") && !prompt.contains("Benign"));
     }
-    let meta: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("metadata.json")).expect("meta"))
-            .expect("json");
+    let meta = read_json(&dir.join("metadata.json"));
     assert_eq!(meta["model"], "builtin:heuristic");
     assert_eq!(meta["seed"], 42);
     assert_eq!(meta["rubric"]["preset"], "seed");
@@ -205,8 +176,6 @@ fn eval_on_own_zeek_file_and_legacy_preset() {
     assert!(rows.iter().all(|r| r["prompt"][1]["content"]
         .as_str()
         .is_some_and(|p| p.starts_with("Log Entry: "))));
-    let meta: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("metadata.json")).expect("meta"))
-            .expect("json");
+    let meta = read_json(&dir.join("metadata.json"));
     assert_eq!(meta["rubric"]["preset"], "legacy");
 }

@@ -1,12 +1,15 @@
 //! `netlogs eval` against OpenAI-compatible stub servers on 127.0.0.1: retries, faults,
 //! early abort, structured output, cache, kill-and-resume, and that the key never leaks.
 
+mod common;
+
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
+use common::{read_json, rows, run_dirs};
 use netlogs_client::stub::{Fault, StubConfig, StubServer};
 use serde_json::Value;
 
@@ -65,36 +68,8 @@ impl Env {
     }
 }
 
-fn run_dirs(save: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for model in std::fs::read_dir(save.join("evals"))
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        for run in std::fs::read_dir(model.path())
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            out.push(run.path());
-        }
-    }
-    out.sort();
-    out
-}
-
-fn rows(dir: &Path) -> Vec<Value> {
-    std::fs::read_to_string(dir.join("results.jsonl"))
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("row"))
-        .collect()
-}
-
 fn summary(dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).expect("summary"))
-        .expect("json")
+    read_json(&dir.join("summary.json"))
 }
 
 fn keys(rows: &[Value]) -> Vec<(String, u64)> {

@@ -1,18 +1,15 @@
 //! `netlogs score` and `netlogs audit`.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 
 use assert_cmd::Command;
+use common::{fixture, read_json};
 use serde_json::Value;
 
 fn netlogs() -> Command {
     Command::cargo_bin("netlogs").expect("binary")
-}
-
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(rel)
 }
 
 fn score(preset: &str) -> (tempfile::TempDir, PathBuf) {
@@ -48,9 +45,7 @@ fn score_keeps_rows_in_order_and_adds_rewards() {
     assert!((rows[0]["reward"].as_f64().expect("r") - 1.798).abs() < 1e-12);
     // e9 failed upstream: an error row, not scored.
     assert!(rows[8]["reward"].is_null());
-    let summary: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).expect("s"))
-            .expect("json");
+    let summary = read_json(&out.join("summary.json"));
     assert_eq!(summary["n"], 9);
     assert_eq!(summary["n_errors"], 1);
     assert_eq!(summary["errors"][0]["id"], "e9");

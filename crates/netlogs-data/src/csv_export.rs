@@ -102,11 +102,7 @@ pub fn parse_iot23_csv(
         Some(c) => text_column(&df, file, c)?,
         None => vec![None; df.height()],
     };
-    let file_name: Arc<str> = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-        .into();
+    let file_name = Provenance::file_label(file);
     let source: Arc<str> = source.into();
     records
         .into_iter()

@@ -118,13 +118,6 @@ fn required<'a>(
     })
 }
 
-fn file_name(file: &Path) -> Arc<str> {
-    file.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-        .into()
-}
-
 /// Parse a CIC-IDS-2017 CICFlowMeter CSV.
 pub fn parse_cicids(
     file: &Path,
@@ -140,7 +133,7 @@ pub fn parse_cicids(
         });
     }
     let (records, fields) = map_columns(&df, file, &CIC_COLUMNS)?;
-    let name = file_name(file);
+    let name = Provenance::file_label(file);
     let source: Arc<str> = "cicids2017".into();
     records
         .into_iter()
@@ -191,7 +184,7 @@ pub fn parse_unsw(
         });
     }
     let (records, fields) = map_columns(&df, file, &UNSW_COLUMNS)?;
-    let name = file_name(file);
+    let name = Provenance::file_label(file);
     let source: Arc<str> = "unsw_nb15".into();
     records
         .into_iter()

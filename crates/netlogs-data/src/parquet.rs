@@ -125,11 +125,7 @@ pub fn parse_hf_parquet(
         source: source.into(),
         capture: capture.map(str::to_string),
         family: None,
-        file: file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-            .into(),
+        file: Provenance::file_label(file),
     };
     let mut flows = Vec::with_capacity(label_text.len());
     for (row, raw) in label_text.into_iter().enumerate() {
@@ -288,10 +284,7 @@ pub fn parse_examples_parquet(
         col("split")?,
     );
     let conflicts = col("conflict")?;
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = Provenance::file_label(file).to_string();
     (0..df.height())
         .map(|i| {
             let prompt = prompts[i]

@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 use crate::digest::sha256_hex;
 use crate::error::DataError;
 use crate::example::{Example, ExampleInfo};
-use crate::record::Label;
+use crate::record::{Label, Provenance};
 
 fn meta_str(meta: &Map<String, Value>, keys: &[&str]) -> Option<String> {
     keys.iter()
@@ -75,10 +75,7 @@ pub fn parse_prepared(file: &Path, bytes: &[u8]) -> Result<Vec<Example>, DataErr
                 source: meta_str(meta, &["source", "dataset"]).unwrap_or_else(|| "prepared".into()),
                 capture: meta_str(meta, &["capture", "scenario"]),
                 family: meta_str(meta, &["family", "attack_family", "detailed_label"]),
-                file: file
-                    .file_name()
-                    .map(|f| f.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
+                file: Provenance::file_label(file).to_string(),
                 split: meta_str(meta, &["split"]),
                 conflict: meta
                     .get("conflict")

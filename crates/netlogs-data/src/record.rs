@@ -276,6 +276,16 @@ pub struct Provenance {
     pub file: Arc<str>,
 }
 
+impl Provenance {
+    /// The file-name part of `path`, shared by every row read from it.
+    pub fn file_label(path: &std::path::Path) -> Arc<str> {
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+            .into()
+    }
+}
+
 /// A flow with its gold label, provenance, and the set of fields its source provides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LabeledFlow {

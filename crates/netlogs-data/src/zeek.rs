@@ -53,11 +53,7 @@ pub fn parse_zeek(
             file: file.to_path_buf(),
         });
     }
-    let file_name: Arc<str> = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-        .into();
+    let file_name = Provenance::file_label(file);
     let source: Arc<str> = source.into();
     let mut sep = '\t';
     let mut columns: Vec<Column> = Vec::new();
