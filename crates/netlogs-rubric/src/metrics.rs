@@ -189,10 +189,13 @@ impl RunMetrics {
             format_rate: comp(|r| r.score.components.format),
             invalid_rate: ratio(detection.invalid as f64, nf),
             aurc: aurc(&scored),
-            reward: RewardStats {
-                mean_reward: mean(rewards.iter().copied()),
-                mean_reward_ci95: bootstrap(&rewards, &mut rng),
-                accuracy_ci95: bootstrap(&correct, &mut rng),
+            reward: {
+                let (mean_reward_ci95, accuracy_ci95) = bootstrap(&rewards, &correct, &mut rng);
+                RewardStats {
+                    mean_reward: mean(rewards.iter().copied()),
+                    mean_reward_ci95,
+                    accuracy_ci95,
+                }
             },
             calibration: calibration(&scored),
             cost: cost(&scored, &detection, cfg),
@@ -308,22 +311,34 @@ fn cost(rows: &[&ScoredRow], d: &Detection, cfg: &RubricConfig) -> CostMetrics {
     }
 }
 
-/// Percentile bootstrap (2.5%, 97.5%) of the mean.
-fn bootstrap(xs: &[f64], rng: &mut ChaCha8Rng) -> Option<Interval> {
-    if xs.is_empty() {
-        return None;
+/// Paired percentile bootstrap (2.5%, 97.5%) of two means over the same rows: each resample
+/// draws row indices once and uses them for both.
+fn bootstrap(a: &[f64], b: &[f64], rng: &mut ChaCha8Rng) -> (Option<Interval>, Option<Interval>) {
+    let n = a.len();
+    let Ok(pick) = Uniform::new(0, n) else {
+        return (None, None);
+    };
+    let mut ma = Vec::with_capacity(BOOTSTRAP_RESAMPLES);
+    let mut mb = Vec::with_capacity(BOOTSTRAP_RESAMPLES);
+    for _ in 0..BOOTSTRAP_RESAMPLES {
+        let (mut sa, mut sb) = (0.0, 0.0);
+        for _ in 0..n {
+            let i = pick.sample(rng);
+            sa += a[i];
+            sb += b[i];
+        }
+        ma.push(sa / n as f64);
+        mb.push(sb / n as f64);
     }
-    let n = xs.len();
-    let pick = Uniform::new(0, n).ok()?;
-    let mut means: Vec<f64> = (0..BOOTSTRAP_RESAMPLES)
-        .map(|_| (0..n).map(|_| xs[pick.sample(rng)]).sum::<f64>() / n as f64)
-        .collect();
-    means.sort_by(f64::total_cmp);
-    let at = |q: f64| means[(q * (BOOTSTRAP_RESAMPLES - 1) as f64).round() as usize];
-    Some(Interval {
-        lo: at(0.025),
-        hi: at(0.975),
-    })
+    let interval = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let at = |q: f64| v[(q * (BOOTSTRAP_RESAMPLES - 1) as f64).round() as usize];
+        Interval {
+            lo: at(0.025),
+            hi: at(0.975),
+        }
+    };
+    (Some(interval(ma)), Some(interval(mb)))
 }
 
 fn group_by(
