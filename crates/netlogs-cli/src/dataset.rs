@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use netlogs_data::{
-    bundled_iot23, load_path, pick_balanced, row_key, sha256_hex, synthesize, Example, LabeledFlow,
-    Loaded, SourceFormat, SynthConfig, Template, BUNDLED_IOT23,
+    bundled_iot23, load_bytes, load_path, sample_balanced, sample_balanced_examples, sha256_hex,
+    synthesize, DataError, Example, LabeledFlow, Loaded, SourceFormat, SynthConfig, Template,
+    BUNDLED_IOT23,
 };
 use serde_json::{json, Value};
 
@@ -126,8 +127,15 @@ pub fn load(
     let format = parse_format(format)?;
     let (mut flows, mut prepared, mut files) = (Vec::new(), Vec::new(), Vec::new());
     for path in data {
-        let loaded = load_path(path, format, capture)?;
-        let bytes = std::fs::read(path)?;
+        // Read once: the same bytes are parsed and hashed for the metadata.
+        if path.is_dir() {
+            load_path(path, format, capture)?;
+        }
+        let bytes = std::fs::read(path).map_err(|source| DataError::Io {
+            file: path.clone(),
+            source,
+        })?;
+        let loaded = load_bytes(path, &bytes, format, capture)?;
         let rows = match &loaded {
             Loaded::Flows(f) => f.len(),
             Loaded::Prepared(e) => e.len(),
@@ -165,10 +173,10 @@ impl Dataset {
     }
 
     /// Every row as an example (flows rendered with `template`).
-    pub fn all_examples(&self, template: Template) -> Vec<Example> {
-        match &self.rows {
+    pub fn into_examples(self, template: Template) -> Vec<Example> {
+        match self.rows {
             Rows::Flows(f) => f.iter().map(|x| Example::from_flow(x, template)).collect(),
-            Rows::Prepared(e) => e.clone(),
+            Rows::Prepared(e) => e,
         }
     }
 
@@ -186,16 +194,10 @@ impl Dataset {
                 if split.is_some() {
                     bail!("--split needs a built dataset with splits (netlogs data build), not raw flow files");
                 }
-                Ok(pick_balanced(
-                    flows.len(),
-                    |i| flows[i].label,
-                    |i| row_key(&flows[i]),
-                    n,
-                    seed,
-                )
-                .into_iter()
-                .map(|i| Example::from_flow(&flows[i], template))
-                .collect())
+                Ok(sample_balanced(flows, n, seed)
+                    .into_iter()
+                    .map(|i| Example::from_flow(&flows[i], template))
+                    .collect())
             }
             Rows::Prepared(all) => {
                 let pool: Vec<&Example> = all
@@ -205,16 +207,10 @@ impl Dataset {
                 if pool.is_empty() {
                     bail!("no examples in split `{}`", split.unwrap_or("-"));
                 }
-                Ok(pick_balanced(
-                    pool.len(),
-                    |i| pool[i].answer,
-                    |i| pool[i].example_id.as_str(),
-                    n,
-                    seed,
-                )
-                .into_iter()
-                .map(|i| pool[i].clone())
-                .collect())
+                Ok(sample_balanced_examples(&pool, n, seed)
+                    .into_iter()
+                    .map(|i| pool[i].clone())
+                    .collect())
             }
         }
     }

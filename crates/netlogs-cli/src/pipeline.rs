@@ -145,6 +145,7 @@ struct EarlyStop {
 }
 
 impl EarlyStop {
+    /// The shared error once the first `wanted` rows all failed with it.
     fn observe(&mut self, failure: &Option<RequestError>) -> Option<RequestError> {
         if self.seen.len() >= self.wanted {
             return None;
@@ -161,6 +162,12 @@ impl EarlyStop {
     }
 }
 
+/// Why a run stopped early: the error the first `rows` rows all failed with.
+pub struct EarlyStopped {
+    pub error: RequestError,
+    pub rows: usize,
+}
+
 /// Run `jobs`, appending each finished row to `dir`. Returns the shared error of the first rows
 /// when they all failed alike (the run then stops launching requests; those in flight are still
 /// written), else `None`.
@@ -170,7 +177,7 @@ pub async fn run_jobs(
     concurrency: usize,
     dir: &mut RunDir,
     progress: &mut Progress,
-) -> Result<Option<RequestError>> {
+) -> Result<Option<EarlyStopped>> {
     let mut early = EarlyStop {
         wanted: EARLY_ROWS.min(jobs.len()),
         seen: Vec::with_capacity(EARLY_ROWS),
@@ -207,9 +214,12 @@ pub async fn run_jobs(
             dir.append_unflushed(&done.row)?;
             progress.row(done.row.reward);
             if stopped.is_none() {
-                if let Some(e) = early.observe(&done.failure) {
+                if let Some(error) = early.observe(&done.failure) {
                     producer.abort();
-                    stopped = Some(e);
+                    stopped = Some(EarlyStopped {
+                        error,
+                        rows: early.wanted,
+                    });
                 }
             }
         }

@@ -270,6 +270,7 @@ fn unauthorized_aborts_early_without_printing_the_key() {
         .clone();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("HTTP 401"), "{stderr}");
+    assert!(stderr.contains("the first 5 requests"), "{stderr}");
     assert!(stderr.contains("OPENAI_API_KEY"), "{stderr}");
     assert!(
         stub.served() < 20,

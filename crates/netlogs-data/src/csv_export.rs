@@ -4,7 +4,6 @@
 
 use std::io::Cursor;
 use std::path::Path;
-use std::sync::Arc;
 
 use polars::prelude::*;
 
@@ -102,8 +101,7 @@ pub fn parse_iot23_csv(
         Some(c) => text_column(&df, file, c)?,
         None => vec![None; df.height()],
     };
-    let file_name = Provenance::file_label(file);
-    let source: Arc<str> = source.into();
+    let origin = Provenance::of_file(source, capture, file);
     records
         .into_iter()
         .zip(labels)
@@ -127,12 +125,7 @@ pub fn parse_iot23_csv(
                 record,
                 fields,
                 label,
-                provenance: Provenance {
-                    source: source.clone(),
-                    capture: capture.map(str::to_string),
-                    family,
-                    file: file_name.clone(),
-                },
+                provenance: origin.with_family(family),
             })
         })
         .collect()

@@ -40,6 +40,6 @@ pub use parquet::{
 pub use prepared::{parse_prepared, write_prepared};
 pub use prompt::{render_prompt, PromptView, Template, DEFAULT_SYSTEM_PROMPT};
 pub use record::{capture_id_from_name, FlowRecord, Label, LabeledFlow, Provenance};
-pub use sample::{pick_balanced, sample_balanced, sample_balanced_examples, sample_uniform};
+pub use sample::{sample_balanced, sample_balanced_examples};
 pub use synth::{synthesize, SynthConfig, SynthFamily};
 pub use zeek::{parse_zeek, write_zeek};

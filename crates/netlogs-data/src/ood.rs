@@ -6,7 +6,6 @@
 //!   attack_cat, label`).
 
 use std::path::Path;
-use std::sync::Arc;
 
 use polars::prelude::DataFrame;
 
@@ -133,8 +132,7 @@ pub fn parse_cicids(
         });
     }
     let (records, fields) = map_columns(&df, file, &CIC_COLUMNS)?;
-    let name = Provenance::file_label(file);
-    let source: Arc<str> = "cicids2017".into();
+    let origin = Provenance::of_file("cicids2017", capture, file);
     records
         .into_iter()
         .zip(labels)
@@ -154,12 +152,7 @@ pub fn parse_cicids(
                 } else {
                     Label::Malicious
                 },
-                provenance: Provenance {
-                    source: source.clone(),
-                    capture: capture.map(str::to_string),
-                    family: (!benign).then(|| raw.to_string()),
-                    file: name.clone(),
-                },
+                provenance: origin.with_family((!benign).then(|| raw.to_string())),
             })
         })
         .collect()
@@ -184,8 +177,7 @@ pub fn parse_unsw(
         });
     }
     let (records, fields) = map_columns(&df, file, &UNSW_COLUMNS)?;
-    let name = Provenance::file_label(file);
-    let source: Arc<str> = "unsw_nb15".into();
+    let origin = Provenance::of_file("unsw_nb15", capture, file);
     records
         .into_iter()
         .zip(labels.into_iter().zip(cats))
@@ -211,12 +203,7 @@ pub fn parse_unsw(
                 record,
                 fields,
                 label,
-                provenance: Provenance {
-                    source: source.clone(),
-                    capture: capture.map(str::to_string),
-                    family,
-                    file: name.clone(),
-                },
+                provenance: origin.with_family(family),
             })
         })
         .collect()

@@ -121,12 +121,7 @@ pub fn parse_hf_parquet(
         .iter()
         .filter_map(|c| Field::from_column(c))
         .collect();
-    let provenance = Provenance {
-        source: source.into(),
-        capture: capture.map(str::to_string),
-        family: None,
-        file: Provenance::file_label(file),
-    };
+    let provenance = Provenance::of_file(source, capture, file);
     let mut flows = Vec::with_capacity(label_text.len());
     for (row, raw) in label_text.into_iter().enumerate() {
         let raw = raw.unwrap_or_default();

@@ -277,6 +277,25 @@ pub struct Provenance {
 }
 
 impl Provenance {
+    /// What every row read from `path` shares; each row adds its own family with
+    /// [`Provenance::with_family`].
+    pub fn of_file(source: &str, capture: Option<&str>, path: &std::path::Path) -> Provenance {
+        Provenance {
+            source: source.into(),
+            capture: capture.map(str::to_string),
+            family: None,
+            file: Provenance::file_label(path),
+        }
+    }
+
+    /// This file's provenance for one row of the given family.
+    pub fn with_family(&self, family: Option<String>) -> Provenance {
+        Provenance {
+            family,
+            ..self.clone()
+        }
+    }
+
     /// The file-name part of `path`, shared by every row read from it.
     pub fn file_label(path: &std::path::Path) -> Arc<str> {
         path.file_name()

@@ -232,6 +232,11 @@ pub fn synthesize(cfg: &SynthConfig, reference: &[LabeledFlow]) -> Vec<LabeledFl
     let ambiguity = cfg.ambiguity.clamp(0.0, 1.0);
     let mut ts = 1_600_000_000.0 + (cfg.seed % 1000) as f64 * 86_400.0;
     let capture = format!("synthetic-seed{}", cfg.seed);
+    let origin = Provenance::of_file(
+        "synthetic",
+        Some(&capture),
+        std::path::Path::new("synthetic"),
+    );
     (0..cfg.n)
         .map(|i| {
             let label = if i % 2 == 0 {
@@ -276,12 +281,7 @@ pub fn synthesize(cfg: &SynthConfig, reference: &[LabeledFlow]) -> Vec<LabeledFl
                 record: r,
                 fields: FieldSet::all(),
                 label,
-                provenance: Provenance {
-                    source: "synthetic".into(),
-                    capture: Some(capture.clone()),
-                    family: family.detailed_label().map(str::to_string),
-                    file: "synthetic".into(),
-                },
+                provenance: origin.with_family(family.detailed_label().map(str::to_string)),
             }
         })
         .collect()

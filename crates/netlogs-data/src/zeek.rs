@@ -5,7 +5,6 @@
 //! errors must name the line. It parses at several hundred MB/s.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use crate::error::DataError;
 use crate::field::{Field, FieldSet};
@@ -53,8 +52,7 @@ pub fn parse_zeek(
             file: file.to_path_buf(),
         });
     }
-    let file_name = Provenance::file_label(file);
-    let source: Arc<str> = source.into();
+    let origin = Provenance::of_file(source, capture, file);
     let mut sep = '\t';
     let mut columns: Vec<Column> = Vec::new();
     let mut names: Vec<String> = Vec::new();
@@ -150,12 +148,7 @@ pub fn parse_zeek(
             record,
             fields: present,
             label,
-            provenance: Provenance {
-                source: source.clone(),
-                capture: capture.map(str::to_string),
-                family,
-                file: file_name.clone(),
-            },
+            provenance: origin.with_family(family),
         });
     }
     if columns.is_empty() {

@@ -113,7 +113,7 @@ fn examples(inputs: &DataInputs) -> Result<Vec<Example>> {
         inputs.capture.as_deref(),
         (0, 0),
     )?;
-    Ok(d.all_examples(template))
+    Ok(d.into_examples(template))
 }
 
 fn build(inputs: &DataInputs, output: &Path, ratios: &str, seed: u64, balance: bool) -> Result<()> {

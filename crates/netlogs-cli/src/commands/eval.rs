@@ -296,15 +296,8 @@ async fn run_async(a: EvalArgs) -> Result<()> {
         println!("  WARNING: this run used SYNTHETIC data, not real flows");
     }
     println!("run dir: {}", dir.path.display());
-    if let Some(err) = stopped {
-        bail!(
-            "{}",
-            abort_message(
-                &err,
-                &settings,
-                summary.metrics.n + summary.metrics.n_errors
-            )
-        );
+    if let Some(stop) = stopped {
+        bail!("{}", abort_message(&stop.error, &settings, stop.rows));
     }
     Ok(())
 }
