@@ -39,11 +39,13 @@ fn raw_rate(base: &str, n: usize, concurrency: usize) -> Result<f64> {
     rt.block_on(async {
         let client = reqwest::Client::new();
         let url = format!("{base}/chat/completions");
+        // The same system prompt and prompt form netlogs sends, so bodies are alike in size.
+        let flows = netlogs_data::bundled_iot23()?;
         let body = json!({
             "model": "stub-model",
             "messages": [
-                {"role": "system", "content": netlogs_system_prompt()},
-                {"role": "user", "content": "Zeek conn record: ts=1545403816.962094 id.orig_h=192.168.1.195 id.orig_p=41040 id.resp_h=185.244.25.235 id.resp_p=80 proto=tcp service=- duration=3.139211 orig_bytes=0 resp_bytes=0 conn_state=S0 local_orig=- local_resp=- missed_bytes=0 history=S orig_pkts=3 orig_ip_bytes=180 resp_pkts=0 resp_ip_bytes=0 tunnel_parents=-"}
+                {"role": "system", "content": netlogs_data::DEFAULT_SYSTEM_PROMPT},
+                {"role": "user", "content": netlogs_data::render_prompt(&flows[0], netlogs_data::Template::Zeek)}
             ],
             "seed": 42
         });
@@ -67,10 +69,6 @@ fn raw_rate(base: &str, n: usize, concurrency: usize) -> Result<f64> {
         }
         Ok(n as f64 / t0.elapsed().as_secs_f64())
     })
-}
-
-fn netlogs_system_prompt() -> &'static str {
-    "You are a network security analyst. You are shown one network flow record (Zeek conn.log fields). Decide whether the flow is Malicious or Benign, or Abstain if the record does not let you decide."
 }
 
 pub fn run(a: Args) -> Result<()> {
