@@ -1,6 +1,11 @@
 //! `cargo xtask bench-eval`: is the harness ever the bottleneck?
+//!
+//! The stub server, a bare reqwest loop (its raw capacity) and `netlogs eval` run as separate
+//! processes, in rounds that alternate raw and netlogs so both see the same machine state. Two
+//! placements: `shared` (all processes on both cores, competing for CPU) and `pinned` (the
+//! stub on CPU 0, the client on CPU 1, as when the model server is another machine).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
@@ -8,7 +13,7 @@ use anyhow::{bail, Context, Result};
 use futures::StreamExt;
 use serde_json::json;
 
-use crate::proc_stats::watch;
+use crate::proc_stats::{watch, ProcStats};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -18,6 +23,13 @@ pub struct Args {
     /// Requests in flight.
     #[arg(short, long, default_value_t = 64)]
     concurrency: usize,
+    /// Rounds (raw loop, then netlogs) per placement; medians are reported.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// Rollouts per example of the long run (shared placement), where start-up and summary
+    /// weigh little.
+    #[arg(long, default_value_t = 8)]
+    long_rollouts: u32,
     /// `-n` of the builtin memory run (`-r 3` multiplies rows).
     #[arg(long, default_value_t = 100_000)]
     builtin_n: usize,
@@ -30,8 +42,8 @@ fn workspace_root() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// A bare reqwest loop at the same concurrency: the stub's raw capacity.
-fn raw_rate(base: &str, n: usize, concurrency: usize) -> Result<f64> {
+/// A bare reqwest loop at `concurrency`: the server's raw capacity in requests/s.
+pub fn raw_rate(base: &str, n: usize, concurrency: usize) -> Result<f64> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -71,6 +83,131 @@ fn raw_rate(base: &str, n: usize, concurrency: usize) -> Result<f64> {
     })
 }
 
+/// Where the processes run.
+#[derive(Clone, Copy)]
+struct Placement {
+    name: &'static str,
+    /// CPU lists for `taskset -c`: (stub, client).
+    cpus: Option<(&'static str, &'static str)>,
+}
+
+const PLACEMENTS: [Placement; 2] = [
+    Placement {
+        name: "shared",
+        cpus: None,
+    },
+    Placement {
+        name: "pinned",
+        cpus: Some(("0", "1")),
+    },
+];
+
+/// `program args…`, under `taskset -c cpus` when given.
+fn command(program: &Path, cpus: Option<&str>) -> Command {
+    match cpus {
+        Some(c) => {
+            let mut cmd = Command::new("taskset");
+            cmd.args(["-c", c]).arg(program);
+            cmd
+        }
+        None => Command::new(program),
+    }
+}
+
+struct Round {
+    raw: f64,
+    end_to_end: f64,
+    request_phase: f64,
+    stats: ProcStats,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// The request-phase rate from netlogs' last progress line (first request to last row).
+fn request_phase_rate(stderr: &str) -> f64 {
+    stderr
+        .lines()
+        .rev()
+        .find_map(|l| {
+            l.split(" rows/s")
+                .next()?
+                .rsplit("· ")
+                .next()?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .unwrap_or(f64::NAN)
+}
+
+fn run_placement(
+    p: Placement,
+    rollouts: u32,
+    a: &Args,
+    bin: &Path,
+    tmp: &Path,
+) -> Result<Vec<Round>> {
+    let requests = a.n * rollouts as usize;
+    let xtask = std::env::current_exe()?;
+    let (stub_cpu, client_cpu) = p.cpus.map_or((None, None), |(s, c)| (Some(s), Some(c)));
+    let mut stub = command(&xtask, stub_cpu)
+        .arg("stub")
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("starting the stub server (pinned placement needs `taskset`, util-linux)")?;
+    let base = {
+        use std::io::BufRead;
+        let out = stub.stdout.take().context("stub stdout")?;
+        let mut line = String::new();
+        std::io::BufReader::new(out).read_line(&mut line)?;
+        line.trim().to_string()
+    };
+    let result = (|| {
+        let mut rounds = Vec::new();
+        for r in 0..a.rounds {
+            let out = command(&xtask, client_cpu)
+                .args([
+                    "raw-load",
+                    &base,
+                    &a.n.to_string(),
+                    &a.concurrency.to_string(),
+                ])
+                .output()
+                .context("raw load generator")?;
+            if !out.status.success() {
+                bail!("raw loop failed: {}", String::from_utf8_lossy(&out.stderr));
+            }
+            let raw: f64 = String::from_utf8_lossy(&out.stdout).trim().parse()?;
+            let child = command(bin, client_cpu)
+                .args(["eval", "-m", "stub-model", "-b", &base, "--no-cache"])
+                .args(["-n", &a.n.to_string(), "-c", &a.concurrency.to_string()])
+                .args(["-r", &rollouts.to_string(), "-s"])
+                .arg(tmp.join(format!("{}-{rollouts}-{r}", p.name)))
+                .env("OPENAI_API_KEY", "bench-key")
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()?;
+            let (st, stats, stderr) = watch(child, Instant::now())?;
+            if !st.success() {
+                bail!("netlogs eval against the stub failed: {stderr}");
+            }
+            rounds.push(Round {
+                raw,
+                end_to_end: requests as f64 / stats.wall.as_secs_f64(),
+                request_phase: request_phase_rate(&stderr),
+                stats,
+            });
+        }
+        Ok(rounds)
+    })();
+    let _ = stub.kill();
+    let _ = stub.wait();
+    result
+}
+
 pub fn run(a: Args) -> Result<()> {
     let root = workspace_root();
     let status = Command::new(env!("CARGO"))
@@ -88,58 +225,35 @@ pub fn run(a: Args) -> Result<()> {
     let tmp = std::env::temp_dir().join(format!("netlogs-bench-{}", std::process::id()));
     std::fs::create_dir_all(&tmp)?;
 
-    // The stub runs in its own process, so the raw loop and netlogs meet the same server.
-    let mut stub = Command::new(std::env::current_exe()?)
-        .arg("stub")
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("starting the stub server")?;
-    let base = {
-        use std::io::BufRead;
-        let out = stub.stdout.take().context("stub stdout")?;
-        let mut line = String::new();
-        std::io::BufReader::new(out).read_line(&mut line)?;
-        line.trim().to_string()
-    };
-    // Warm-up, then the raw rate.
-    raw_rate(&base, 500, a.concurrency)?;
-    let raw = raw_rate(&base, a.n, a.concurrency)?;
-
-    let child = Command::new(&bin)
-        .args(["eval", "-m", "stub-model", "-b", &base, "--no-cache"])
-        .args([
-            "-n",
-            &a.n.to_string(),
-            "-c",
-            &a.concurrency.to_string(),
-            "-s",
-        ])
-        .arg(tmp.join("remote"))
-        .env("OPENAI_API_KEY", "bench-key")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let (st, remote, stderr) = watch(child, Instant::now())?;
-    let _ = stub.kill();
-    let _ = stub.wait();
-    if !st.success() {
-        bail!("netlogs eval against the stub failed: {stderr}");
+    println!(
+        "`netlogs eval -c {}` against the instant stub; medians of {} rounds\n",
+        a.concurrency, a.rounds
+    );
+    println!("| placement, run | raw loop | netlogs, request phase | netlogs, end to end | request phase / raw | end to end / raw | harness CPU per request | peak RSS |");
+    println!("|---|---|---|---|---|---|---|---|");
+    let runs = [
+        (PLACEMENTS[0], 1),
+        (PLACEMENTS[1], 1),
+        (PLACEMENTS[0], a.long_rollouts),
+    ];
+    for (p, rollouts) in runs {
+        let rounds = run_placement(p, rollouts, &a, &bin, &tmp)?;
+        let requests = a.n * rollouts as usize;
+        let m = |f: &dyn Fn(&Round) -> f64| median(rounds.iter().map(f).collect());
+        println!(
+            "| {}, -n {} -r {rollouts} ({requests} requests) | {:.0} req/s | {:.0} req/s | {:.0} req/s ({:.2} s) | {:.0}% | {:.0}% | {:.0} µs | {:.0} MB |",
+            p.name,
+            a.n,
+            m(&|r| r.raw),
+            m(&|r| r.request_phase),
+            m(&|r| r.end_to_end),
+            m(&|r| r.stats.wall.as_secs_f64()),
+            100.0 * m(&|r| r.request_phase / r.raw),
+            100.0 * m(&|r| r.end_to_end / r.raw),
+            m(&|r| r.stats.cpu.as_secs_f64() * 1e6 / requests as f64),
+            m(&|r| r.stats.peak_rss_kb as f64 / 1024.0),
+        );
     }
-    let rate = a.n as f64 / remote.wall.as_secs_f64();
-    // The last progress line gives the request-phase rate (from the first request on).
-    let phase_rate: f64 = stderr
-        .lines()
-        .rev()
-        .find_map(|l| {
-            l.split(" rows/s")
-                .next()?
-                .rsplit("· ")
-                .next()?
-                .trim()
-                .parse()
-                .ok()
-        })
-        .unwrap_or(f64::NAN);
 
     let child = Command::new(&bin)
         .args(["eval", "-n", &a.builtin_n.to_string(), "-r", "3", "-s"])
@@ -161,30 +275,8 @@ pub fn run(a: Args) -> Result<()> {
         })
         .sum::<usize>();
     let _ = std::fs::remove_dir_all(&tmp);
-
-    println!("| measure | value |\n|---|---|");
     println!(
-        "| stub raw capacity (bare reqwest, c={}) | {raw:.0} req/s |",
-        a.concurrency
-    );
-    println!("| netlogs eval -n {} -c {}, end to end | {rate:.0} examples/s ({:.2} s wall: load, requests, summary) |", a.n, a.concurrency, remote.wall.as_secs_f64());
-    println!("| netlogs eval, request phase | {phase_rate:.0} examples/s |");
-    println!(
-        "| netlogs / raw | {:.0}% end to end, {:.0}% request phase |",
-        100.0 * rate / raw,
-        100.0 * phase_rate / raw
-    );
-    println!(
-        "| harness CPU per request | {:.0} µs ({:.2} s CPU in all) |",
-        remote.cpu.as_secs_f64() * 1e6 / a.n as f64,
-        remote.cpu.as_secs_f64()
-    );
-    println!(
-        "| peak RSS, remote run | {:.1} MB |",
-        remote.peak_rss_kb as f64 / 1024.0
-    );
-    println!(
-        "| builtin eval -n {} -r 3 ({builtin_rows} rows) | {:.2} s wall, peak RSS {:.1} MB |",
+        "\nbuiltin eval -n {} -r 3 ({builtin_rows} rows): {:.2} s wall, peak RSS {:.1} MB",
         a.builtin_n,
         builtin.wall.as_secs_f64(),
         builtin.peak_rss_kb as f64 / 1024.0

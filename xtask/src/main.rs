@@ -30,6 +30,13 @@ enum Cmd {
     /// (internal) Load FILE and render all prompts, in a child process the bench measures.
     #[command(hide = true)]
     LoadRender { file: std::path::PathBuf },
+    /// (internal) The bare reqwest loop: print the raw rate of the server at BASE.
+    #[command(hide = true)]
+    RawLoad {
+        base: String,
+        n: usize,
+        concurrency: usize,
+    },
     /// Run the OpenAI-compatible stub server on 127.0.0.1 until interrupted (manual testing).
     Stub,
 }
@@ -41,6 +48,15 @@ fn main() -> anyhow::Result<()> {
         Cmd::FetchData(a) => fetch::run(a),
         Cmd::BenchTable(a) => bench_table::run(a),
         Cmd::LoadRender { file } => bench_data::load_render(&file),
+        Cmd::RawLoad {
+            base,
+            n,
+            concurrency,
+        } => {
+            bench_eval::raw_rate(&base, n.min(500), concurrency)?;
+            println!("{}", bench_eval::raw_rate(&base, n, concurrency)?);
+            Ok(())
+        }
         Cmd::Stub => {
             let stub = netlogs_client::stub::StubServer::start(Default::default())?;
             println!("{}", stub.base_url());

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use netlogs_client::RemoteCompletion;
 use netlogs_data::sha256_hex;
-use serde_json::Value;
 
 use crate::run_dir::write_atomic;
 
@@ -33,7 +32,7 @@ impl ResponseCache {
         ResponseCache { dir }
     }
 
-    pub fn key(api_base: &str, model: &str, body: &Value, rollout: u32) -> String {
+    pub fn key(api_base: &str, model: &str, body: &str, rollout: u32) -> String {
         let material = format!("{api_base}\n{model}\n{body}\n{rollout}");
         sha256_hex(material.as_bytes())
     }

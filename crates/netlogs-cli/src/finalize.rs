@@ -1,15 +1,19 @@
-//! Summaries are always recomputed from results.jsonl, by re-scoring every stored completion,
-//! so a resumed run and an uninterrupted one summarise identically.
+//! A run's summary. The [`Ledger`] holds every row's outcome: rows finished in this session as
+//! they are written, and, on `--resume`, the rows of earlier sessions read back from
+//! results.jsonl and re-scored. A resumed run and an uninterrupted one thus summarise
+//! identically, and an uninterrupted run never re-reads its results.
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
 use anyhow::{bail, Result};
+use netlogs_client::Usage;
 use netlogs_rubric::{RowOutcome, RubricConfig, RunMetrics};
 use serde::Serialize;
 
 use crate::prices::PriceTable;
 use crate::report::render_markdown;
-use crate::rows::{gold_of_str, scored, RowView};
+use crate::rows::{gold_of_str, scored, KeyInterner, RowView};
 use crate::run_dir::{for_each_row, RunDir};
 
 /// Token use and its cost.
@@ -48,16 +52,16 @@ struct UsageTally {
 }
 
 impl UsageTally {
-    fn add(&mut self, r: &RowView) {
+    fn add(&mut self, usage: Option<Usage>, attempts: u32, cached: bool) {
         self.rows += 1;
-        if let Some(u) = r.usage {
+        if let Some(u) = usage {
             self.prompt += u.prompt_tokens;
             self.completion += u.completion_tokens;
             self.any_usage = true;
         }
-        self.cached += usize::from(r.cached);
-        self.attempts += u64::from(r.attempts);
-        self.requested += u64::from(r.attempts > 0);
+        self.cached += usize::from(cached);
+        self.attempts += u64::from(attempts);
+        self.requested += u64::from(attempts > 0);
     }
 
     fn summary(&self, model: &str, prices: &PriceTable) -> UsageSummary {
@@ -83,21 +87,101 @@ impl UsageTally {
     }
 }
 
+/// Every row of a run, keyed by (sample index, rollout): metrics (and their seeded bootstrap)
+/// see one canonical row order whatever order rows finished in.
+#[derive(Default)]
+pub struct Ledger {
+    outcomes: Vec<((usize, u32), RowOutcome)>,
+    /// The rows read back from an interrupted run.
+    stored: HashSet<(usize, u32)>,
+    pub keys: KeyInterner,
+    tally: UsageTally,
+}
+
+impl Ledger {
+    /// Whether an earlier session already stored this rollout.
+    pub fn is_stored(&self, index: usize, rollout: u32) -> bool {
+        self.stored.contains(&(index, rollout))
+    }
+
+    /// Record a row just written (each (index, rollout) once).
+    pub fn record(
+        &mut self,
+        key: (usize, u32),
+        outcome: RowOutcome,
+        usage: Option<Usage>,
+        attempts: u32,
+        cached: bool,
+    ) {
+        self.tally.add(usage, attempts, cached);
+        self.outcomes.push((key, outcome));
+    }
+
+    /// Read back the rows an interrupted run stored at `path`, re-scoring every completion.
+    /// `order` gives each example's index in the sample; a row outside the sample, or a
+    /// repeated one, is an error naming its line.
+    pub fn read_stored(
+        path: &Path,
+        order: &HashMap<&str, usize>,
+        cfg: &RubricConfig,
+    ) -> Result<Ledger> {
+        let mut ledger = Ledger::default();
+        for_each_row(path, |line, r: RowView| {
+            let Some(&index) = order.get(r.example_id.as_str()) else {
+                bail!(
+                    "{}:{line}: example {} is not in this run's sample",
+                    path.display(),
+                    r.example_id
+                );
+            };
+            if !ledger.stored.insert((index, r.rollout)) {
+                bail!(
+                    "{}:{line}: example {} rollout {} appears twice",
+                    path.display(),
+                    r.example_id,
+                    r.rollout
+                );
+            }
+            let outcome = match &r.error {
+                Some(e) => RowOutcome::Error {
+                    id: format!("{}#{}", r.example_id, r.rollout),
+                    message: e.clone(),
+                },
+                None => {
+                    let text = r
+                        .completion
+                        .last()
+                        .map(|m| m.content.as_str())
+                        .unwrap_or("");
+                    let gold = gold_of_str(&r.answer)?;
+                    scored(
+                        netlogs_rubric::score_completion(cfg, text, gold),
+                        gold,
+                        &r.info,
+                        &mut ledger.keys,
+                    )
+                }
+            };
+            ledger.record((index, r.rollout), outcome, r.usage, r.attempts, r.cached);
+            Ok(())
+        })?;
+        Ok(ledger)
+    }
+}
+
 /// What a summary is computed with.
 pub struct SummarySpec<'a> {
     pub cfg: &'a RubricConfig,
     /// Seeds the bootstrap.
     pub seed: u64,
     pub model: &'a str,
-    /// Each example's position in the sample, so metrics (and their seeded bootstrap) see one
-    /// canonical row order whatever order rows finished in.
-    pub order: &'a HashMap<String, usize>,
     pub prices: &'a PriceTable,
 }
 
-/// Re-score `dir`'s rows, then write summary.json and report.md.
+/// Summarise the ledger's rows, then write summary.json and report.md.
 pub fn finalize(
     dir: &RunDir,
+    ledger: Ledger,
     spec: &SummarySpec,
     title: &str,
     facts: &[(&str, String)],
@@ -106,57 +190,14 @@ pub fn finalize(
         cfg,
         seed,
         model,
-        order,
         prices,
     } = *spec;
-    let path = dir.results_path();
-    let mut seen = HashSet::new();
-    let mut tally = UsageTally::default();
-    let mut keyed: Vec<((usize, u32), RowOutcome)> = Vec::new();
-    for_each_row(&path, |line, r: RowView| {
-        let Some(&index) = order.get(&r.example_id) else {
-            bail!(
-                "{}:{line}: example {} is not in this run's sample",
-                path.display(),
-                r.example_id
-            );
-        };
-        if !seen.insert((index, r.rollout)) {
-            bail!(
-                "{}:{line}: example {} rollout {} appears twice",
-                path.display(),
-                r.example_id,
-                r.rollout
-            );
-        }
-        tally.add(&r);
-        let outcome = match &r.error {
-            Some(e) => RowOutcome::Error {
-                id: format!("{}#{}", r.example_id, r.rollout),
-                message: e.clone(),
-            },
-            None => {
-                let text = r
-                    .completion
-                    .last()
-                    .map(|m| m.content.as_str())
-                    .unwrap_or("");
-                let gold = gold_of_str(&r.answer)?;
-                scored(
-                    netlogs_rubric::score_completion(cfg, text, gold),
-                    gold,
-                    &r.info,
-                )
-            }
-        };
-        keyed.push(((index, r.rollout), outcome));
-        Ok(())
-    })?;
-    keyed.sort_by_key(|(k, _)| *k);
+    let mut keyed = ledger.outcomes;
+    keyed.sort_unstable_by_key(|(k, _)| *k);
     let outcomes: Vec<RowOutcome> = keyed.into_iter().map(|(_, o)| o).collect();
     let summary = Summary {
         metrics: RunMetrics::compute(&outcomes, cfg, seed),
-        usage: tally.summary(model, prices),
+        usage: ledger.tally.summary(model, prices),
     };
     dir.write_json("summary.json", &summary)?;
     let mut facts: Vec<(&str, String)> = facts.to_vec();

@@ -8,14 +8,16 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Result;
-use netlogs_client::{BuiltinPolicy, ChatMessage, RemoteClient, RemoteCompletion, RequestError};
+use netlogs_client::{BuiltinPolicy, PromptMessages, RemoteClient, RemoteCompletion, RequestError};
 use netlogs_data::Example;
-use netlogs_rubric::RubricConfig;
+use netlogs_rubric::{RowOutcome, RubricConfig, Score};
+use serde_json::value::RawValue;
 use tokio::sync::{mpsc, Semaphore};
 
 use crate::cache::ResponseCache;
+use crate::finalize::Ledger;
 use crate::progress::Progress;
-use crate::rows::{parsed_summary, score_text, ResultRow};
+use crate::rows::{gold_of, parsed_summary, score_text, scored, ResultRow};
 use crate::run_dir::RunDir;
 
 /// Where answers come from.
@@ -37,7 +39,7 @@ pub struct Job {
 /// What every job of a run shares.
 pub struct Workload {
     pub policy: Policy,
-    pub system: String,
+    pub messages: PromptMessages,
     pub sample: Vec<Example>,
     pub cfg: RubricConfig,
 }
@@ -47,20 +49,32 @@ const EARLY_ROWS: usize = 5;
 /// Rows written between flushes, at most (a flush happens whenever the queue runs dry).
 const WRITE_BATCH: usize = 256;
 
+/// A finished job: what its row records beyond the example itself.
 struct Done {
-    row: ResultRow,
-    failure: Option<RequestError>,
+    job: Job,
+    /// The messages sent.
+    prompt: Box<RawValue>,
+    answer: Result<Answered, RequestError>,
+    latency_ms: f64,
+    attempts: u32,
+    cached: bool,
+}
+
+struct Answered {
+    completion: RemoteCompletion,
+    score: Score,
 }
 
 async fn answer(
     policy: &Policy,
-    messages: &[ChatMessage],
+    prompt: &RawValue,
+    user: &str,
     rollout: u32,
     retries: &AtomicU64,
 ) -> (Result<RemoteCompletion, RequestError>, u32, bool) {
     match policy {
         Policy::Builtin(p) => {
-            let c = p.complete(messages);
+            let c = p.answer_prompt(user);
             let out = RemoteCompletion {
                 text: c.text,
                 finish_reason: c.finish_reason,
@@ -69,11 +83,11 @@ async fn answer(
             (Ok(out), 1, false)
         }
         Policy::Remote { client, cache } => {
-            let body = client.request_body(messages);
+            let body = client.request_body(prompt);
             let s = client.settings();
             let key = cache
                 .as_ref()
-                .map(|_| ResponseCache::key(&s.api_base, &s.model, &body, rollout));
+                .map(|_| ResponseCache::key(&s.api_base, &s.model, body.get(), rollout));
             if let (Some(cache), Some(key)) = (cache, &key) {
                 if let Some(hit) = cache.get(key) {
                     return (Ok(hit), 0, true);
@@ -94,48 +108,63 @@ async fn answer(
 
 async fn run_job(work: &Workload, job: Job, retries: &AtomicU64) -> Done {
     let ex = &work.sample[job.index];
-    let messages = vec![
-        ChatMessage::system(work.system.clone()),
-        ChatMessage::user(ex.prompt.clone()),
-    ];
+    let prompt = work.messages.with_user(&ex.prompt);
     let t0 = Instant::now();
-    let (answer, attempts, cached) = answer(&work.policy, &messages, job.rollout, retries).await;
-    let mut row = ResultRow {
-        example_id: ex.example_id.clone(),
-        rollout: job.rollout,
-        prompt: messages,
-        completion: Vec::new(),
-        answer: ex.answer.as_str().to_string(),
-        info: ex.info.clone(),
-        reward: None,
-        metrics: None,
-        parsed: None,
-        finish_reason: None,
-        usage: None,
-        latency_ms: t0.elapsed().as_secs_f64() * 1e3,
+    let (answer, attempts, cached) =
+        answer(&work.policy, &prompt, &ex.prompt, job.rollout, retries).await;
+    let latency_ms = t0.elapsed().as_secs_f64() * 1e3;
+    let answer = answer.map(|completion| Answered {
+        score: score_text(&work.cfg, &completion.text, ex.answer),
+        completion,
+    });
+    Done {
+        job,
+        prompt,
+        answer,
+        latency_ms,
         attempts,
         cached,
-        error: None,
-    };
-    match answer {
-        Ok(c) => {
-            let score = score_text(&work.cfg, &c.text, ex.answer);
-            row.completion = vec![ChatMessage::assistant(c.text)];
-            row.reward = Some(score.reward);
-            row.metrics = Some(score.components);
-            row.parsed = Some(parsed_summary(&score));
-            row.finish_reason = c.finish_reason;
-            row.usage = c.usage;
-            Done { row, failure: None }
-        }
-        Err(e) => {
-            row.error = Some(e.to_string());
-            Done {
-                row,
-                failure: Some(e),
-            }
-        }
     }
+}
+
+/// Append `done`'s row to the results and record its outcome for the summary.
+fn record(work: &Workload, done: Done, dir: &mut RunDir, ledger: &mut Ledger) -> Result<()> {
+    let ex = &work.sample[done.job.index];
+    let ok = done.answer.as_ref().ok();
+    let row = ResultRow {
+        example_id: &ex.example_id,
+        rollout: done.job.rollout,
+        prompt: &done.prompt,
+        completion: ok.map(|a| a.completion.text.as_str()),
+        answer: ex.answer.as_str(),
+        info: &ex.info,
+        reward: ok.map(|a| a.score.reward),
+        metrics: ok.map(|a| &a.score.components),
+        parsed: ok.map(|a| parsed_summary(&a.score)),
+        finish_reason: ok.and_then(|a| a.completion.finish_reason.as_deref()),
+        usage: ok.and_then(|a| a.completion.usage),
+        latency_ms: done.latency_ms,
+        attempts: done.attempts,
+        cached: done.cached,
+        error: done.answer.as_ref().err().map(ToString::to_string),
+    };
+    dir.append_unflushed(&row)?;
+    let usage = row.usage;
+    let outcome = match done.answer {
+        Ok(a) => scored(a.score, gold_of(ex.answer), &ex.info, &mut ledger.keys),
+        Err(e) => RowOutcome::Error {
+            id: format!("{}#{}", ex.example_id, done.job.rollout),
+            message: e.to_string(),
+        },
+    };
+    ledger.record(
+        (done.job.index, done.job.rollout),
+        outcome,
+        usage,
+        done.attempts,
+        done.cached,
+    );
+    Ok(())
 }
 
 /// Watches the first rows: all failing with one and the same error means the run is hopeless.
@@ -177,6 +206,7 @@ pub async fn run_jobs(
     concurrency: usize,
     dir: &mut RunDir,
     progress: &mut Progress,
+    ledger: &mut Ledger,
 ) -> Result<Option<EarlyStopped>> {
     let mut early = EarlyStop {
         wanted: EARLY_ROWS.min(jobs.len()),
@@ -185,6 +215,7 @@ pub async fn run_jobs(
     let concurrency = concurrency.max(1);
     let (tx, mut rx) = mpsc::channel::<Done>(concurrency * 2);
     let retries = progress.retries.clone();
+    let shared = work.clone();
     let producer = tokio::spawn(async move {
         let slots = Arc::new(Semaphore::new(concurrency));
         for job in jobs {
@@ -211,10 +242,11 @@ pub async fn run_jobs(
             }
         }
         for done in batch.drain(..) {
-            dir.append_unflushed(&done.row)?;
-            progress.row(done.row.reward);
+            let failure = done.answer.as_ref().err().cloned();
+            progress.row(done.answer.as_ref().ok().map(|a| a.score.reward));
+            record(&shared, done, dir, ledger)?;
             if stopped.is_none() {
-                if let Some(error) = early.observe(&done.failure) {
+                if let Some(error) = early.observe(&failure) {
                     producer.abort();
                     stopped = Some(EarlyStopped {
                         error,

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use netlogs_client::StructuredOutput;
+use netlogs_client::{StructuredOutput, RESERVED_FIELDS};
 use netlogs_data::Template;
 use netlogs_rubric::RubricConfig;
 use serde::{Deserialize, Serialize};
@@ -85,6 +85,12 @@ impl EvalSettings {
         }
         if !(self.timeout_secs.is_finite() && self.timeout_secs > 0.0) {
             bail!("--timeout must be a positive number of seconds");
+        }
+        if let Some(k) = RESERVED_FIELDS
+            .iter()
+            .find(|k| self.sampling_args.contains_key(**k))
+        {
+            bail!("-S/--sampling-args may not set `{k}`: netlogs sets model, messages and stream itself (use --model, --template/--system-prompt)");
         }
         Ok(())
     }

@@ -507,3 +507,50 @@ fn kill_and_resume_equals_an_uninterrupted_run() {
         assert_eq!(resumed_summary, full_summary, "kill after {after}");
     }
 }
+
+#[test]
+fn request_body_is_what_the_row_records_and_sampling_args_win() {
+    let stub = StubServer::start(StubConfig::default()).expect("stub");
+    let env = Env::new();
+    env.cmd(&stub)
+        .args(["-n", "4", "-T", "0.3", "--no-cache"])
+        .args(["-S", r#"{"temperature": 0.9, "top_p": 0.5}"#])
+        .assert()
+        .success();
+    let bodies = stub.bodies();
+    assert_eq!(bodies.len(), 4);
+    let dirs = run_dirs(&env.save());
+    let stored = rows(&dirs[0]);
+    for b in &bodies {
+        assert_eq!(b["model"], "stub-model");
+        assert_eq!(b["temperature"], 0.9, "-S wins over -T");
+        assert_eq!(b["top_p"], 0.5);
+        assert_eq!(b["seed"], 42);
+        assert_eq!(b["stream"], false);
+        let messages = b["messages"].as_array().expect("messages");
+        assert_eq!(messages.len(), 2);
+        assert_eq!(messages[0]["role"], "system");
+        assert_eq!(
+            messages[0]["content"].as_str(),
+            Some(netlogs_data::DEFAULT_SYSTEM_PROMPT)
+        );
+        assert_eq!(messages[1]["role"], "user");
+        // The row stores exactly the messages sent.
+        assert!(
+            stored.iter().any(|r| r["prompt"] == b["messages"]),
+            "no row records the messages {}",
+            b["messages"]
+        );
+    }
+
+    let out = env
+        .cmd(&stub)
+        .args(["-n", "2", "--no-cache", "-S", r#"{"stream": true}"#])
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("may not set `stream`"), "{stderr}");
+    assert_eq!(stub.bodies().len(), 4, "no request after a refused flag");
+}

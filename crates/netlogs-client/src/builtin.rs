@@ -56,6 +56,11 @@ impl BuiltinPolicy {
             .rev()
             .find(|m| m.role == "user")
             .map_or("", |m| m.content.as_str());
+        self.answer_prompt(prompt)
+    }
+
+    /// Answer a user message (the rendered flow): what [`BuiltinPolicy::complete`] reads.
+    pub fn answer_prompt(self, prompt: &str) -> Completion {
         let (label, confidence, rationale) = match self {
             BuiltinPolicy::Heuristic => heuristic(&PromptView::parse(prompt)),
             BuiltinPolicy::AlwaysMalicious => ("Malicious", 0.5, "constant baseline"),

@@ -14,10 +14,10 @@ mod spec;
 pub mod stub;
 
 pub use builtin::BuiltinPolicy;
-pub use message::{ChatMessage, Completion};
+pub use message::{ChatMessage, Completion, MessageRef, PromptMessages};
 pub use remote::{
     answer_schema, Attempted, RemoteClient, RemoteCompletion, RemoteSettings, RequestError,
-    StructuredOutput, Usage,
+    StructuredOutput, Usage, RESERVED_FIELDS,
 };
 pub use secret::Secret;
 pub use spec::{ModelSpec, SpecError};

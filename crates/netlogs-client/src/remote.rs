@@ -16,9 +16,9 @@ use async_openai::middleware::HttpRequestFactory;
 use async_openai::Client;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
+use serde_json::value::{to_raw_value, RawValue};
 use serde_json::{json, Map, Value};
 
-use crate::message::ChatMessage;
 use crate::secret::Secret;
 
 /// `response_format` sent with each request.
@@ -206,8 +206,56 @@ const BACKOFF_CAP: Duration = Duration::from_secs(10);
 pub struct RemoteClient {
     client: Client<OpenAIConfig>,
     settings: RemoteSettings,
+    /// Every body field but `model` and `messages`, built once from the settings.
+    options: Map<String, Value>,
     secret: Secret,
 }
+
+/// A request body; `options` come last and never repeat `model` or `messages`.
+#[derive(Serialize)]
+struct RequestBody<'a> {
+    model: &'a str,
+    messages: &'a RawValue,
+    #[serde(flatten)]
+    options: &'a Map<String, Value>,
+}
+
+/// The fields of every request besides the model and the messages: sampling settings, the
+/// `response_format`, then `-S` sampling args (which win), and `stream: false`.
+fn request_options(s: &RemoteSettings) -> Map<String, Value> {
+    let mut body = Map::new();
+    if let Some(t) = s.max_tokens {
+        body.insert("max_tokens".into(), json!(t));
+    }
+    if let Some(t) = s.temperature {
+        body.insert("temperature".into(), json!(t));
+    }
+    if let Some(seed) = s.seed {
+        body.insert("seed".into(), json!(seed));
+    }
+    match s.structured_output {
+        StructuredOutput::Off => {}
+        StructuredOutput::JsonObject => {
+            body.insert("response_format".into(), json!({"type": "json_object"}));
+        }
+        StructuredOutput::JsonSchema => {
+            body.insert(
+                "response_format".into(),
+                json!({"type": "json_schema", "json_schema": {"name": "netlogs_answer", "strict": true, "schema": answer_schema()}}),
+            );
+        }
+    }
+    for (k, v) in &s.sampling_args {
+        if !RESERVED_FIELDS.contains(&k.as_str()) {
+            body.insert(k.clone(), v.clone());
+        }
+    }
+    body.insert("stream".into(), json!(false));
+    body
+}
+
+/// Body fields netlogs owns: sampling args may not replace them.
+pub const RESERVED_FIELDS: [&str; 3] = ["model", "messages", "stream"];
 
 impl std::fmt::Debug for RemoteClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -228,6 +276,7 @@ impl RemoteClient {
         let client = Client::with_config(config).with_http_service(SingleAttempt { http });
         Ok(RemoteClient {
             client,
+            options: request_options(&settings),
             settings,
             secret: api_key,
         })
@@ -237,44 +286,21 @@ impl RemoteClient {
         &self.settings
     }
 
-    /// The JSON body sent for these messages.
-    pub fn request_body(&self, messages: &[ChatMessage]) -> Value {
-        let s = &self.settings;
-        let mut body = Map::new();
-        body.insert("model".into(), json!(s.model));
-        body.insert("messages".into(), json!(messages));
-        if let Some(t) = s.max_tokens {
-            body.insert("max_tokens".into(), json!(t));
-        }
-        if let Some(t) = s.temperature {
-            body.insert("temperature".into(), json!(t));
-        }
-        if let Some(seed) = s.seed {
-            body.insert("seed".into(), json!(seed));
-        }
-        match s.structured_output {
-            StructuredOutput::Off => {}
-            StructuredOutput::JsonObject => {
-                body.insert("response_format".into(), json!({"type": "json_object"}));
-            }
-            StructuredOutput::JsonSchema => {
-                body.insert(
-                    "response_format".into(),
-                    json!({"type": "json_schema", "json_schema": {"name": "netlogs_answer", "strict": true, "schema": answer_schema()}}),
-                );
-            }
-        }
-        for (k, v) in &s.sampling_args {
-            body.insert(k.clone(), v.clone());
-        }
-        body.insert("stream".into(), json!(false));
-        Value::Object(body)
+    /// The JSON body sent for these messages (from [`crate::PromptMessages`]).
+    pub fn request_body(&self, messages: &RawValue) -> Box<RawValue> {
+        let body = RequestBody {
+            model: &self.settings.model,
+            messages,
+            options: &self.options,
+        };
+        // Borrowed strings and JSON values always serialise.
+        to_raw_value(&body).unwrap_or_default()
     }
 
     /// Send `body`, retrying transient failures. `on_retry` is told of each retry.
     pub async fn complete(
         &self,
-        body: &Value,
+        body: &RawValue,
         mut on_retry: impl FnMut(&RequestError),
     ) -> Attempted<RemoteCompletion> {
         let max = self.settings.max_attempts.max(1);
@@ -303,10 +329,10 @@ impl RemoteClient {
 
     async fn attempt(
         &self,
-        body: &Value,
+        body: &RawValue,
     ) -> Result<RemoteCompletion, (RequestError, Option<Duration>)> {
         let chat = self.client.chat();
-        let call = chat.create_byot::<&Value, WireResponse>(body);
+        let call = chat.create_byot::<&RawValue, WireResponse>(body);
         let response = match tokio::time::timeout(self.settings.timeout, call).await {
             Err(_) => return Err((RequestError::Timeout, None)),
             Ok(Err(e)) => return Err(self.classify(e)),
@@ -459,6 +485,42 @@ mod tests {
             assert!(d >= BACKOFF_BASE.mul_f64(0.5));
         }
         assert!(backoff(3) >= Duration::from_millis(400));
+    }
+
+    #[test]
+    fn request_body_merges_settings_then_sampling_args() {
+        let mut sampling_args = Map::new();
+        sampling_args.insert("temperature".into(), json!(0.9));
+        sampling_args.insert("model".into(), json!("other"));
+        sampling_args.insert("stop".into(), json!(["\n"]));
+        let settings = RemoteSettings {
+            api_base: "http://127.0.0.1:9/v1".into(),
+            model: "m".into(),
+            max_attempts: 1,
+            timeout: Duration::from_secs(1),
+            max_tokens: Some(64),
+            temperature: Some(0.2),
+            seed: Some(7),
+            sampling_args,
+            structured_output: StructuredOutput::JsonObject,
+        };
+        let client = RemoteClient::new(settings, Secret::new("k")).expect("client");
+        let messages = crate::PromptMessages::new("sys").with_user("flow");
+        let body: Value =
+            serde_json::from_str(client.request_body(&messages).get()).expect("JSON body");
+        assert_eq!(
+            body,
+            json!({
+                "model": "m",
+                "messages": [{"role": "system", "content": "sys"}, {"role": "user", "content": "flow"}],
+                "max_tokens": 64,
+                "temperature": 0.9,
+                "seed": 7,
+                "stop": ["\n"],
+                "response_format": {"type": "json_object"},
+                "stream": false
+            })
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::field::Field;
 use serde::{Deserialize, Serialize};
 
 use crate::prompt::{render_prompt, Template};
-use crate::record::{Label, LabeledFlow};
+use crate::record::{Label, LabeledFlow, RawField};
 
 /// Provenance and split of an example, carried into every result row for breakdowns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,31 +52,57 @@ impl Example {
     }
 }
 
-/// The whole source row (record, label and provenance) as a canonical byte string: fields in
-/// a fixed order, text as UTF-8, numbers by their bits. Equal rows give equal bytes on every
+/// The whole source row (record, label and provenance) as tagged canonical parts: fields in
+/// a fixed order, text as UTF-8, numbers by their bits. Equal rows give equal parts on every
 /// machine, with no text formatting.
+fn canonical_parts(flow: &LabeledFlow) -> impl Iterator<Item = (u8, RawField<'_>)> {
+    let p = &flow.provenance;
+    let fields = Field::ALL
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, f)| flow.record.get_raw(f).map(|v| (i as u8, v)));
+    fn text(s: &Option<String>) -> Option<RawField<'_>> {
+        s.as_deref().map(|s| RawField::Text(s.as_bytes()))
+    }
+    let tail = [
+        (100, Some(RawField::Text(flow.label.as_str().as_bytes()))),
+        (101, Some(RawField::Text(p.source.as_bytes()))),
+        (102, text(&p.capture)),
+        (103, text(&p.family)),
+    ];
+    fields.chain(tail.into_iter().filter_map(|(t, v)| v.map(|v| (t, v))))
+}
+
+/// [`canonical_parts`] as one byte string (tag, length, bytes per part).
 pub fn row_key(flow: &LabeledFlow) -> Vec<u8> {
     let mut out = Vec::with_capacity(192);
-    let mut put = |tag: u8, bytes: &[u8]| {
+    for (tag, v) in canonical_parts(flow) {
+        let bytes = v.as_bytes();
         out.push(tag);
         out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
         out.extend_from_slice(bytes);
-    };
-    for (i, f) in Field::ALL.into_iter().enumerate() {
-        if let Some(v) = flow.record.get_raw(f) {
-            put(i as u8, &v);
-        }
-    }
-    put(100, flow.label.as_str().as_bytes());
-    let p = &flow.provenance;
-    put(101, p.source.as_bytes());
-    if let Some(c) = &p.capture {
-        put(102, c.as_bytes());
-    }
-    if let Some(f) = &p.family {
-        put(103, f.as_bytes());
     }
     out
+}
+
+/// A row hashed and compared by its canonical parts (what [`row_key`] encodes): duplicate
+/// detection over a whole dataset keeps no key bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct RowIdentity<'a>(pub &'a LabeledFlow);
+
+impl PartialEq for RowIdentity<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        canonical_parts(self.0).eq(canonical_parts(other.0))
+    }
+}
+
+impl Eq for RowIdentity<'_> {}
+
+impl std::hash::Hash for RowIdentity<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // One write of the whole key: hashers pay per call far more than per byte.
+        state.write(&row_key(self.0));
+    }
 }
 
 /// Stable example id: SHA-256 of [`row_key`], 16 hex characters.
@@ -85,4 +111,44 @@ pub fn row_id(flow: &LabeledFlow) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::hash::{BuildHasher, RandomState};
+
+    use super::*;
+    use crate::bundled_iot23;
+
+    #[test]
+    fn row_identity_agrees_with_row_key() {
+        let flows = bundled_iot23().expect("bundled");
+        let hasher = RandomState::new();
+        let a = &flows[0];
+        let mut same = a.clone();
+        let mut other_family = a.clone();
+        other_family.provenance.family = Some("Okiru".into());
+        let mut other_port = a.clone();
+        other_port.record.resp_p = other_port.record.resp_p.map(|p| p + 1);
+        same.record.uid = a.record.uid.clone();
+        for b in [
+            &same,
+            &other_family,
+            &other_port,
+            &flows[1],
+            &flows[flows.len() - 1],
+        ] {
+            let equal = row_key(a) == row_key(b);
+            assert_eq!(RowIdentity(a) == RowIdentity(b), equal);
+            if equal {
+                assert_eq!(
+                    hasher.hash_one(RowIdentity(a)),
+                    hasher.hash_one(RowIdentity(b))
+                );
+            }
+        }
+        assert!(RowIdentity(a) == RowIdentity(&same));
+        assert!(RowIdentity(a) != RowIdentity(&other_family));
+        assert!(RowIdentity(a) != RowIdentity(&other_port));
+    }
 }

@@ -30,7 +30,7 @@ pub use build::{
 pub use bundled::{bundled_iot23, BundledFile, BUNDLED_IOT23};
 pub use digest::sha256_hex;
 pub use error::DataError;
-pub use example::{row_id, row_key, Example, ExampleInfo};
+pub use example::{row_id, row_key, Example, ExampleInfo, RowIdentity};
 pub use field::{Field, FieldSet};
 pub use load::{load_bytes, load_path, Loaded, SourceFormat};
 pub use parquet::{
@@ -39,7 +39,7 @@ pub use parquet::{
 };
 pub use prepared::{parse_prepared, write_prepared};
 pub use prompt::{render_prompt, PromptView, Template, DEFAULT_SYSTEM_PROMPT};
-pub use record::{capture_id_from_name, FlowRecord, Label, LabeledFlow, Provenance};
+pub use record::{capture_id_from_name, FlowRecord, Label, LabeledFlow, Provenance, RawField};
 pub use sample::{sample_balanced, sample_balanced_examples};
 pub use synth::{synthesize, SynthConfig, SynthFamily};
 pub use zeek::{parse_zeek, write_zeek};

@@ -35,6 +35,24 @@ pub struct FlowRecord {
     pub tunnel_parents: Option<CompactString>,
 }
 
+/// One field's canonical bytes, borrowed or inline, so row keys need no allocation per field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawField<'a> {
+    Text(&'a [u8]),
+    Bits([u8; 8]),
+    Flag([u8; 1]),
+}
+
+impl RawField<'_> {
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            RawField::Text(b) => b,
+            RawField::Bits(b) => b,
+            RawField::Flag(b) => b,
+        }
+    }
+}
+
 /// Values Zeek and its exports use for "no value".
 pub(crate) fn is_unset(raw: &str) -> bool {
     matches!(raw, "" | "-" | "(empty)")
@@ -159,15 +177,15 @@ impl FlowRecord {
 
     /// The value of one field as canonical bytes (text as UTF-8, numbers by their bits), or
     /// `None` when unset. Used for stable row ids without formatting numbers.
-    pub fn get_raw(&self, field: Field) -> Option<Vec<u8>> {
-        fn t(v: &Option<CompactString>) -> Option<Vec<u8>> {
-            v.as_ref().map(|s| s.as_bytes().to_vec())
+    pub fn get_raw(&self, field: Field) -> Option<RawField<'_>> {
+        fn t(v: &Option<CompactString>) -> Option<RawField<'_>> {
+            v.as_ref().map(|s| RawField::Text(s.as_bytes()))
         }
-        fn n(v: Option<u64>) -> Option<Vec<u8>> {
-            v.map(|x| x.to_le_bytes().to_vec())
+        fn n(v: Option<u64>) -> Option<RawField<'static>> {
+            v.map(|x| RawField::Bits(x.to_le_bytes()))
         }
-        fn f(v: Option<f64>) -> Option<Vec<u8>> {
-            v.map(|x| x.to_bits().to_le_bytes().to_vec())
+        fn f(v: Option<f64>) -> Option<RawField<'static>> {
+            n(v.map(f64::to_bits))
         }
         match field {
             Field::Ts => f(self.ts),
@@ -182,8 +200,8 @@ impl FlowRecord {
             Field::OrigBytes => n(self.orig_bytes),
             Field::RespBytes => n(self.resp_bytes),
             Field::ConnState => t(&self.conn_state),
-            Field::LocalOrig => self.local_orig.map(|b| vec![u8::from(b)]),
-            Field::LocalResp => self.local_resp.map(|b| vec![u8::from(b)]),
+            Field::LocalOrig => self.local_orig.map(|b| RawField::Flag([u8::from(b)])),
+            Field::LocalResp => self.local_resp.map(|b| RawField::Flag([u8::from(b)])),
             Field::MissedBytes => n(self.missed_bytes),
             Field::History => t(&self.history),
             Field::OrigPkts => n(self.orig_pkts),

@@ -7,7 +7,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::example::{row_key, Example};
+use crate::example::{Example, RowIdentity};
 use crate::record::{Label, LabeledFlow};
 
 /// Indices of up to `n` items with equal class counts; when one class runs short the other
@@ -43,7 +43,7 @@ pub fn sample_balanced(flows: &[LabeledFlow], n: usize, seed: u64) -> Vec<usize>
     pick_balanced(
         flows.len(),
         |i| flows[i].label,
-        |i| row_key(&flows[i]),
+        |i| RowIdentity(&flows[i]),
         n,
         seed,
     )

@@ -32,7 +32,8 @@ fn column_of(name: &str) -> Column {
 fn split_fields<'a>(line: &'a str, sep: char, quirk: bool, out: &mut Vec<&'a str>) {
     out.clear();
     for f in line.split(sep) {
-        if quirk && f.contains(QUIRK_SEP) {
+        // A byte search first: a substring search per field costs more than the split.
+        if quirk && f.as_bytes().contains(&b' ') && f.contains(QUIRK_SEP) {
             out.extend(f.split(QUIRK_SEP));
         } else {
             out.push(f);

@@ -2,6 +2,7 @@
 //! Ratios with a zero denominator are `None` (JSON `null`), never NaN.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rand::distr::{Distribution, Uniform};
 use rand::SeedableRng;
@@ -16,9 +17,10 @@ use crate::score::{Gold, Outcome, Score};
 pub struct ScoredRow {
     pub score: Score,
     pub gold: Gold,
-    pub source: Option<String>,
-    pub capture: Option<String>,
-    pub family: Option<String>,
+    /// Breakdown keys are shared (`Arc`): runs hold one row per rollout, and few distinct keys.
+    pub source: Option<Arc<str>>,
+    pub capture: Option<Arc<str>>,
+    pub family: Option<Arc<str>>,
 }
 
 /// A row is either scored or failed before the model answered (transport/API error). Error rows

@@ -1,14 +1,15 @@
 //! `netlogs eval`: run a policy over sampled flows, record every rollout as it completes,
 //! then summarise. `--resume` finishes an interrupted run.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use netlogs_client::{
-    BuiltinPolicy, ModelSpec, RemoteClient, RemoteSettings, RequestError, Secret, StructuredOutput,
+    BuiltinPolicy, ModelSpec, PromptMessages, RemoteClient, RemoteSettings, RequestError, Secret,
+    StructuredOutput,
 };
 use netlogs_data::DEFAULT_SYSTEM_PROMPT;
 use serde_json::{json, Value};
@@ -16,13 +17,12 @@ use serde_json::{json, Value};
 use crate::args::EvalArgs;
 use crate::cache::{default_cache_dir, ResponseCache};
 use crate::dataset;
-use crate::finalize::{finalize, SummarySpec};
+use crate::finalize::{finalize, Ledger, SummarySpec};
 use crate::pipeline::{run_jobs, Job, Policy, Workload};
 use crate::prices::PriceTable;
 use crate::progress::Progress;
 use crate::report::terminal_summary;
-use crate::rows::RowView;
-use crate::run_dir::{for_each_row, new_run_id, sanitize, RunDir};
+use crate::run_dir::{new_run_id, sanitize, RunDir};
 use crate::settings::EvalSettings;
 
 /// Select the policy, failing fast (before any data work) when a remote model has no key.
@@ -151,11 +151,6 @@ async fn run_async(a: EvalArgs) -> Result<()> {
     if sample.is_empty() {
         bail!("no examples to evaluate (dataset {dataset_name} is empty)");
     }
-    let order: HashMap<String, usize> = sample
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.example_id.clone(), i))
-        .collect();
     let system = settings
         .system_prompt
         .clone()
@@ -165,15 +160,16 @@ async fn run_async(a: EvalArgs) -> Result<()> {
         Policy::Remote { client, .. } => client.settings().model.clone(),
     };
 
-    let (mut dir, done) = match &a.resume {
+    let (mut dir, mut ledger) = match &a.resume {
         Some(path) => {
             let dir = RunDir::reopen(path.clone())?;
-            let mut done: HashSet<(String, u32)> = HashSet::new();
-            for_each_row(&dir.results_path(), |_, r: RowView| {
-                done.insert((r.example_id, r.rollout));
-                Ok(())
-            })?;
-            (dir, done)
+            let order: HashMap<&str, usize> = sample
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.example_id.as_str(), i))
+                .collect();
+            let ledger = Ledger::read_stored(&dir.results_path(), &order, &settings.rubric)?;
+            (dir, ledger)
         }
         None => {
             let run_id = new_run_id();
@@ -182,7 +178,7 @@ async fn run_async(a: EvalArgs) -> Result<()> {
                 .join("evals")
                 .join(format!("netlogs--{}", sanitize(&model)))
                 .join(&run_id);
-            (RunDir::create(path, run_id)?, HashSet::new())
+            (RunDir::create(path, run_id)?, Ledger::default())
         }
     };
     let started = chrono::Utc::now().to_rfc3339();
@@ -223,25 +219,30 @@ async fn run_async(a: EvalArgs) -> Result<()> {
     };
     dir.write_json("metadata.json", &meta)?;
 
-    let jobs: Vec<Job> = sample
-        .iter()
-        .enumerate()
-        .flat_map(|(index, e)| {
-            (0..settings.rollouts_per_example)
-                .filter(|r| !done.contains(&(e.example_id.clone(), *r)))
-                .map(move |rollout| Job { index, rollout })
+    let jobs: Vec<Job> = (0..sample.len())
+        .flat_map(|index| {
+            (0..settings.rollouts_per_example).map(move |rollout| Job { index, rollout })
         })
+        .filter(|j| !ledger.is_stored(j.index, j.rollout))
         .collect();
     let total = sample.len() as u64 * u64::from(settings.rollouts_per_example);
     let mut progress = Progress::new(total, total - jobs.len() as u64);
     let n_examples = sample.len();
     let work = Arc::new(Workload {
         policy,
-        system,
+        messages: PromptMessages::new(&system),
         sample,
         cfg: settings.rubric,
     });
-    let stopped = run_jobs(work, jobs, a.max_concurrent, &mut dir, &mut progress).await?;
+    let stopped = run_jobs(
+        work,
+        jobs,
+        a.max_concurrent,
+        &mut dir,
+        &mut progress,
+        &mut ledger,
+    )
+    .await?;
     progress.finish();
 
     let facts = [
@@ -267,10 +268,15 @@ async fn run_async(a: EvalArgs) -> Result<()> {
         cfg: &settings.rubric,
         seed: settings.seed,
         model: &model,
-        order: &order,
         prices: &prices,
     };
-    let summary = finalize(&dir, &spec, &format!("netlogs eval: {model}"), &facts)?;
+    let summary = finalize(
+        &dir,
+        ledger,
+        &spec,
+        &format!("netlogs eval: {model}"),
+        &facts,
+    )?;
     meta["finished_at"] = json!(chrono::Utc::now().to_rfc3339());
     dir.write_json("metadata.json", &meta)?;
 

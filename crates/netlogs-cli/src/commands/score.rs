@@ -2,6 +2,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{anyhow, Context, Result};
 use netlogs_rubric::{completion_text, score_completion, Gold, RowOutcome, RunMetrics, ScoredRow};
@@ -61,9 +62,9 @@ fn score_row(
     Ok(RowOutcome::Scored(ScoredRow {
         score,
         gold,
-        source: info_key(info, &["source", "dataset"]),
-        capture: info_key(info, &["capture", "scenario"]),
-        family: info_key(info, &["family", "attack_family", "detailed_label"]),
+        source: info_key(info, &["source", "dataset"]).map(Arc::from),
+        capture: info_key(info, &["capture", "scenario"]).map(Arc::from),
+        family: info_key(info, &["family", "attack_family", "detailed_label"]).map(Arc::from),
     }))
 }
 
