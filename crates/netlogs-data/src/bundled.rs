@@ -42,12 +42,16 @@ pub const BUNDLED_IOT23: [BundledFile; 3] = [
 
 /// Every row of the bundled IoT-23 set, in file order.
 pub fn bundled_iot23() -> Result<Vec<LabeledFlow>, DataError> {
-    let mut all = Vec::new();
+    let mut parts = Vec::with_capacity(BUNDLED_IOT23.len());
     for f in BUNDLED_IOT23 {
         let path = Path::new("fixtures").join(f.name);
         if let Loaded::Flows(flows) = load_bytes(&path, f.bytes, Some(f.format), None)? {
-            all.extend(flows);
+            parts.push(flows);
         }
+    }
+    let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for p in parts {
+        all.extend(p);
     }
     Ok(all)
 }

@@ -59,7 +59,8 @@ pub fn parse_zeek(
     let mut names: Vec<String> = Vec::new();
     let mut present = FieldSet::EMPTY;
     let mut quirk = false;
-    let mut flows = Vec::new();
+    // One row per line at most: sized once, the rows are never moved by growth.
+    let mut flows = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
     let mut parts: Vec<&str> = Vec::with_capacity(32);
 
     for (idx, raw_line) in bytes.split(|b| *b == b'\n').enumerate() {
