@@ -8,7 +8,8 @@ use std::path::Path;
 
 use anyhow::{bail, Result};
 use netlogs_client::Usage;
-use netlogs_rubric::{RowOutcome, RubricConfig, RunMetrics};
+use netlogs_data::ExampleInfo;
+use netlogs_rubric::{Gold, RowOutcome, RubricConfig, RunMetrics, Score};
 use serde::Serialize;
 
 use crate::prices::PriceTable;
@@ -94,8 +95,19 @@ pub struct Ledger {
     outcomes: Vec<((usize, u32), RowOutcome)>,
     /// The rows read back from an interrupted run.
     stored: HashSet<(usize, u32)>,
-    pub keys: KeyInterner,
+    keys: KeyInterner,
     tally: UsageTally,
+}
+
+/// What became of one rollout, as the summary needs it.
+pub enum RowResult<'a> {
+    Scored {
+        score: Score,
+        gold: Gold,
+        info: &'a ExampleInfo,
+    },
+    /// No answer: the request failed for good.
+    Failed { example_id: &'a str, error: String },
 }
 
 impl Ledger {
@@ -108,12 +120,19 @@ impl Ledger {
     pub fn record(
         &mut self,
         key: (usize, u32),
-        outcome: RowOutcome,
+        result: RowResult,
         usage: Option<Usage>,
         attempts: u32,
         cached: bool,
     ) {
         self.tally.add(usage, attempts, cached);
+        let outcome = match result {
+            RowResult::Scored { score, gold, info } => scored(score, gold, info, &mut self.keys),
+            RowResult::Failed { example_id, error } => RowOutcome::Error {
+                id: format!("{example_id}#{}", key.1),
+                message: error,
+            },
+        };
         self.outcomes.push((key, outcome));
     }
 
@@ -142,10 +161,10 @@ impl Ledger {
                     r.rollout
                 );
             }
-            let outcome = match &r.error {
-                Some(e) => RowOutcome::Error {
-                    id: format!("{}#{}", r.example_id, r.rollout),
-                    message: e.clone(),
+            let result = match &r.error {
+                Some(e) => RowResult::Failed {
+                    example_id: &r.example_id,
+                    error: e.clone(),
                 },
                 None => {
                     let text = r
@@ -154,15 +173,14 @@ impl Ledger {
                         .map(|m| m.content.as_str())
                         .unwrap_or("");
                     let gold = gold_of_str(&r.answer)?;
-                    scored(
-                        netlogs_rubric::score_completion(cfg, text, gold),
+                    RowResult::Scored {
+                        score: netlogs_rubric::score_completion(cfg, text, gold),
                         gold,
-                        &r.info,
-                        &mut ledger.keys,
-                    )
+                        info: &r.info,
+                    }
                 }
             };
-            ledger.record((index, r.rollout), outcome, r.usage, r.attempts, r.cached);
+            ledger.record((index, r.rollout), result, r.usage, r.attempts, r.cached);
             Ok(())
         })?;
         Ok(ledger)

@@ -10,14 +10,14 @@ use std::time::Instant;
 use anyhow::Result;
 use netlogs_client::{BuiltinPolicy, PromptMessages, RemoteClient, RemoteCompletion, RequestError};
 use netlogs_data::Example;
-use netlogs_rubric::{RowOutcome, RubricConfig, Score};
+use netlogs_rubric::{RubricConfig, Score};
 use serde_json::value::RawValue;
 use tokio::sync::{mpsc, Semaphore};
 
 use crate::cache::ResponseCache;
-use crate::finalize::Ledger;
+use crate::finalize::{Ledger, RowResult};
 use crate::progress::Progress;
-use crate::rows::{gold_of, parsed_summary, score_text, scored, ResultRow};
+use crate::rows::{gold_of, parsed_summary, score_text, ResultRow};
 use crate::run_dir::RunDir;
 
 /// Where answers come from.
@@ -131,6 +131,7 @@ async fn run_job(work: &Workload, job: Job, retries: &AtomicU64) -> Done {
 fn record(work: &Workload, done: Done, dir: &mut RunDir, ledger: &mut Ledger) -> Result<()> {
     let ex = &work.sample[done.job.index];
     let ok = done.answer.as_ref().ok();
+    let error = done.answer.as_ref().err().map(ToString::to_string);
     let row = ResultRow {
         example_id: &ex.example_id,
         rollout: done.job.rollout,
@@ -146,20 +147,24 @@ fn record(work: &Workload, done: Done, dir: &mut RunDir, ledger: &mut Ledger) ->
         latency_ms: done.latency_ms,
         attempts: done.attempts,
         cached: done.cached,
-        error: done.answer.as_ref().err().map(ToString::to_string),
+        error: error.as_deref(),
     };
     dir.append_unflushed(&row)?;
     let usage = row.usage;
-    let outcome = match done.answer {
-        Ok(a) => scored(a.score, gold_of(ex.answer), &ex.info, &mut ledger.keys),
-        Err(e) => RowOutcome::Error {
-            id: format!("{}#{}", ex.example_id, done.job.rollout),
-            message: e.to_string(),
+    let result = match done.answer {
+        Ok(a) => RowResult::Scored {
+            score: a.score,
+            gold: gold_of(ex.answer),
+            info: &ex.info,
+        },
+        Err(_) => RowResult::Failed {
+            example_id: &ex.example_id,
+            error: error.unwrap_or_default(),
         },
     };
     ledger.record(
         (done.job.index, done.job.rollout),
-        outcome,
+        result,
         usage,
         done.attempts,
         done.cached,

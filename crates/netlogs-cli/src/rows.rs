@@ -43,7 +43,7 @@ pub struct ResultRow<'a> {
     pub attempts: u32,
     /// Served from the local response cache.
     pub cached: bool,
-    pub error: Option<String>,
+    pub error: Option<&'a str>,
 }
 
 /// `completion` is a message list, as in verifiers: `[]` or one assistant message.
