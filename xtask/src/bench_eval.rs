@@ -3,7 +3,9 @@
 //! The stub server, a bare reqwest loop (its raw capacity) and `netlogs eval` run as separate
 //! processes, in rounds that alternate raw and netlogs so both see the same machine state. Two
 //! placements: `shared` (all processes on both cores, competing for CPU) and `pinned` (the
-//! stub on CPU 0, the client on CPU 1, as when the model server is another machine).
+//! stub on CPU 0, the client on CPU 1, as when the model server is another machine). Runs use
+//! `--no-cache` except one, which runs with the (default) response cache on, every request a
+//! miss that is then stored.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -143,13 +145,22 @@ fn request_phase_rate(stderr: &str) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-fn run_placement(
-    p: Placement,
+/// One configuration of the bench: where processes run, rollouts per example, and whether the
+/// response cache is on (a fresh cache directory per round: every request misses and is
+/// written).
+#[derive(Clone, Copy)]
+struct Run {
+    placement: Placement,
     rollouts: u32,
-    a: &Args,
-    bin: &Path,
-    tmp: &Path,
-) -> Result<Vec<Round>> {
+    cache: bool,
+}
+
+fn run_placement(run: Run, a: &Args, bin: &Path, tmp: &Path) -> Result<Vec<Round>> {
+    let Run {
+        placement: p,
+        rollouts,
+        cache,
+    } = run;
     let requests = a.n * rollouts as usize;
     let xtask = std::env::current_exe()?;
     let (stub_cpu, client_cpu) = p.cpus.map_or((None, None), |(s, c)| (Some(s), Some(c)));
@@ -181,11 +192,18 @@ fn run_placement(
                 bail!("raw loop failed: {}", String::from_utf8_lossy(&out.stderr));
             }
             let raw: f64 = String::from_utf8_lossy(&out.stdout).trim().parse()?;
-            let child = command(bin, client_cpu)
-                .args(["eval", "-m", "stub-model", "-b", &base, "--no-cache"])
+            let out_dir = tmp.join(format!("{}-{rollouts}-{cache}-{r}", p.name));
+            let mut cmd = command(bin, client_cpu);
+            cmd.args(["eval", "-m", "stub-model", "-b", &base]);
+            if cache {
+                cmd.arg("--cache-dir").arg(out_dir.join("cache"));
+            } else {
+                cmd.arg("--no-cache");
+            }
+            let child = cmd
                 .args(["-n", &a.n.to_string(), "-c", &a.concurrency.to_string()])
                 .args(["-r", &rollouts.to_string(), "-s"])
-                .arg(tmp.join(format!("{}-{rollouts}-{r}", p.name)))
+                .arg(&out_dir)
                 .env("OPENAI_API_KEY", "bench-key")
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
@@ -231,19 +249,27 @@ pub fn run(a: Args) -> Result<()> {
     );
     println!("| placement, run | raw loop | netlogs, request phase | netlogs, end to end | request phase / raw | end to end / raw | harness CPU per request | peak RSS |");
     println!("|---|---|---|---|---|---|---|---|");
+    let run = |placement, rollouts, cache| Run {
+        placement,
+        rollouts,
+        cache,
+    };
     let runs = [
-        (PLACEMENTS[0], 1),
-        (PLACEMENTS[1], 1),
-        (PLACEMENTS[0], a.long_rollouts),
+        run(PLACEMENTS[0], 1, false),
+        run(PLACEMENTS[1], 1, false),
+        run(PLACEMENTS[0], 1, true),
+        run(PLACEMENTS[0], a.long_rollouts, false),
     ];
-    for (p, rollouts) in runs {
-        let rounds = run_placement(p, rollouts, &a, &bin, &tmp)?;
-        let requests = a.n * rollouts as usize;
+    for r in runs {
+        let rounds = run_placement(r, &a, &bin, &tmp)?;
+        let requests = a.n * r.rollouts as usize;
         let m = |f: &dyn Fn(&Round) -> f64| median(rounds.iter().map(f).collect());
         println!(
-            "| {}, -n {} -r {rollouts} ({requests} requests) | {:.0} req/s | {:.0} req/s | {:.0} req/s ({:.2} s) | {:.0}% | {:.0}% | {:.0} µs | {:.0} MB |",
-            p.name,
+            "| {}, -n {} -r {} ({requests} requests){} | {:.0} req/s | {:.0} req/s | {:.0} req/s ({:.2} s) | {:.0}% | {:.0}% | {:.0} µs | {:.0} MB |",
+            r.placement.name,
             a.n,
+            r.rollouts,
+            if r.cache { ", cache on" } else { "" },
             m(&|r| r.raw),
             m(&|r| r.request_phase),
             m(&|r| r.end_to_end),

@@ -1,18 +1,24 @@
-//! Response cache: a rerun of the same request does not pay twice. One small JSON file per
-//! entry, written atomically, keyed by API base, model, request body and rollout index (so
-//! several rollouts of one prompt stay distinct samples). Keys never include the API key.
+//! Response cache: a rerun of the same request does not pay twice. Entries are keyed by API
+//! base, model, request body and rollout index (so several rollouts of one prompt stay
+//! distinct samples); keys never include the API key.
+//!
+//! One append-only JSONL log per (API base, model), `{"key":"<sha256>","completion":{…}}` per
+//! line. Opening a log indexes its keys (byte offsets only, the completions stay on disk);
+//! new entries are appended by the run's single writer, once per batch, with the results. A
+//! file per entry cost two file creations per request: three times the whole request path
+//! against a fast server. A torn last line (a crash mid-append) is ignored, and concurrent
+//! runs may append to one log (each batch is one `write` to a file opened for appending).
 
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
+use anyhow::{Context, Result};
 use netlogs_client::RemoteCompletion;
 use netlogs_data::sha256_hex;
-
-use crate::run_dir::write_atomic;
-
-#[derive(Debug, Clone)]
-pub struct ResponseCache {
-    dir: PathBuf,
-}
+use serde::{Deserialize, Serialize};
 
 /// `$NETLOGS_CACHE_DIR`, else `$XDG_CACHE_HOME/netlogs/responses`, else
 /// `~/.cache/netlogs/responses`.
@@ -27,9 +33,68 @@ pub fn default_cache_dir() -> PathBuf {
     base.join("netlogs").join("responses")
 }
 
+/// Every line starts with this, then the 64-hex key: keys are indexed without parsing JSON.
+const LINE_PREFIX: &[u8] = b"{\"key\":\"";
+const KEY_LEN: usize = 64;
+
+#[derive(Serialize)]
+struct EntryOut<'a> {
+    key: &'a str,
+    completion: &'a RemoteCompletion,
+}
+
+#[derive(Deserialize)]
+struct EntryIn {
+    key: String,
+    completion: RemoteCompletion,
+}
+
+/// Where one entry's line sits in the log.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    offset: u64,
+    len: usize,
+}
+
+#[derive(Debug)]
+pub struct ResponseCache {
+    path: PathBuf,
+    index: HashMap<String, Span>,
+    reader: Mutex<File>,
+    /// The log, opened for appending, and the entries not yet written.
+    writer: Mutex<(File, Vec<u8>)>,
+}
+
 impl ResponseCache {
-    pub fn new(dir: PathBuf) -> ResponseCache {
-        ResponseCache { dir }
+    /// Open (creating it if need be) the log of `api_base` + `model` under `dir`.
+    pub fn open(dir: &Path, api_base: &str, model: &str) -> Result<ResponseCache> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create cache directory {}", dir.display()))?;
+        let namespace = sha256_hex(format!("{api_base}\n{model}").as_bytes());
+        let path = dir.join(format!("{}.jsonl", &namespace[..16]));
+        let mut file = OpenOptions::new()
+            .create(true)
+            .read(true)
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("cannot open response cache {}", path.display()))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)
+            .with_context(|| format!("cannot read response cache {}", path.display()))?;
+        if !bytes.is_empty() && !bytes.ends_with(b"\n") {
+            // A torn last line: end it, so the next entry starts on a line of its own.
+            file.write_all(b"\n")
+                .with_context(|| format!("cannot repair response cache {}", path.display()))?;
+        }
+        let index = index_lines(&bytes);
+        let reader = File::open(&path)
+            .with_context(|| format!("cannot open response cache {}", path.display()))?;
+        Ok(ResponseCache {
+            path,
+            index,
+            reader: Mutex::new(reader),
+            writer: Mutex::new((file, Vec::new())),
+        })
     }
 
     pub fn key(api_base: &str, model: &str, body: &str, rollout: u32) -> String {
@@ -37,26 +102,139 @@ impl ResponseCache {
         sha256_hex(material.as_bytes())
     }
 
-    fn path(&self, key: &str) -> PathBuf {
-        self.dir.join(&key[..2]).join(format!("{key}.json"))
+    /// Entries indexed when the cache was opened.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// A cached completion; unreadable entries count as misses.
     pub fn get(&self, key: &str) -> Option<RemoteCompletion> {
-        let text = std::fs::read_to_string(self.path(key)).ok()?;
-        serde_json::from_str(&text).ok()
+        let span = *self.index.get(key)?;
+        let mut line = vec![0; span.len];
+        {
+            let mut f = self.reader.lock().ok()?;
+            f.seek(SeekFrom::Start(span.offset)).ok()?;
+            f.read_exact(&mut line).ok()?;
+        }
+        let entry: EntryIn = serde_json::from_slice(&line).ok()?;
+        (entry.key == key).then_some(entry.completion)
     }
 
-    /// Store a completion. Failure to cache never fails a run.
+    /// Buffer an entry; [`ResponseCache::flush`] writes the buffered entries.
     pub fn put(&self, key: &str, completion: &RemoteCompletion) {
-        let path = self.path(key);
-        if let Some(parent) = path.parent() {
-            if std::fs::create_dir_all(parent).is_err() {
-                return;
-            }
+        let Ok(mut w) = self.writer.lock() else {
+            return;
+        };
+        let buffer = &mut w.1;
+        let mark = buffer.len();
+        if serde_json::to_writer(&mut *buffer, &EntryOut { key, completion }).is_err() {
+            buffer.truncate(mark);
+            return;
         }
-        if let Ok(text) = serde_json::to_string(completion) {
-            let _ = write_atomic(&path, &text);
+        buffer.push(b'\n');
+    }
+
+    /// Append the buffered entries in one write, so lines from concurrent runs never mix.
+    /// Failure to cache never fails a run: it is reported once per failed write.
+    pub fn flush(&self) {
+        let Ok(mut w) = self.writer.lock() else {
+            return;
+        };
+        let (file, buffer) = &mut *w;
+        if buffer.is_empty() {
+            return;
         }
+        if let Err(e) = file.write_all(buffer) {
+            eprintln!(
+                "warning: cannot write the response cache {}: {e}",
+                self.path.display()
+            );
+        }
+        buffer.clear();
+    }
+}
+
+/// Each well-formed line's key and span; a later entry for a key wins.
+fn index_lines(bytes: &[u8]) -> HashMap<String, Span> {
+    let mut index = HashMap::new();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', bytes) {
+        let line = &bytes[start..end];
+        if let Some(key) = line
+            .strip_prefix(LINE_PREFIX)
+            .and_then(|rest| rest.get(..KEY_LEN))
+            .filter(|k| k.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|k| std::str::from_utf8(k).ok())
+        {
+            index.insert(
+                key.to_string(),
+                Span {
+                    offset: start as u64,
+                    len: line.len(),
+                },
+            );
+        }
+        start = end + 1;
+    }
+    index
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn completion(text: &str) -> RemoteCompletion {
+        RemoteCompletion {
+            text: text.into(),
+            finish_reason: Some("stop".into()),
+            usage: None,
+        }
+    }
+
+    #[test]
+    fn entries_survive_reopen_torn_lines_and_namespaces() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let k1 = ResponseCache::key("http://127.0.0.1:1/v1", "m", "{}", 0);
+        let k2 = ResponseCache::key("http://127.0.0.1:1/v1", "m", "{}", 1);
+        let c = ResponseCache::open(dir.path(), "http://127.0.0.1:1/v1", "m").expect("open");
+        assert_eq!(c.len(), 0);
+        c.put(&k1, &completion("one\n\"quoted\""));
+        c.flush();
+        drop(c);
+
+        // A crash mid-append leaves a torn line; it is ignored and does not swallow the next.
+        let log = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .flatten()
+            .next()
+            .expect("log")
+            .path();
+        let mut f = OpenOptions::new().append(true).open(&log).expect("log");
+        f.write_all(b"{\"key\":\"abc").expect("torn");
+        drop(f);
+
+        let c = ResponseCache::open(dir.path(), "http://127.0.0.1:1/v1", "m").expect("reopen");
+        assert_eq!(c.get(&k1), Some(completion("one\n\"quoted\"")));
+        assert_eq!(c.get(&k2), None);
+        c.put(&k2, &completion("two"));
+        c.put(&k1, &completion("one, again"));
+        c.flush();
+        drop(c);
+
+        let c = ResponseCache::open(dir.path(), "http://127.0.0.1:1/v1", "m").expect("reopen");
+        assert_eq!(c.len(), 2);
+        assert_eq!(c.get(&k2), Some(completion("two")));
+        assert_eq!(
+            c.get(&k1),
+            Some(completion("one, again")),
+            "last entry wins"
+        );
+
+        let other = ResponseCache::open(dir.path(), "http://127.0.0.1:1/v1", "m2").expect("m2");
+        assert_eq!(other.len(), 0, "another model has its own log");
     }
 }

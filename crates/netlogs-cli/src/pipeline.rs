@@ -261,6 +261,12 @@ pub async fn run_jobs(
             }
         }
         dir.flush()?;
+        if let Policy::Remote {
+            cache: Some(cache), ..
+        } = &shared.policy
+        {
+            cache.flush();
+        }
     }
     Ok(stopped)
 }

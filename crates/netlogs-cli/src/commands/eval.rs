@@ -51,9 +51,26 @@ fn policy(s: &EvalSettings, a: &EvalArgs) -> Result<Policy> {
                 sampling_args: s.sampling_args.clone(),
                 structured_output: s.structured_output()?,
             };
+            let cache = if a.no_cache {
+                None
+            } else {
+                let dir = a.cache_dir.clone().unwrap_or_else(default_cache_dir);
+                match ResponseCache::open(&dir, &settings.api_base, &settings.model) {
+                    Ok(c) => {
+                        eprintln!(
+                            "response cache: {} ({} entries; --no-cache bypasses it)",
+                            c.path().display(),
+                            c.len()
+                        );
+                        Some(c)
+                    }
+                    Err(e) => {
+                        eprintln!("warning: running without the response cache: {e:#}");
+                        None
+                    }
+                }
+            };
             let client = RemoteClient::new(settings, Secret::new(key))?;
-            let cache = (!a.no_cache)
-                .then(|| ResponseCache::new(a.cache_dir.clone().unwrap_or_else(default_cache_dir)));
             Ok(Policy::Remote {
                 client: Arc::new(client),
                 cache,
