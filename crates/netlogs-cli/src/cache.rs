@@ -59,7 +59,8 @@ struct Span {
 #[derive(Debug)]
 pub struct ResponseCache {
     path: PathBuf,
-    index: HashMap<String, Span>,
+    /// By the first 128 bits of the key (a hit checks the whole key).
+    index: HashMap<u128, Span>,
     reader: Mutex<File>,
     /// The log, opened for appending, and the entries not yet written.
     writer: Mutex<(File, Vec<u8>)>,
@@ -113,7 +114,7 @@ impl ResponseCache {
 
     /// A cached completion; unreadable entries count as misses.
     pub fn get(&self, key: &str) -> Option<RemoteCompletion> {
-        let span = *self.index.get(key)?;
+        let span = *self.index.get(&key_prefix(key)?)?;
         let mut line = vec![0; span.len];
         {
             let mut f = self.reader.lock().ok()?;
@@ -158,8 +159,13 @@ impl ResponseCache {
     }
 }
 
+/// The first 128 bits of a hex key: 32 bytes of index per entry instead of a 64-byte string.
+fn key_prefix(key: &str) -> Option<u128> {
+    u128::from_str_radix(key.get(..32)?, 16).ok()
+}
+
 /// Each well-formed line's key and span; a later entry for a key wins.
-fn index_lines(bytes: &[u8]) -> HashMap<String, Span> {
+fn index_lines(bytes: &[u8]) -> HashMap<u128, Span> {
     let mut index = HashMap::new();
     let mut start = 0;
     for end in memchr::memchr_iter(b'\n', bytes) {
@@ -169,9 +175,10 @@ fn index_lines(bytes: &[u8]) -> HashMap<String, Span> {
             .and_then(|rest| rest.get(..KEY_LEN))
             .filter(|k| k.iter().all(u8::is_ascii_hexdigit))
             .and_then(|k| std::str::from_utf8(k).ok())
+            .and_then(key_prefix)
         {
             index.insert(
-                key.to_string(),
+                key,
                 Span {
                     offset: start as u64,
                     len: line.len(),
