@@ -15,6 +15,7 @@ use anyhow::{bail, Context, Result};
 use futures::StreamExt;
 use serde_json::json;
 
+use crate::bench_table::run_dirs;
 use crate::proc_stats::{watch, ProcStats};
 
 #[derive(clap::Args)]
@@ -121,6 +122,20 @@ struct Round {
     end_to_end: f64,
     request_phase: f64,
     stats: ProcStats,
+    /// Seconds in netlogs' fixed phases (its metadata.json `timings_s`): load, sample,
+    /// summary.
+    fixed: [f64; 3],
+}
+
+/// The fixed phases of the one run under `save`, from its metadata.json.
+fn fixed_phases(save: &Path) -> Result<[f64; 3]> {
+    let run = run_dirs(save)
+        .pop()
+        .context("netlogs wrote no run directory")?;
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("metadata.json"))?)?;
+    let t = |phase: &str| meta["timings_s"][phase].as_f64().unwrap_or(f64::NAN);
+    Ok([t("load"), t("sample"), t("summary")])
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -217,6 +232,7 @@ fn run_placement(run: Run, a: &Args, bin: &Path, tmp: &Path) -> Result<Vec<Round
                 end_to_end: requests as f64 / stats.wall.as_secs_f64(),
                 request_phase: request_phase_rate(&stderr),
                 stats,
+                fixed: fixed_phases(&out_dir)?,
             });
         }
         Ok(rounds)
@@ -247,8 +263,8 @@ pub fn run(a: Args) -> Result<()> {
         "`netlogs eval -c {}` against the instant stub; medians of {} rounds\n",
         a.concurrency, a.rounds
     );
-    println!("| placement, run | raw loop | netlogs, request phase | netlogs, end to end | request phase / raw | end to end / raw | harness CPU per request | peak RSS |");
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("| placement, run | raw loop | netlogs, request phase | netlogs, end to end | request phase / raw | end to end / raw | harness CPU per request | peak RSS | netlogs load / sample / summary |");
+    println!("|---|---|---|---|---|---|---|---|---|");
     let run = |placement, rollouts, cache| Run {
         placement,
         rollouts,
@@ -265,7 +281,7 @@ pub fn run(a: Args) -> Result<()> {
         let requests = a.n * r.rollouts as usize;
         let m = |f: &dyn Fn(&Round) -> f64| median(rounds.iter().map(f).collect());
         println!(
-            "| {}, -n {} -r {} ({requests} requests){} | {:.0} req/s | {:.0} req/s | {:.0} req/s ({:.2} s) | {:.0}% | {:.0}% | {:.0} µs | {:.0} MB |",
+            "| {}, -n {} -r {} ({requests} requests){} | {:.0} req/s | {:.0} req/s | {:.0} req/s ({:.2} s) | {:.0}% | {:.0}% | {:.0} µs | {:.0} MB | {:.0} / {:.0} / {:.0} ms |",
             r.placement.name,
             a.n,
             r.rollouts,
@@ -278,6 +294,9 @@ pub fn run(a: Args) -> Result<()> {
             100.0 * m(&|r| r.end_to_end / r.raw),
             m(&|r| r.stats.cpu.as_secs_f64() * 1e6 / requests as f64),
             m(&|r| r.stats.peak_rss_kb as f64 / 1024.0),
+            m(&|r| r.fixed[0] * 1e3),
+            m(&|r| r.fixed[1] * 1e3),
+            m(&|r| r.fixed[2] * 1e3),
         );
     }
 
@@ -291,11 +310,10 @@ pub fn run(a: Args) -> Result<()> {
     if !st.success() {
         bail!("builtin eval failed");
     }
-    let builtin_rows = std::fs::read_dir(tmp.join("builtin/evals"))?
-        .flatten()
-        .flat_map(|m| std::fs::read_dir(m.path()).into_iter().flatten().flatten())
+    let builtin_rows = run_dirs(&tmp.join("builtin"))
+        .iter()
         .map(|run| {
-            std::fs::read_to_string(run.path().join("results.jsonl"))
+            std::fs::read_to_string(run.join("results.jsonl"))
                 .map(|t| t.lines().count())
                 .unwrap_or(0)
         })

@@ -122,24 +122,29 @@ pub fn splice(readme: &str, table: &str, name: &str) -> Result<String> {
     Ok(format!("{}{START}\n{table}{}", &readme[..a], &readme[b..]))
 }
 
-fn default_runs(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for model in std::fs::read_dir(root.join("outputs/evals"))
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        for run in std::fs::read_dir(model.path())
+/// Every run directory of a save dir (`SAVE/evals/MODEL/RUN`), sorted.
+pub fn run_dirs(save: &Path) -> Vec<PathBuf> {
+    let runs_of = |dir: &Path| {
+        std::fs::read_dir(dir)
             .into_iter()
             .flatten()
             .flatten()
-        {
-            if run.path().join("summary.json").is_file() {
-                out.push(run.path());
-            }
-        }
-    }
+            .map(|e| e.path())
+            .collect::<Vec<_>>()
+    };
+    let mut out: Vec<PathBuf> = runs_of(&save.join("evals"))
+        .iter()
+        .flat_map(|model| runs_of(model))
+        .collect();
+    out.sort();
     out
+}
+
+fn default_runs(root: &Path) -> Vec<PathBuf> {
+    run_dirs(&root.join("outputs"))
+        .into_iter()
+        .filter(|run| run.join("summary.json").is_file())
+        .collect()
 }
 
 pub fn run(a: Args) -> Result<()> {

@@ -82,6 +82,13 @@ fn default_eval_writes_four_consistent_files() {
     assert_eq!(meta["rubric"]["preset"], "seed");
     assert!(meta["finished_at"].is_string());
     assert_eq!(meta["dataset"]["synthetic"], false);
+    for phase in ["load", "sample", "requests", "summary"] {
+        let secs = meta["timings_s"][phase].as_f64();
+        assert!(
+            secs.is_some_and(|s| s >= 0.0),
+            "timings_s.{phase}: {secs:?}"
+        );
+    }
 }
 
 #[test]

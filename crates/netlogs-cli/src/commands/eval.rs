@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use netlogs_client::{
@@ -113,6 +113,34 @@ fn abort_message(err: &RequestError, s: &EvalSettings, rows: usize) -> String {
     m
 }
 
+/// Wall time per phase of this session (load, sample, requests, summary), stored in
+/// metadata.json as `timings_s`: where a run's time went, and what `cargo xtask bench-eval`
+/// reports as fixed costs.
+struct PhaseClock {
+    last: Instant,
+    laps: serde_json::Map<String, Value>,
+}
+
+impl PhaseClock {
+    fn start() -> PhaseClock {
+        PhaseClock {
+            last: Instant::now(),
+            laps: serde_json::Map::new(),
+        }
+    }
+
+    fn lap(&mut self, phase: &str) {
+        let now = Instant::now();
+        let secs = (now - self.last).as_secs_f64();
+        self.laps.insert(phase.to_string(), json!(secs));
+        self.last = now;
+    }
+
+    fn laps(&self) -> Value {
+        Value::Object(self.laps.clone())
+    }
+}
+
 fn read_metadata(dir: &Path) -> Result<Value> {
     let path = dir.join("metadata.json");
     let text = std::fs::read_to_string(&path)
@@ -130,6 +158,7 @@ pub fn run(a: EvalArgs) -> Result<()> {
 }
 
 async fn run_async(a: EvalArgs) -> Result<()> {
+    let mut clock = PhaseClock::start();
     let (settings, mut metadata) = match &a.resume {
         Some(dir) => {
             let meta = read_metadata(dir)?;
@@ -151,6 +180,7 @@ async fn run_async(a: EvalArgs) -> Result<()> {
         settings.capture.as_deref(),
         (settings.num_examples.max(1), settings.seed),
     )?;
+    clock.lap("load");
     let split = settings.split.clone().or(dataset.default_split.clone());
     let sample = dataset.sample(
         template,
@@ -158,6 +188,7 @@ async fn run_async(a: EvalArgs) -> Result<()> {
         settings.seed,
         split.as_deref(),
     )?;
+    clock.lap("sample");
     let rows_available = dataset.len();
     let (dataset_name, dataset_files, synthetic) = (
         dataset.name.clone(),
@@ -261,6 +292,7 @@ async fn run_async(a: EvalArgs) -> Result<()> {
     )
     .await?;
     progress.finish();
+    clock.lap("requests");
 
     let facts = [
         ("Model", model.clone()),
@@ -294,7 +326,9 @@ async fn run_async(a: EvalArgs) -> Result<()> {
         &format!("netlogs eval: {model}"),
         &facts,
     )?;
+    clock.lap("summary");
     meta["finished_at"] = json!(chrono::Utc::now().to_rfc3339());
+    meta["timings_s"] = clock.laps();
     dir.write_json("metadata.json", &meta)?;
 
     println!(
