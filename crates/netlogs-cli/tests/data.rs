@@ -3,7 +3,7 @@
 mod common;
 
 use assert_cmd::Command;
-use common::{fixture, read_json, run_dir};
+use common::{fails, fixture, read_json, run_dir};
 use serde_json::Value;
 
 fn netlogs() -> Command {
@@ -137,16 +137,13 @@ fn every_malformed_file_fails_cleanly() {
     let dir = fixture("bad");
     for entry in std::fs::read_dir(&dir).expect("bad").flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let out = netlogs()
-            .args(["eval", "-n", "5", "-s"])
-            .arg(std::env::temp_dir().join("netlogs-bad-never-written"))
-            .arg("--data")
-            .arg(entry.path())
-            .assert()
-            .failure()
-            .get_output()
-            .clone();
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let (_, stderr) = fails(
+            netlogs()
+                .args(["eval", "-n", "5", "-s"])
+                .arg(std::env::temp_dir().join("netlogs-bad-never-written"))
+                .arg("--data")
+                .arg(entry.path()),
+        );
         assert!(stderr.starts_with("error: "), "{name}: {stderr}");
         assert!(
             stderr.contains(&name),

@@ -3,7 +3,7 @@
 mod common;
 
 use assert_cmd::Command;
-use common::{read_json, rows as read_rows, run_dir};
+use common::{fails, read_json, rows as read_rows, run_dir};
 
 fn netlogs() -> Command {
     let mut c = Command::cargo_bin("netlogs").expect("binary");
@@ -117,14 +117,12 @@ fn same_seed_same_run() {
 #[test]
 fn remote_model_without_key_fails_fast_naming_the_variable() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let out = netlogs()
-        .current_dir(tmp.path())
-        .args(["eval", "--model", "gpt-4o-mini"])
-        .assert()
-        .failure()
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (_, stderr) =
+        fails(
+            netlogs()
+                .current_dir(tmp.path())
+                .args(["eval", "--model", "gpt-4o-mini"]),
+        );
     assert!(stderr.contains("OPENAI_API_KEY"), "{stderr}");
     assert!(
         !tmp.path().join("outputs").exists(),
@@ -141,15 +139,12 @@ fn bad_data_file_names_file_and_line() {
         "#separator \\x09\n#fields\tts\tproto\tid.resp_p\tlabel\n1.0\ttcp\t23\tMalicious\n2.0\ttcp\tnotaport\tBenign\n",
     )
     .expect("write");
-    let out = netlogs()
-        .current_dir(tmp.path())
-        .args(["eval", "--data"])
-        .arg(&f)
-        .assert()
-        .failure()
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (_, stderr) = fails(
+        netlogs()
+            .current_dir(tmp.path())
+            .args(["eval", "--data"])
+            .arg(&f),
+    );
     assert!(
         stderr.contains("bad.conn.log.labeled:4: column `id.resp_p`"),
         "{stderr}"

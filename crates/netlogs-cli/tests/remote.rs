@@ -9,7 +9,7 @@ use std::process::{Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use common::{read_json, rows, run_dirs};
+use common::{fails, read_json, rows, run_dirs};
 use netlogs_client::stub::{Fault, StubConfig, StubServer};
 use serde_json::Value;
 
@@ -261,14 +261,7 @@ fn unauthorized_aborts_early_without_printing_the_key() {
     })
     .expect("stub");
     let env = Env::new();
-    let out = env
-        .cmd(&stub)
-        .args(["-n", "200", "-c", "4", "--no-cache"])
-        .assert()
-        .failure()
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (out, stderr) = fails(env.cmd(&stub).args(["-n", "200", "-c", "4", "--no-cache"]));
     assert!(stderr.contains("HTTP 401"), "{stderr}");
     assert!(stderr.contains("the first 5 requests"), "{stderr}");
     assert!(stderr.contains("OPENAI_API_KEY"), "{stderr}");
@@ -291,14 +284,7 @@ fn not_found_names_the_model() {
     })
     .expect("stub");
     let env = Env::new();
-    let out = env
-        .cmd(&stub)
-        .args(["-n", "10", "-c", "2", "--no-cache"])
-        .assert()
-        .failure()
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (out, stderr) = fails(env.cmd(&stub).args(["-n", "10", "-c", "2", "--no-cache"]));
     assert!(
         stderr.contains("HTTP 404") && stderr.contains("stub-model"),
         "{stderr}"
@@ -339,24 +325,17 @@ fn structured_output_sends_the_schema_and_reports_rejection() {
         ..StubConfig::default()
     })
     .expect("stub");
-    let out = env
-        .cmd(&picky)
-        .args([
-            "-n",
-            "20",
-            "-c",
-            "2",
-            "--structured-output",
-            "json_schema",
-            "--max-retries",
-            "2",
-            "--no-cache",
-        ])
-        .assert()
-        .failure()
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (_, stderr) = fails(env.cmd(&picky).args([
+        "-n",
+        "20",
+        "-c",
+        "2",
+        "--structured-output",
+        "json_schema",
+        "--max-retries",
+        "2",
+        "--no-cache",
+    ]));
     assert!(
         stderr.contains("--structured-output json_object"),
         "{stderr}"
@@ -543,14 +522,11 @@ fn request_body_is_what_the_row_records_and_sampling_args_win() {
         );
     }
 
-    let out = env
-        .cmd(&stub)
-        .args(["-n", "2", "--no-cache", "-S", r#"{"stream": true}"#])
-        .assert()
-        .failure()
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (_, stderr) =
+        fails(
+            env.cmd(&stub)
+                .args(["-n", "2", "--no-cache", "-S", r#"{"stream": true}"#]),
+        );
     assert!(stderr.contains("may not set `stream`"), "{stderr}");
     assert_eq!(stub.bodies().len(), 4, "no request after a refused flag");
 }

@@ -5,7 +5,7 @@ mod common;
 use std::path::PathBuf;
 
 use assert_cmd::Command;
-use common::{fixture, read_json};
+use common::{fails, fixture, read_json};
 use serde_json::Value;
 
 fn netlogs() -> Command {
@@ -79,29 +79,23 @@ fn malformed_line_is_an_error_naming_the_line() {
         "{\"completion\":\"x\",\"answer\":\"Benign\"}\n{\"completion\": oops}\n",
     )
     .expect("write");
-    let out = netlogs()
-        .args(["score", "--input"])
-        .arg(&input)
-        .arg("--output")
-        .arg(tmp.path().join("o"))
-        .assert()
-        .failure()
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (_, stderr) = fails(
+        netlogs()
+            .args(["score", "--input"])
+            .arg(&input)
+            .arg("--output")
+            .arg(tmp.path().join("o")),
+    );
     assert!(stderr.contains("in.jsonl:2: malformed JSON"), "{stderr}");
 
     std::fs::write(&input, "{\"completion\":\"x\",\"answer\":\"Maybe\"}\n").expect("write");
-    let out = netlogs()
-        .args(["score", "--input"])
-        .arg(&input)
-        .arg("--output")
-        .arg(tmp.path().join("o2"))
-        .assert()
-        .failure()
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (_, stderr) = fails(
+        netlogs()
+            .args(["score", "--input"])
+            .arg(&input)
+            .arg("--output")
+            .arg(tmp.path().join("o2")),
+    );
     assert!(stderr.contains("in.jsonl:1: field `answer`"), "{stderr}");
 }
 
@@ -168,12 +162,6 @@ fn rubric_file_and_flags() {
     assert_eq!(v["config"]["abstain_credit"], 0.5);
 
     std::fs::write(&rubric, "fn_cost = \"high\"\n").expect("write");
-    let out = netlogs()
-        .args(["audit", "--rubric"])
-        .arg(&rubric)
-        .assert()
-        .failure()
-        .get_output()
-        .clone();
-    assert!(String::from_utf8_lossy(&out.stderr).contains("r.toml"));
+    let (_, stderr) = fails(netlogs().args(["audit", "--rubric"]).arg(&rubric));
+    assert!(stderr.contains("r.toml"), "{stderr}");
 }

@@ -51,3 +51,10 @@ pub fn rows(dir: &Path) -> Vec<Value> {
 pub fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("file")).expect("json")
 }
+
+/// Run `cmd`, which must fail: its output, and its stderr as text.
+pub fn fails(cmd: &mut assert_cmd::Command) -> (std::process::Output, String) {
+    let out = cmd.assert().failure().get_output().clone();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out, stderr)
+}
