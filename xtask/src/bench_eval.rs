@@ -15,8 +15,8 @@ use anyhow::{bail, Context, Result};
 use futures::StreamExt;
 use serde_json::json;
 
-use crate::bench_table::run_dirs;
 use crate::proc_stats::{watch, ProcStats};
+use netlogs_eval::run_log::{find_runs, Metadata};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -59,7 +59,7 @@ pub fn raw_rate(base: &str, n: usize, concurrency: usize) -> Result<f64> {
         let body = json!({
             "model": "stub-model",
             "messages": [
-                {"role": "system", "content": netlogs_data::DEFAULT_SYSTEM_PROMPT},
+                {"role": "system", "content": netlogs_eval::default_system_prompt()},
                 {"role": "user", "content": netlogs_data::render_prompt(&flows[0], netlogs_data::Template::Zeek)}
             ],
             "seed": 42
@@ -129,13 +129,13 @@ struct Round {
 
 /// The fixed phases of the one run under `save`, from its metadata.json.
 fn fixed_phases(save: &Path) -> Result<[f64; 3]> {
-    let run = run_dirs(save)
+    let run = find_runs(save)
         .pop()
         .context("netlogs wrote no run directory")?;
-    let meta: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(run.join("metadata.json"))?)?;
-    let t = |phase: &str| meta["timings_s"][phase].as_f64().unwrap_or(f64::NAN);
-    Ok([t("load"), t("sample"), t("summary")])
+    let t = Metadata::read(&run)?
+        .timings_s
+        .context("the run recorded no timings")?;
+    Ok([t.load, t.sample, t.summary])
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -310,7 +310,7 @@ pub fn run(a: Args) -> Result<()> {
     if !st.success() {
         bail!("builtin eval failed");
     }
-    let builtin_rows = run_dirs(&tmp.join("builtin"))
+    let builtin_rows = find_runs(&tmp.join("builtin"))
         .iter()
         .map(|run| {
             std::fs::read_to_string(run.join("results.jsonl"))

@@ -4,14 +4,16 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use serde_json::Value;
+use netlogs_eval::run_log::{find_runs, RunRecord, SUMMARY_FILE};
+use netlogs_rubric::Preset;
 
 pub const START: &str = "<!-- bench-table:start -->";
 pub const END: &str = "<!-- bench-table:end -->";
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Run directories (default: every outputs/evals/*/* with a summary.json).
+    /// Run directories, or folders holding them at any depth, such as an eval's `-s` save
+    /// directory (default: every run under outputs/).
     #[arg(long, num_args = 1..)]
     runs: Vec<PathBuf>,
     /// The file to update (default: the workspace README.md).
@@ -39,38 +41,32 @@ pub struct Row {
     run: String,
 }
 
-fn read_json(path: &Path) -> Result<Value> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
-}
-
-/// A run's row, from its summary.json and metadata.json.
+/// A run's row, from its metadata.json and summary.json (the typed run log).
 pub fn row(dir: &Path) -> Result<Row> {
-    let s = read_json(&dir.join("summary.json"))?;
-    let m = read_json(&dir.join("metadata.json"))?;
-    let text = |v: &Value| v.as_str().unwrap_or("-").to_string();
+    let RunRecord {
+        metadata: m,
+        summary: s,
+        ..
+    } = RunRecord::read(dir)?;
     // Runs under a non-default rubric preset are marked, so rows stay distinguishable.
-    let model = match m["rubric"]["preset"].as_str() {
-        Some(p) if p != "seed" => format!("{} [{p}]", text(&m["model"])),
-        _ => text(&m["model"]),
+    let model = match m.rubric.preset {
+        Preset::Proper => m.model.clone(),
+        p => format!("{} [{p}]", m.model),
     };
+    let s = s.metrics;
     Ok(Row {
         model,
-        dataset: text(&m["dataset"]["name"]),
-        split: m["dataset"]["split"].as_str().unwrap_or("all").to_string(),
-        n: s["n"].as_u64().unwrap_or(0),
-        accuracy: s["accuracy"].as_f64(),
-        format: s["format_rate"].as_f64(),
-        calibration: s["mean_calibration"].as_f64(),
-        cost: s["mean_cost"].as_f64(),
-        abstain: s["abstain_rate"].as_f64(),
-        ece: s["calibration"]["ece"].as_f64(),
-        mean_reward: s["mean_reward"].as_f64(),
-        run: dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        dataset: m.dataset.name.clone(),
+        split: m.dataset.split.clone().unwrap_or_else(|| "all".into()),
+        n: s.n as u64,
+        accuracy: s.accuracy,
+        format: s.format_rate,
+        calibration: s.mean_calibration,
+        cost: s.mean_cost,
+        abstain: s.abstain_rate,
+        ece: s.calibration.ece,
+        mean_reward: s.mean_reward,
+        run: m.run_id,
     })
 }
 
@@ -122,29 +118,17 @@ pub fn splice(readme: &str, table: &str, name: &str) -> Result<String> {
     Ok(format!("{}{START}\n{table}{}", &readme[..a], &readme[b..]))
 }
 
-/// Every run directory of a save dir (`SAVE/evals/MODEL/RUN`), sorted.
-pub fn run_dirs(save: &Path) -> Vec<PathBuf> {
-    let runs_of = |dir: &Path| {
-        std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path())
-            .collect::<Vec<_>>()
-    };
-    let mut out: Vec<PathBuf> = runs_of(&save.join("evals"))
+/// Every run directory under each of `dirs` (a run directory, a save dir, or any folder
+/// above them) that has a summary.
+pub fn run_dirs(dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = dirs
         .iter()
-        .flat_map(|model| runs_of(model))
+        .flat_map(|d| find_runs(d))
+        .filter(|run| run.join(SUMMARY_FILE).is_file())
         .collect();
     out.sort();
+    out.dedup();
     out
-}
-
-fn default_runs(root: &Path) -> Vec<PathBuf> {
-    run_dirs(&root.join("outputs"))
-        .into_iter()
-        .filter(|run| run.join("summary.json").is_file())
-        .collect()
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -153,9 +137,9 @@ pub fn run(a: Args) -> Result<()> {
         .map(Path::to_path_buf)
         .unwrap_or_default();
     let runs = if a.runs.is_empty() {
-        default_runs(&root)
+        run_dirs(&[root.join("outputs")])
     } else {
-        a.runs
+        run_dirs(&a.runs)
     };
     let rows = runs.iter().map(|d| row(d)).collect::<Result<Vec<_>>>()?;
     let readme = a.readme.unwrap_or_else(|| root.join("README.md"));
@@ -181,22 +165,71 @@ pub fn run(a: Args) -> Result<()> {
 mod tests {
     use super::*;
 
+    use netlogs_eval::run_log::{
+        DatasetInfo, Metadata, RunKind, Summary, UsageSummary, SCHEMA_VERSION,
+    };
+    use netlogs_rubric::{RubricConfig, RunMetrics};
+
     fn fake_run(dir: &Path, model: &str, mean: f64) -> PathBuf {
+        let run_id = format!("2026-{mean}");
         let run = dir
+            .join("evals")
             .join(format!("netlogs--{model}"))
-            .join(format!("2026-{mean}"));
+            .join(&run_id);
         std::fs::create_dir_all(&run).expect("dir");
-        std::fs::write(
-            run.join("metadata.json"),
-            serde_json::json!({"model": model, "dataset": {"name": "bundled:iot23", "split": null}}).to_string(),
-        )
-        .expect("meta");
-        std::fs::write(
-            run.join("summary.json"),
-            serde_json::json!({"n": 100, "accuracy": 0.76, "format_rate": 1.0, "mean_calibration": 0.8, "mean_cost": -0.0001,
-                "abstain_rate": 0.01, "calibration": {"ece": 0.25}, "mean_reward": mean}).to_string(),
-        )
-        .expect("summary");
+        let cfg = RubricConfig::default();
+        let metadata = Metadata {
+            schema_version: SCHEMA_VERSION,
+            tool: "netlogs".into(),
+            version: "0".into(),
+            kind: RunKind::Eval,
+            run_id,
+            model: model.into(),
+            api_base: None,
+            seed: 42,
+            num_examples: 100,
+            rollouts_per_example: 1,
+            sampling_args: Default::default(),
+            template: None,
+            system_prompt: None,
+            dataset: DatasetInfo {
+                name: "bundled:iot23".into(),
+                files: Vec::new(),
+                split: None,
+                rows_available: 100,
+                sampling: String::new(),
+                synthetic: false,
+            },
+            rubric: cfg,
+            settings: None,
+            started_at: String::new(),
+            finished_at: None,
+            resumed_at: Vec::new(),
+            timings_s: None,
+        };
+        let mut metrics = RunMetrics::compute(&[], &cfg, 0);
+        metrics.n = 100;
+        metrics.accuracy = Some(0.76);
+        metrics.format_rate = Some(1.0);
+        metrics.mean_calibration = Some(0.8);
+        metrics.mean_cost = Some(-0.0001);
+        metrics.abstain_rate = Some(0.01);
+        metrics.calibration.ece = Some(0.25);
+        metrics.mean_reward = Some(mean);
+        let summary = Summary {
+            schema_version: SCHEMA_VERSION,
+            metrics,
+            usage: UsageSummary::default(),
+        };
+        let write = |name: &str, text: String| std::fs::write(run.join(name), text).expect(name);
+        write(
+            "metadata.json",
+            serde_json::to_string(&metadata).expect("json"),
+        );
+        write(
+            "summary.json",
+            serde_json::to_string(&summary).expect("json"),
+        );
         run
     }
 
@@ -208,6 +241,10 @@ mod tests {
             fake_run(tmp.path(), "builtin:abstain", 1.05),
         ];
         let rows: Vec<Row> = runs.iter().map(|r| row(r).expect("row")).collect();
+        // A save directory finds the same runs, in path order.
+        let found = run_dirs(&[tmp.path().to_path_buf()]);
+        assert_eq!(found.len(), 2);
+        assert!(found.iter().all(|f| runs.contains(f)));
         let table = render(&rows);
         insta::assert_snapshot!(table);
         let readme = format!("# x\n\n{START}\nold\n{END}\n\nafter\n");

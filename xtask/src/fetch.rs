@@ -1,6 +1,7 @@
 //! `cargo xtask fetch-data`: download IoT-23 from the Hugging Face hub (hf-hub, tokio API),
 //! verify it, and build the prepared dataset that `netlogs eval` then uses by default.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -10,7 +11,7 @@ use netlogs_data::{
     build_dataset, hf_schema, load_path, parquet_columns, sha256_hex, write_examples_parquet,
     BuildOptions, Example, Label, Loaded, SplitRatios, Template,
 };
-use serde_json::json;
+use netlogs_eval::manifest::{LabelCounts, Manifest, ManifestSource};
 
 pub const DEFAULT_REPO: &str = "19kmunz/iot-23-preprocessed";
 pub const DEFAULT_FILE: &str = "data/train-00000-of-00001-ad1ef30cd88c8d29.parquet";
@@ -126,32 +127,36 @@ async fn run_async(a: Args) -> Result<()> {
     let mut f = std::io::BufWriter::new(std::fs::File::create(out.join(DATASET_FILE))?);
     write_examples_parquet(&built, &mut f)?;
     drop(f);
-    let mut counts = serde_json::Map::new();
+    let mut splits: BTreeMap<String, LabelCounts> = BTreeMap::new();
     for e in &built {
-        let split = e.info.split.clone().unwrap_or_default();
-        let entry = counts
-            .entry(split)
-            .or_insert_with(|| json!({"Benign": 0, "Malicious": 0}));
-        entry[e.answer.as_str()] = json!(entry[e.answer.as_str()].as_u64().unwrap_or(0) + 1);
+        let counts = splits
+            .entry(e.info.split.clone().unwrap_or_default())
+            .or_default();
+        match e.answer {
+            Label::Benign => counts.benign += 1,
+            Label::Malicious => counts.malicious += 1,
+        }
     }
-    let manifest = json!({
-        "source": {"repo": a.repo, "revision": a.revision, "file": a.file, "endpoint": endpoint},
-        "sha256": digest,
-        "schema": hf_schema(&columns),
-        "dataset_file": DATASET_FILE,
-        "rows_downloaded": report.rows_in,
-        "duplicates_dropped": report.duplicates_dropped,
-        "conflicting_prompts": report.conflicts.len(),
-        "rows": report.rows_out,
-        "splits": counts,
-        "split_method": "seeded hash of example id (this dataset has no capture ids)",
-        "seed": a.seed,
-        "created_at": chrono::Utc::now().to_rfc3339(),
-    });
-    std::fs::write(
-        out.join("manifest.json"),
-        serde_json::to_string_pretty(&manifest)? + "\n",
-    )?;
+    let manifest = Manifest {
+        source: ManifestSource {
+            repo: a.repo.clone(),
+            revision: a.revision.clone(),
+            file: a.file.clone(),
+            endpoint,
+        },
+        sha256: digest,
+        schema: hf_schema(&columns).map(str::to_string),
+        dataset_file: DATASET_FILE.into(),
+        rows_downloaded: report.rows_in,
+        duplicates_dropped: report.duplicates_dropped,
+        conflicting_prompts: report.conflicts.len(),
+        rows: report.rows_out,
+        splits,
+        split_method: "seeded hash of example id (this dataset has no capture ids)".into(),
+        seed: a.seed,
+        created_at: chrono::Utc::now().to_rfc3339(),
+    };
+    manifest.write(&out)?;
     println!(
         "wrote {} ({} rows: train/dev/test) and manifest.json to {}",
         DATASET_FILE,

@@ -58,7 +58,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Stub => {
-            let stub = netlogs_client::stub::StubServer::start(Default::default())?;
+            let stub = netlogs_eval::stub::StubServer::start(Default::default())?;
             println!("{}", stub.base_url());
             loop {
                 std::thread::park();

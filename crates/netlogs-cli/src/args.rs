@@ -2,9 +2,27 @@
 
 use std::path::PathBuf;
 
+use std::fmt::Display;
+use std::str::FromStr;
+
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use netlogs_rubric::{Preset, RubricConfig, Weights};
+use netlogs_data::{SourceFormat, Template, VariantNames};
+use netlogs_eval::{ModelSpec, StructuredOutput};
+use netlogs_rubric::{Preset, RubricConfig, RubricOverrides, Weights};
+
+/// Parse a typed setting. The allowed values come from the enum itself; a deprecated alias
+/// (any accepted spelling other than the canonical name) parses, with a one-line note.
+fn enum_arg<T: FromStr + Display + VariantNames>(s: &str) -> Result<T, String> {
+    let value = s
+        .parse::<T>()
+        .map_err(|_| format!("must be one of {}", T::VARIANTS.join(", ")))?;
+    let canonical = value.to_string();
+    if canonical != s {
+        eprintln!("note: `{s}` is a deprecated name for `{canonical}`; it still works");
+    }
+    Ok(value)
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -50,15 +68,15 @@ pub struct DataInputs {
     /// Data files (any supported format).
     #[arg(required = true, num_args = 1..)]
     pub input: Vec<PathBuf>,
-    /// Input format override: zeek, iot23-csv, parquet, verifiers, cicids2017, unsw-nb15.
-    #[arg(long)]
-    pub input_format: Option<String>,
+    /// Input format override (detected from content otherwise).
+    #[arg(long, value_parser = enum_arg::<SourceFormat>)]
+    pub input_format: Option<SourceFormat>,
     /// Capture id for files whose name does not carry one.
     #[arg(long)]
     pub capture: Option<String>,
-    /// Prompt template for raw flows: zeek, seed or upstream.
-    #[arg(long, default_value = "zeek")]
-    pub template: String,
+    /// Prompt template for raw flows: zeek, logentry (formerly `seed`) or upstream.
+    #[arg(long, default_value = "zeek", value_parser = enum_arg::<Template>)]
+    pub template: Template,
 }
 
 #[derive(Debug, Args)]
@@ -95,8 +113,16 @@ pub struct DataExportArgs {
     #[arg(long)]
     pub output: PathBuf,
     /// Export format (only `verifiers`: the prepared JSONL).
-    #[arg(long, default_value = "verifiers")]
-    pub format: String,
+    #[arg(long, default_value = "verifiers", value_parser = enum_arg::<ExportFormat>)]
+    pub format: ExportFormat,
+}
+
+/// What `data export` writes.
+#[derive(Debug, Clone, Copy, strum::EnumString, strum::Display, strum::VariantNames)]
+#[strum(serialize_all = "lowercase")]
+pub enum ExportFormat {
+    /// The Python reference's prepared JSONL (`question`, `answer`, `meta`).
+    Verifiers,
 }
 
 #[derive(Debug, Args)]
@@ -117,8 +143,8 @@ pub struct DataSynthArgs {
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// Model name; `builtin:heuristic` (default) and other `builtin:` policies run offline.
-    #[arg(short = 'm', long, default_value = "builtin:heuristic")]
-    pub model: String,
+    #[arg(short = 'm', long, default_value = "builtin:heuristic", value_parser = ModelSpec::from_str)]
+    pub model: ModelSpec,
     /// API base URL for remote models.
     #[arg(short = 'b', long, env = "OPENAI_BASE_URL")]
     pub api_base: Option<String>,
@@ -140,18 +166,17 @@ pub struct EvalArgs {
     /// Override the system prompt.
     #[arg(long)]
     pub system_prompt: Option<String>,
-    /// Prompt template: zeek, seed or upstream.
-    #[arg(long, default_value = "zeek")]
-    pub template: String,
+    /// Prompt template: zeek, logentry (formerly `seed`) or upstream.
+    #[arg(long, default_value = "zeek", value_parser = enum_arg::<Template>)]
+    pub template: Template,
     /// Data to evaluate on instead of the bundled IoT-23 set: Zeek conn logs, IoT-23 /
     /// CIC-IDS-2017 / UNSW-NB15 CSV, Hugging Face parquet, prepared JSONL, a built dataset, or
     /// `synthetic` for generated flows.
     #[arg(long, num_args = 1..)]
     pub data: Vec<PathBuf>,
-    /// Data format, when detection from content is not wanted: zeek, iot23-csv, parquet,
-    /// verifiers, cicids2017, unsw-nb15.
-    #[arg(long)]
-    pub format: Option<String>,
+    /// Data format, when detection from content is not wanted.
+    #[arg(long, value_parser = enum_arg::<SourceFormat>)]
+    pub format: Option<SourceFormat>,
     /// Capture id for `--data` files whose name does not carry one.
     #[arg(long)]
     pub capture: Option<String>,
@@ -171,8 +196,8 @@ pub struct EvalArgs {
     #[arg(short = 'S', long)]
     pub sampling_args: Option<String>,
     /// Send `response_format`: off, json_object or json_schema (the answer's schema).
-    #[arg(long, default_value = "off")]
-    pub structured_output: String,
+    #[arg(long, default_value = "off", value_parser = enum_arg::<StructuredOutput>)]
+    pub structured_output: StructuredOutput,
     /// Attempts per request, the first included.
     #[arg(long, default_value_t = 5)]
     pub max_retries: u32,
@@ -226,9 +251,9 @@ pub struct AuditArgs {
 /// Rubric selection shared by every command that scores.
 #[derive(Debug, Args)]
 pub struct RubricArgs {
-    /// Rubric preset: seed (default) or legacy.
-    #[arg(long)]
-    pub preset: Option<String>,
+    /// Rubric preset: proper (default; formerly `seed`) or legacy.
+    #[arg(long, value_parser = enum_arg::<Preset>)]
+    pub preset: Option<Preset>,
     /// Rubric TOML file (preset, weights, costs).
     #[arg(long)]
     pub rubric: Option<PathBuf>,
@@ -250,38 +275,39 @@ pub struct RubricArgs {
 }
 
 impl RubricArgs {
+    /// The flags as overrides, to lay over a rubric file.
+    fn overrides(&self) -> Result<RubricOverrides> {
+        Ok(RubricOverrides {
+            preset: self.preset,
+            weights: self
+                .weights
+                .as_deref()
+                .map(Weights::parse_list)
+                .transpose()?,
+            fn_cost: self.fn_cost,
+            fp_cost: self.fp_cost,
+            abstain_cost: self.abstain_cost,
+            abstain_credit: self.abstain_credit,
+        })
+    }
+
+    /// The preset's defaults, then the rubric file, then the flags.
     pub fn config(&self) -> Result<RubricConfig> {
-        let preset = match &self.preset {
-            Some(p) => Some(
-                Preset::parse(p)
-                    .with_context(|| format!("--preset must be `seed` or `legacy`, got `{p}`"))?,
-            ),
-            None => None,
-        };
-        let mut cfg = match &self.rubric {
+        let file = match &self.rubric {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("cannot read rubric file {}", path.display()))?;
-                RubricConfig::from_toml(&text, preset)
+                RubricOverrides::from_toml(&text)
                     .with_context(|| format!("in rubric file {}", path.display()))?
             }
-            None => RubricConfig::preset(preset.unwrap_or_default()),
+            None => RubricOverrides::default(),
         };
-        if let Some(w) = &self.weights {
-            cfg.weights = Weights::parse_list(w)?;
+        let cfg = file.then(self.overrides()?).resolve();
+        match (&self.rubric, cfg) {
+            (Some(path), Err(e)) => {
+                Err(e).with_context(|| format!("in rubric file {}", path.display()))
+            }
+            (_, cfg) => Ok(cfg?),
         }
-        if let Some(v) = self.fn_cost {
-            cfg.fn_cost = v;
-        }
-        if let Some(v) = self.fp_cost {
-            cfg.fp_cost = v;
-        }
-        if let Some(v) = self.abstain_cost {
-            cfg.abstain_cost = v;
-        }
-        if let Some(v) = self.abstain_credit {
-            cfg.abstain_credit = v;
-        }
-        Ok(cfg.validate()?)
     }
 }

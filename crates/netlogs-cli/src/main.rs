@@ -1,17 +1,9 @@
 //! `netlogs`: evaluate and score language models on network intrusion detection.
 
 mod args;
-mod cache;
 mod commands;
-mod dataset;
-mod finalize;
-mod pipeline;
-mod prices;
 mod progress;
 mod report;
-mod rows;
-mod run_dir;
-mod settings;
 
 use std::process::ExitCode;
 

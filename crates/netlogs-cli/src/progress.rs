@@ -1,11 +1,10 @@
 //! Progress on stderr: an indicatif bar on a terminal, plain periodic lines otherwise (logs, CI).
 
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
+use netlogs_eval::ProgressSink;
 
 const PLAIN_EVERY: Duration = Duration::from_secs(5);
 
@@ -16,14 +15,19 @@ pub struct Progress {
     errors: u64,
     reward_sum: f64,
     scored: u64,
-    /// Shared with request tasks, which count their retries here.
-    pub retries: Arc<AtomicU64>,
+    retries: u64,
     start: Instant,
     last_line: Instant,
 }
 
+impl Default for Progress {
+    fn default() -> Progress {
+        Progress::new(0, 0)
+    }
+}
+
 impl Progress {
-    pub fn new(total: u64, already_done: u64) -> Progress {
+    fn new(total: u64, already_done: u64) -> Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let b = ProgressBar::new(total).with_style(
                 ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} eta {eta} {msg}")
@@ -40,14 +44,25 @@ impl Progress {
             errors: 0,
             reward_sum: 0.0,
             scored: 0,
-            retries: Arc::new(AtomicU64::new(0)),
+            retries: 0,
             start: now,
             last_line: now,
         }
     }
+}
+
+impl ProgressSink for Progress {
+    fn begin(&mut self, total: u64, already_done: u64) {
+        *self = Progress::new(total, already_done);
+    }
+
+    fn note(&mut self, text: &str) {
+        eprintln!("{text}");
+    }
 
     /// Record one finished row: its reward, or `None` for an error row.
-    pub fn row(&mut self, reward: Option<f64>) {
+    fn row(&mut self, reward: Option<f64>, retries: u64) {
+        self.retries = retries;
         self.done += 1;
         match reward {
             Some(r) => {
@@ -78,6 +93,21 @@ impl Progress {
         }
     }
 
+    fn finish(&mut self) {
+        match &self.bar {
+            Some(b) => b.finish_and_clear(),
+            None => eprintln!(
+                "[netlogs] {}/{} rows · {:.1} rows/s · {}",
+                self.done,
+                self.total,
+                self.rate(),
+                self.status()
+            ),
+        }
+    }
+}
+
+impl Progress {
     fn rate(&self) -> f64 {
         self.done as f64 / self.start.elapsed().as_secs_f64().max(1e-9)
     }
@@ -90,21 +120,7 @@ impl Progress {
         };
         format!(
             "mean reward {mean} · errors {} · retries {}",
-            self.errors,
-            self.retries.load(Ordering::Relaxed)
+            self.errors, self.retries
         )
-    }
-
-    pub fn finish(&self) {
-        match &self.bar {
-            Some(b) => b.finish_and_clear(),
-            None => eprintln!(
-                "[netlogs] {}/{} rows · {:.1} rows/s · {}",
-                self.done,
-                self.total,
-                self.rate(),
-                self.status()
-            ),
-        }
     }
 }

@@ -4,6 +4,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use anyhow::{Context, Result};
+use netlogs_eval::run_log::RunKind;
+use netlogs_eval::RunLog;
 use netlogs_rubric::{GroupStats, RubricConfig, RunMetrics};
 
 fn f(x: Option<f64>) -> String {
@@ -73,7 +76,7 @@ pub fn render_markdown(
     let _ = writeln!(
         o,
         "- **Rubric:** preset `{}`, weights accuracy {} / format {} / calibration {} / cost {}; fn_cost {}, fp_cost {}, abstain_cost {}, abstain_credit {}\n",
-        cfg.preset.name(), w.accuracy, w.format, w.calibration, w.cost, cfg.fn_cost, cfg.fp_cost, cfg.abstain_cost, cfg.abstain_credit
+        cfg.preset, w.accuracy, w.format, w.calibration, w.cost, cfg.fn_cost, cfg.fp_cost, cfg.abstain_cost, cfg.abstain_credit
     );
 
     let _ = writeln!(o, "## Reward\n\n| metric | value |\n|---|---|");
@@ -172,4 +175,88 @@ fn group_table(o: &mut String, name: &str, groups: &BTreeMap<String, GroupStats>
             g.invalid
         );
     }
+}
+
+/// The title and the facts list of a run's report.
+fn run_facts(log: &RunLog) -> (String, Vec<(&'static str, String)>) {
+    let m = &log.metadata;
+    if m.kind == RunKind::Score {
+        let input = m.dataset.files.first().map_or("", |f| f.name.as_str());
+        return ("netlogs score".into(), vec![("Input", input.to_string())]);
+    }
+    let mut facts = vec![
+        ("Model", m.model.clone()),
+        (
+            "Dataset",
+            format!(
+                "{} ({} rows available)",
+                m.dataset.name, m.dataset.rows_available
+            ),
+        ),
+        (
+            "Examples",
+            format!(
+                "{} × {} rollout(s), seed {}",
+                m.num_examples, m.rollouts_per_example, m.seed
+            ),
+        ),
+    ];
+    if let Some(t) = m.template {
+        facts.push(("Template", t.to_string()));
+    }
+    let u = &log.summary.usage;
+    facts.push((
+        "Usage",
+        format!(
+            "{} prompt + {} completion tokens; cost {} (prices as of {}); {} cached rows; {} retries",
+            u.prompt_tokens,
+            u.completion_tokens,
+            u.cost_usd.map_or_else(|| "n/a".to_string(), |c| format!("${c:.4}")),
+            u.price_table_as_of,
+            u.cached_rows,
+            u.retries
+        ),
+    ));
+    (format!("netlogs eval: {}", m.model), facts)
+}
+
+/// Write report.md beside the run's summary.
+pub fn write_report(log: &RunLog) -> Result<()> {
+    let (title, facts) = run_facts(log);
+    let text = render_markdown(&title, &facts, &log.summary.metrics, &log.metadata.rubric);
+    let path = log.dir.join("report.md");
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The lines printed when a run ends.
+pub fn print_run(log: &RunLog) {
+    let m = &log.metadata;
+    let metrics = &log.summary.metrics;
+    if m.kind == RunKind::Score {
+        let input = m.dataset.files.first().map_or("", |f| f.name.as_str());
+        println!("netlogs score · {input} · preset {}", m.rubric.preset);
+        print!("{}", terminal_summary(metrics));
+        println!("output: {}", log.dir.display());
+        return;
+    }
+    println!(
+        "netlogs eval · {} · {} · {} examples × {} rollout(s) · preset {}",
+        m.model, m.dataset.name, m.num_examples, m.rollouts_per_example, m.rubric.preset
+    );
+    print!("{}", terminal_summary(metrics));
+    let usage = &log.summary.usage;
+    if usage.total_tokens > 0 {
+        println!(
+            "  tokens/example   {:.1} · cost {}",
+            usage.tokens_per_example.unwrap_or(0.0),
+            usage.cost_usd.map_or_else(
+                || "n/a (model not in price table)".to_string(),
+                |c| format!("${c:.4}")
+            )
+        );
+    }
+    if m.dataset.synthetic {
+        println!("  WARNING: this run used SYNTHETIC data, not real flows");
+    }
+    println!("run dir: {}", log.dir.display());
 }

@@ -79,7 +79,9 @@ fn default_eval_writes_four_consistent_files() {
     let meta = read_json(&dir.join("metadata.json"));
     assert_eq!(meta["model"], "builtin:heuristic");
     assert_eq!(meta["seed"], 42);
-    assert_eq!(meta["rubric"]["preset"], "seed");
+    assert_eq!(meta["rubric"]["preset"], "proper");
+    assert_eq!(meta["schema_version"], 1);
+    assert_eq!(meta["kind"], "eval");
     assert!(meta["finished_at"].is_string());
     assert_eq!(meta["dataset"]["synthetic"], false);
     for phase in ["load", "sample", "requests", "summary"] {

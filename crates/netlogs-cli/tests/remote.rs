@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use common::{fails, read_json, rows, run_dirs};
-use netlogs_client::stub::{Fault, StubConfig, StubServer};
+use netlogs_eval::stub::{Fault, StubConfig, StubServer};
 use serde_json::Value;
 
 const FAKE_KEY: &str = "sk-netlogs-test-LEAKCHECK-0123456789";
@@ -511,7 +511,7 @@ fn request_body_is_what_the_row_records_and_sampling_args_win() {
         assert_eq!(messages[0]["role"], "system");
         assert_eq!(
             messages[0]["content"].as_str(),
-            Some(netlogs_data::DEFAULT_SYSTEM_PROMPT)
+            Some(netlogs_eval::default_system_prompt().as_str())
         );
         assert_eq!(messages[1]["role"], "user");
         // The row stores exactly the messages sent.

@@ -21,46 +21,24 @@ use serde_json::{json, Map, Value};
 
 use crate::secret::Secret;
 
-/// `response_format` sent with each request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum StructuredOutput {
-    #[default]
-    Off,
+/// `response_format` sent with each request. The caller supplies the schema: this crate knows
+/// requests, not what a good answer is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResponseFormat {
     JsonObject,
-    JsonSchema,
+    JsonSchema { name: String, schema: Value },
 }
 
-impl StructuredOutput {
-    pub fn parse(s: &str) -> Option<StructuredOutput> {
-        match s {
-            "off" => Some(StructuredOutput::Off),
-            "json_object" => Some(StructuredOutput::JsonObject),
-            "json_schema" => Some(StructuredOutput::JsonSchema),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
+impl ResponseFormat {
+    fn to_json(&self) -> Value {
         match self {
-            StructuredOutput::Off => "off",
-            StructuredOutput::JsonObject => "json_object",
-            StructuredOutput::JsonSchema => "json_schema",
+            ResponseFormat::JsonObject => json!({"type": "json_object"}),
+            ResponseFormat::JsonSchema { name, schema } => json!({
+                "type": "json_schema",
+                "json_schema": {"name": name, "strict": true, "schema": schema}
+            }),
         }
     }
-}
-
-/// The JSON schema of the answer object, sent with `--structured-output json_schema`.
-pub fn answer_schema() -> Value {
-    json!({
-        "type": "object",
-        "properties": {
-            "label": {"type": "string", "enum": ["Benign", "Malicious", "Abstain"]},
-            "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-            "rationale": {"type": "string"}
-        },
-        "required": ["label", "confidence", "rationale"],
-        "additionalProperties": false
-    })
 }
 
 /// Everything that shapes requests to a remote model.
@@ -76,7 +54,7 @@ pub struct RemoteSettings {
     pub seed: Option<u64>,
     /// Merged last into the request body; wins over the fields above.
     pub sampling_args: Map<String, Value>,
-    pub structured_output: StructuredOutput,
+    pub response_format: Option<ResponseFormat>,
 }
 
 /// Token usage as the server reports it.
@@ -233,17 +211,8 @@ fn request_options(s: &RemoteSettings) -> Map<String, Value> {
     if let Some(seed) = s.seed {
         body.insert("seed".into(), json!(seed));
     }
-    match s.structured_output {
-        StructuredOutput::Off => {}
-        StructuredOutput::JsonObject => {
-            body.insert("response_format".into(), json!({"type": "json_object"}));
-        }
-        StructuredOutput::JsonSchema => {
-            body.insert(
-                "response_format".into(),
-                json!({"type": "json_schema", "json_schema": {"name": "netlogs_answer", "strict": true, "schema": answer_schema()}}),
-            );
-        }
+    if let Some(format) = &s.response_format {
+        body.insert("response_format".into(), format.to_json());
     }
     for (k, v) in &s.sampling_args {
         if !RESERVED_FIELDS.contains(&k.as_str()) {
@@ -502,7 +471,7 @@ mod tests {
             temperature: Some(0.2),
             seed: Some(7),
             sampling_args,
-            structured_output: StructuredOutput::JsonObject,
+            response_format: Some(ResponseFormat::JsonObject),
         };
         let client = RemoteClient::new(settings, Secret::new("k")).expect("client");
         let messages = crate::PromptMessages::new("sys").with_user("flow");

@@ -244,7 +244,7 @@ pub struct SplitAudit {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Audit {
+pub struct LeakageAudit {
     /// Distinct prompts found in more than one split (must be 0 for netlogs builds).
     pub prompts_shared_across_splits: usize,
     pub splits: BTreeMap<String, SplitAudit>,
@@ -305,7 +305,7 @@ fn lookup_accuracy(
     Some(right as f64 / rows.len() as f64)
 }
 
-pub fn audit(examples: &[Example]) -> Audit {
+pub fn audit_leakage(examples: &[Example]) -> LeakageAudit {
     let mut by_split: BTreeMap<String, Vec<&Example>> = BTreeMap::new();
     let mut prompt_splits: HashMap<&str, HashSet<&str>> = HashMap::new();
     for e in examples {
@@ -331,7 +331,7 @@ pub fn audit(examples: &[Example]) -> Audit {
             (name.clone(), a)
         })
         .collect();
-    Audit {
+    LeakageAudit {
         prompts_shared_across_splits: shared,
         splits,
     }

@@ -24,8 +24,8 @@ mod synth;
 mod zeek;
 
 pub use build::{
-    audit, build_dataset, conflicts, inspect, Audit, BuildOptions, BuildReport, Conflict,
-    Inspection, SplitAudit, SplitRatios, SPLITS,
+    audit_leakage, build_dataset, conflicts, inspect, BuildOptions, BuildReport, Conflict,
+    Inspection, LeakageAudit, SplitAudit, SplitRatios, SPLITS,
 };
 pub use bundled::{bundled_iot23, BundledFile, BUNDLED_IOT23};
 pub use digest::sha256_hex;
@@ -38,8 +38,10 @@ pub use parquet::{
     write_hf_parquet, IOT23_MINIMUM_COLUMNS, IOT23_PREPROCESSED,
 };
 pub use prepared::{parse_prepared, write_prepared};
-pub use prompt::{render_prompt, PromptView, Template, DEFAULT_SYSTEM_PROMPT};
+pub use prompt::{render_prompt, PromptView, Template};
 pub use record::{capture_id_from_name, FlowRecord, Label, LabeledFlow, Provenance, RawField};
 pub use sample::{sample_balanced, sample_balanced_examples};
+/// Iterate and list the typed settings (`Template::iter()`, `SourceFormat::VARIANTS`).
+pub use strum::{IntoEnumIterator, VariantNames};
 pub use synth::{synthesize, SynthConfig, SynthFamily};
 pub use zeek::{parse_zeek, write_zeek};

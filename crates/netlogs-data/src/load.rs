@@ -15,19 +15,43 @@ use crate::record::{capture_id_from_name, LabeledFlow};
 use crate::zeek::parse_zeek;
 
 /// The file formats netlogs reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::EnumString,
+    strum::Display,
+    strum::VariantNames,
+    strum::EnumIter,
+)]
 pub enum SourceFormat {
     /// Zeek `conn.log` / IoT-23 `conn.log.labeled`.
+    #[serde(rename = "zeek")]
+    #[strum(serialize = "zeek")]
     Zeek,
     /// CSV/TSV export of IoT-23 conn logs (Zeek or renamed column names).
+    #[serde(rename = "iot23-csv", alias = "csv")]
+    #[strum(to_string = "iot23-csv", serialize = "csv")]
     Iot23Csv,
     /// Hugging Face IoT-23 parquet (`iot-23-preprocessed` or `…-minimumcolumns`).
+    #[serde(rename = "parquet")]
+    #[strum(serialize = "parquet")]
     Parquet,
     /// Prepared JSONL of the Python reference (`question`, `answer`, `meta`).
+    #[serde(rename = "verifiers", alias = "jsonl", alias = "prepared")]
+    #[strum(to_string = "verifiers", serialize = "jsonl", serialize = "prepared")]
     Prepared,
     /// CIC-IDS-2017 CICFlowMeter CSV.
+    #[serde(rename = "cicids2017")]
+    #[strum(serialize = "cicids2017")]
     CicIds,
     /// UNSW-NB15 partitioned CSV.
+    #[serde(rename = "unsw-nb15")]
+    #[strum(serialize = "unsw-nb15")]
     Unsw,
 }
 
@@ -39,34 +63,6 @@ pub enum Loaded {
 }
 
 impl SourceFormat {
-    pub const ALL: [SourceFormat; 6] = [
-        SourceFormat::Zeek,
-        SourceFormat::Iot23Csv,
-        SourceFormat::Parquet,
-        SourceFormat::Prepared,
-        SourceFormat::CicIds,
-        SourceFormat::Unsw,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            SourceFormat::Zeek => "zeek",
-            SourceFormat::Iot23Csv => "iot23-csv",
-            SourceFormat::Parquet => "parquet",
-            SourceFormat::Prepared => "verifiers",
-            SourceFormat::CicIds => "cicids2017",
-            SourceFormat::Unsw => "unsw-nb15",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<SourceFormat> {
-        match name {
-            "csv" => Some(SourceFormat::Iot23Csv),
-            "jsonl" | "prepared" => Some(SourceFormat::Prepared),
-            _ => SourceFormat::ALL.into_iter().find(|f| f.name() == name),
-        }
-    }
-
     /// Detect the format from the file's first bytes, not its name.
     pub fn detect(bytes: &[u8]) -> Option<SourceFormat> {
         if bytes.starts_with(b"PAR1") {

@@ -4,35 +4,34 @@
 use crate::field::Field;
 use crate::record::LabeledFlow;
 
-/// The system prompt sent with every request unless overridden.
-pub const DEFAULT_SYSTEM_PROMPT: &str = "You are a network security analyst. You are shown one network flow record (Zeek conn.log fields). Decide whether the flow is Malicious or Benign, or Abstain if the record does not let you decide.\nAnswer with exactly one JSON object and nothing else:\n{\"label\": \"Benign\" | \"Malicious\" | \"Abstain\", \"confidence\": <number between 0 and 1>, \"rationale\": \"<one short sentence>\"}\nconfidence is your probability that the label is correct.";
-
-/// How a flow becomes the user message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How a flow becomes the user message. `seed`, the first name of `logentry`, still parses
+/// (a deprecated alias): it read as the RNG seed.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::EnumString,
+    strum::Display,
+    strum::VariantNames,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Template {
     /// Every conn field the source has (except the random `uid`), `key=value`, one line.
     #[default]
     Zeek,
     /// The seed environment's form: `Log Entry: id.orig_h=…, id.orig_p=…, …`.
-    Seed,
+    #[serde(alias = "seed")]
+    #[strum(to_string = "logentry", serialize = "seed")]
+    LogEntry,
     /// The Python reference's sentence form, for comparable numbers.
     Upstream,
-}
-
-impl Template {
-    pub const ALL: [Template; 3] = [Template::Zeek, Template::Seed, Template::Upstream];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Template::Zeek => "zeek",
-            Template::Seed => "seed",
-            Template::Upstream => "upstream",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Template> {
-        Template::ALL.into_iter().find(|t| t.name() == name)
-    }
 }
 
 /// Render the user message for one flow.
@@ -42,7 +41,7 @@ pub fn render_prompt(flow: &LabeledFlow, template: Template) -> String {
             let body = key_values(flow, &[Field::Uid], " ");
             format!("Zeek conn record: {body}")
         }
-        Template::Seed => {
+        Template::LogEntry => {
             let body = key_values(flow, &[Field::Ts, Field::Uid], ", ");
             format!("Log Entry: {body}")
         }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use netlogs_data::{bundled_iot23, render_prompt, Example, Label, Template};
+use netlogs_data::{bundled_iot23, render_prompt, Example, IntoEnumIterator, Label, Template};
 
 #[test]
 fn bundled_counts_match_provenance() {
@@ -40,7 +40,7 @@ fn bundled_counts_match_provenance() {
 #[test]
 fn no_prompt_contains_its_label_or_family() {
     let flows = bundled_iot23().expect("bundled data loads");
-    for template in Template::ALL {
+    for template in Template::iter() {
         for f in &flows {
             let p = render_prompt(f, template);
             let lower = p.to_lowercase();
@@ -76,7 +76,7 @@ fn example_ids_are_stable_and_distinct() {
     let b: Vec<String> = flows
         .iter()
         .take(500)
-        .map(|f| Example::from_flow(f, Template::Seed).example_id)
+        .map(|f| Example::from_flow(f, Template::LogEntry).example_id)
         .collect();
     assert_eq!(a, b, "ids do not depend on the template");
     let unique: std::collections::HashSet<_> = a.iter().collect();
@@ -96,11 +96,11 @@ fn prompt_snapshots() {
         .collect();
     let mut out = String::new();
     for f in firsts {
-        for t in Template::ALL {
+        for t in Template::iter() {
             out.push_str(&format!(
                 "[{} / {}]\n{}\n\n",
                 f.provenance.file,
-                t.name(),
+                t,
                 render_prompt(f, t)
             ));
         }

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use netlogs_data::{
-    audit, build_dataset, bundled_iot23, load_path, parse_prepared, render_prompt, synthesize,
-    write_hf_parquet, write_prepared, write_zeek, BuildOptions, Example, Field, Label, LabeledFlow,
-    Loaded, SourceFormat, SplitRatios, SynthConfig, Template,
+    audit_leakage, build_dataset, bundled_iot23, load_path, parse_prepared, render_prompt,
+    synthesize, write_hf_parquet, write_prepared, write_zeek, BuildOptions, Example, Field,
+    IntoEnumIterator, Label, LabeledFlow, Loaded, SourceFormat, SplitRatios, SynthConfig, Template,
 };
 
 fn fixture(rel: &str) -> PathBuf {
@@ -199,7 +199,7 @@ fn prepared_jsonl_round_trips() {
 fn ood_prompts_never_leak_labels_or_families() {
     for rel in OOD {
         for f in flows(rel) {
-            for t in [Template::Zeek, Template::Seed] {
+            for t in [Template::Zeek, Template::LogEntry] {
                 let p = render_prompt(&f, t);
                 let lower = p.to_lowercase();
                 assert!(
@@ -219,12 +219,8 @@ fn ood_prompt_snapshots() {
     let mut out = String::new();
     for rel in OOD {
         let f = &flows(rel)[0];
-        for t in Template::ALL {
-            out.push_str(&format!(
-                "[{rel} / {}]\n{}\n\n",
-                t.name(),
-                render_prompt(f, t)
-            ));
+        for t in Template::iter() {
+            out.push_str(&format!("[{rel} / {}]\n{}\n\n", t, render_prompt(f, t)));
         }
     }
     insta::assert_snapshot!(out);
@@ -392,7 +388,7 @@ fn build_is_capture_disjoint_deduplicated_and_flags_conflicts() {
     let share = train as f64 / uncaptured.len() as f64;
     assert!((0.65..0.75).contains(&share), "hash split share {share}");
     // Conflicting prompts may straddle splits by design (both labels kept); nothing else does.
-    let a = audit(
+    let a = audit_leakage(
         &built
             .iter()
             .filter(|e| !e.info.conflict)

@@ -14,10 +14,10 @@ const TYPICAL: [&str; 4] = [
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("score_completion");
     g.throughput(Throughput::Elements(TYPICAL.len() as u64));
-    for preset in [Preset::Seed, Preset::Legacy] {
+    for preset in [Preset::Proper, Preset::Legacy] {
         let cfg = RubricConfig::preset(preset);
         g.bench_with_input(
-            BenchmarkId::new("typical", preset.name()),
+            BenchmarkId::new("typical", preset.to_string()),
             &cfg,
             |b, cfg| {
                 b.iter(|| {

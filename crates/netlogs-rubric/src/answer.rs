@@ -1,6 +1,6 @@
 //! `ParsedAnswer`: what a completion says, read once and shared by every reward component.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use crate::extract::Extraction;
@@ -8,7 +8,7 @@ use crate::extract::{extract, is_ambiguous};
 use crate::json::Entries;
 
 /// A label a model may answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum AnswerLabel {
     Benign,
     Malicious,

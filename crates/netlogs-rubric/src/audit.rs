@@ -6,7 +6,9 @@ use serde::Serialize;
 
 use crate::answer::AnswerLabel;
 use crate::config::RubricConfig;
-use crate::score::{score_completion, Components, Gold};
+use crate::contract::ANSWER_LABELS;
+use crate::outcome::{Components, Gold};
+use crate::score::score_completion;
 
 /// An audit finding, with a stable id for machines and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -38,7 +40,7 @@ pub struct BestResponse {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Audit {
+pub struct RubricAudit {
     pub config: RubricConfig,
     pub prior: Option<f64>,
     pub constant_policies: Vec<ConstantPolicy>,
@@ -102,18 +104,12 @@ impl Scorer<'_> {
     }
 }
 
-const LABELS: [AnswerLabel; 3] = [
-    AnswerLabel::Benign,
-    AnswerLabel::Malicious,
-    AnswerLabel::Abstain,
-];
-
 fn grid(steps: usize) -> impl Iterator<Item = f64> {
     (0..=steps).map(move |i| i as f64 / steps as f64)
 }
 
 /// Audit `cfg`; `prior` adds expected rewards at that P(malicious).
-pub fn audit(cfg: &RubricConfig, prior: Option<f64>) -> Audit {
+pub fn audit_rubric(cfg: &RubricConfig, prior: Option<f64>) -> RubricAudit {
     let s = Scorer(cfg);
     let policy = |label: Option<AnswerLabel>, conf: f64| ConstantPolicy {
         name: match label {
@@ -125,7 +121,7 @@ pub fn audit(cfg: &RubricConfig, prior: Option<f64>) -> Audit {
         balanced: s.expected(label, conf, 0.5),
         at_prior: prior.map(|p| s.expected(label, conf, p)),
     };
-    let mut constant_policies: Vec<ConstantPolicy> = LABELS
+    let mut constant_policies: Vec<ConstantPolicy> = ANSWER_LABELS
         .into_iter()
         .flat_map(|l| [0.0, 0.5, 1.0].map(|c| (l, c)))
         .map(|(l, c)| policy(Some(l), c))
@@ -163,7 +159,7 @@ pub fn audit(cfg: &RubricConfig, prior: Option<f64>) -> Audit {
         * s.score(Some(AnswerLabel::Malicious), 1.0, Gold::Malicious)
             .0
         + 0.5 * s.score(Some(AnswerLabel::Benign), 1.0, Gold::Benign).0;
-    let best_constant = LABELS
+    let best_constant = ANSWER_LABELS
         .into_iter()
         .flat_map(|l| grid(100).map(move |c| (Some(l), c)))
         .chain([(None, 0.0)])
@@ -210,7 +206,7 @@ pub fn audit(cfg: &RubricConfig, prior: Option<f64>) -> Audit {
         });
     }
 
-    Audit {
+    RubricAudit {
         config: *cfg,
         prior,
         constant_policies,
@@ -262,7 +258,7 @@ fn improper_point(s: &Scorer) -> Option<(f64, f64)> {
 fn invalid_beats_valid(s: &Scorer) -> Option<String> {
     [Gold::Malicious, Gold::Benign].into_iter().find_map(|gold| {
         let invalid = s.score(None, 0.0, gold).0;
-        LABELS
+        ANSWER_LABELS
             .into_iter()
             .flat_map(|l| grid(10).map(move |c| (l, c)))
             .map(|(l, c)| (l, c, s.score(Some(l), c, gold).0))
@@ -283,13 +279,13 @@ mod tests {
     use super::*;
     use crate::config::Preset;
 
-    fn ids(a: &Audit) -> Vec<&str> {
+    fn ids(a: &RubricAudit) -> Vec<&str> {
         a.findings.iter().map(|f| f.id).collect()
     }
 
     #[test]
     fn seed_has_no_findings_and_a_band() {
-        let a = audit(&RubricConfig::preset(Preset::Seed), None);
+        let a = audit_rubric(&RubricConfig::preset(Preset::Proper), None);
         assert!(a.findings.is_empty(), "{:?}", a.findings);
         let [lo, hi] = a.abstain_band.expect("band");
         assert!(
@@ -301,7 +297,7 @@ mod tests {
 
     #[test]
     fn legacy_is_flagged() {
-        let a = audit(&RubricConfig::preset(Preset::Legacy), Some(0.9));
+        let a = audit_rubric(&RubricConfig::preset(Preset::Legacy), Some(0.9));
         let ids = ids(&a);
         assert!(ids.contains(&"abstention_never_optimal"), "{ids:?}");
         assert!(ids.contains(&"calibration_improper"), "{ids:?}");

@@ -4,32 +4,32 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::RubricError;
 
-/// Which scoring rules apply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+/// Which scoring rules apply. `seed`, the preset's first name, still parses (a deprecated
+/// alias): it said "the seed environment" but read as the RNG seed.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::Display,
+    strum::VariantNames,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Preset {
-    /// Strict format, proper calibration, abstention and asymmetric costs done right.
+    /// Strict format, proper (Brier) calibration, abstention and asymmetric costs done right.
     #[default]
-    Seed,
+    #[serde(alias = "seed")]
+    #[strum(to_string = "proper", serialize = "seed")]
+    Proper,
     /// The Python reference, reproduced exactly.
     Legacy,
-}
-
-impl Preset {
-    pub fn name(self) -> &'static str {
-        match self {
-            Preset::Seed => "seed",
-            Preset::Legacy => "legacy",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Preset> {
-        match s {
-            "seed" => Some(Preset::Seed),
-            "legacy" => Some(Preset::Legacy),
-            _ => None,
-        }
-    }
 }
 
 /// Weight of each component in the total reward.
@@ -78,31 +78,65 @@ pub struct RubricConfig {
     pub weights: Weights,
     /// Penalty for a missed attack (Benign, or an unreadable answer, on Malicious gold).
     pub fn_cost: f64,
-    /// Penalty for a false alarm (Malicious on Benign gold). Seed preset only.
+    /// Penalty for a false alarm (Malicious on Benign gold). Proper preset only.
     pub fp_cost: f64,
-    /// Penalty for abstaining. Seed preset only.
+    /// Penalty for abstaining. Proper preset only.
     pub abstain_cost: f64,
-    /// Accuracy credit for abstaining. Seed preset only. 0.75 makes abstention the best action
+    /// Accuracy credit for abstaining. Proper preset only. 0.75 makes abstention the best action
     /// for P(malicious) in about (0.35, 0.53) with default weights (`netlogs audit`).
     pub abstain_credit: f64,
 }
 
 impl Default for RubricConfig {
     fn default() -> Self {
-        RubricConfig::preset(Preset::Seed)
+        RubricConfig::preset(Preset::Proper)
     }
 }
 
-/// The TOML file form: every key optional, laid over the preset's defaults.
-#[derive(Debug, Default, Deserialize)]
+/// Changes laid over a preset's defaults: the form of a rubric TOML file, of the command-line
+/// flags and of the Python keyword arguments alike. Every key is optional.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RubricFile {
-    preset: Option<Preset>,
-    weights: Option<Weights>,
-    fn_cost: Option<f64>,
-    fp_cost: Option<f64>,
-    abstain_cost: Option<f64>,
-    abstain_credit: Option<f64>,
+pub struct RubricOverrides {
+    pub preset: Option<Preset>,
+    pub weights: Option<Weights>,
+    pub fn_cost: Option<f64>,
+    pub fp_cost: Option<f64>,
+    pub abstain_cost: Option<f64>,
+    pub abstain_credit: Option<f64>,
+}
+
+impl RubricOverrides {
+    /// Read a rubric TOML file's text.
+    pub fn from_toml(text: &str) -> Result<RubricOverrides, RubricError> {
+        toml::from_str(text).map_err(|e| RubricError::Config(e.to_string()))
+    }
+
+    /// `top` laid over `self`: each key `top` sets wins.
+    pub fn then(self, top: RubricOverrides) -> RubricOverrides {
+        RubricOverrides {
+            preset: top.preset.or(self.preset),
+            weights: top.weights.or(self.weights),
+            fn_cost: top.fn_cost.or(self.fn_cost),
+            fp_cost: top.fp_cost.or(self.fp_cost),
+            abstain_cost: top.abstain_cost.or(self.abstain_cost),
+            abstain_credit: top.abstain_credit.or(self.abstain_credit),
+        }
+    }
+
+    /// The preset's defaults (`proper` when none is named) with these changes, validated.
+    pub fn resolve(self) -> Result<RubricConfig, RubricError> {
+        let base = RubricConfig::preset(self.preset.unwrap_or_default());
+        RubricConfig {
+            preset: base.preset,
+            weights: self.weights.unwrap_or(base.weights),
+            fn_cost: self.fn_cost.unwrap_or(base.fn_cost),
+            fp_cost: self.fp_cost.unwrap_or(base.fp_cost),
+            abstain_cost: self.abstain_cost.unwrap_or(base.abstain_cost),
+            abstain_credit: self.abstain_credit.unwrap_or(base.abstain_credit),
+        }
+        .validate()
+    }
 }
 
 impl RubricConfig {
@@ -114,7 +148,7 @@ impl RubricConfig {
             fp_cost: 0.0,
             abstain_cost: 0.0,
             abstain_credit: match preset {
-                Preset::Seed => 0.75,
+                Preset::Proper => 0.75,
                 Preset::Legacy => 0.0,
             },
         }
@@ -122,25 +156,12 @@ impl RubricConfig {
 
     /// Read a rubric TOML. `preset` given here (e.g. by a flag) wins over the file's.
     pub fn from_toml(text: &str, preset: Option<Preset>) -> Result<RubricConfig, RubricError> {
-        let file: RubricFile =
-            toml::from_str(text).map_err(|e| RubricError::Config(e.to_string()))?;
-        let mut cfg = RubricConfig::preset(preset.or(file.preset).unwrap_or_default());
-        if let Some(w) = file.weights {
-            cfg.weights = w;
-        }
-        if let Some(v) = file.fn_cost {
-            cfg.fn_cost = v;
-        }
-        if let Some(v) = file.fp_cost {
-            cfg.fp_cost = v;
-        }
-        if let Some(v) = file.abstain_cost {
-            cfg.abstain_cost = v;
-        }
-        if let Some(v) = file.abstain_credit {
-            cfg.abstain_credit = v;
-        }
-        cfg.validate()
+        RubricOverrides::from_toml(text)?
+            .then(RubricOverrides {
+                preset,
+                ..RubricOverrides::default()
+            })
+            .resolve()
     }
 
     /// Reject values that make the reward meaningless.
@@ -190,7 +211,7 @@ mod tests {
             None,
         )
         .expect("valid");
-        assert_eq!(c.preset, Preset::Seed);
+        assert_eq!(c.preset, Preset::Proper);
         assert_eq!(c.fn_cost, 2.0);
         assert_eq!(c.abstain_credit, 0.75);
         assert_eq!(c.weights.format, 0.0);

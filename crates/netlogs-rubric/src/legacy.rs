@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::answer::{AnswerLabel, ParsedAnswer};
 use crate::config::RubricConfig;
-use crate::score::{Components, Gold};
+use crate::outcome::{Components, Gold};
 
 pub(crate) fn components(
     cfg: &RubricConfig,

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use rand::distr::{Distribution, Uniform};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::RubricConfig;
-use crate::score::{Gold, Outcome, Score};
+use crate::outcome::{Gold, Outcome};
+use crate::score::Score;
 
 /// One scored rollout, with the keys it is broken down by.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,20 +32,20 @@ pub enum RowOutcome {
     Error { id: String, message: String },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Interval {
     pub lo: f64,
     pub hi: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RewardStats {
     pub mean_reward: Option<f64>,
     pub mean_reward_ci95: Option<Interval>,
     pub accuracy_ci95: Option<Interval>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Detection {
     pub tp: usize,
     pub tn: usize,
@@ -62,7 +63,7 @@ pub struct Detection {
     pub f1: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReliabilityBin {
     pub lo: f64,
     pub hi: f64,
@@ -71,21 +72,21 @@ pub struct ReliabilityBin {
     pub accuracy: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Calibration {
     pub ece: Option<f64>,
     pub brier: Option<f64>,
     pub bins: Vec<ReliabilityBin>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CostMetrics {
     pub total_cost: f64,
     pub cost_per_example: Option<f64>,
     pub cost_weighted_accuracy: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupStats {
     pub n: usize,
     pub accuracy: Option<f64>,
@@ -94,7 +95,7 @@ pub struct GroupStats {
     pub invalid: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Breakdown {
     pub source: BTreeMap<String, GroupStats>,
     pub capture: BTreeMap<String, GroupStats>,
@@ -102,7 +103,7 @@ pub struct Breakdown {
 }
 
 /// Everything summary.json and report.md show.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunMetrics {
     /// Scored rows (error rows excluded).
     pub n: usize,
@@ -126,7 +127,7 @@ pub struct RunMetrics {
     pub errors: Vec<ErrorRow>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorRow {
     pub id: String,
     pub message: String,

@@ -98,7 +98,7 @@ fn golden_table_has_enough_cases() {
 #[test]
 fn golden_seed() {
     for (name, completion, gold, seed, _) in cases() {
-        check(Preset::Seed, name, &completion, &gold, seed);
+        check(Preset::Proper, name, &completion, &gold, seed);
     }
 }
 

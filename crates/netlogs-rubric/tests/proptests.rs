@@ -33,7 +33,7 @@ fn answerish() -> impl Strategy<Value = String> {
 
 fn config() -> impl Strategy<Value = RubricConfig> {
     (
-        prop_oneof![Just(Preset::Seed), Just(Preset::Legacy)],
+        prop_oneof![Just(Preset::Proper), Just(Preset::Legacy)],
         (-2.0f64..2.0, -2.0f64..2.0, -2.0f64..2.0, -2.0f64..2.0),
         0.0f64..5.0,
         0.0f64..5.0,

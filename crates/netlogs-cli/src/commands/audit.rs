@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use anyhow::{bail, Result};
-use netlogs_rubric::{audit, Audit};
+use netlogs_rubric::{audit_rubric, RubricAudit};
 
 use crate::args::AuditArgs;
 
@@ -14,7 +14,7 @@ pub fn run(a: AuditArgs) -> Result<()> {
         }
     }
     let cfg = a.rubric.config()?;
-    let report = audit(&cfg, a.prior);
+    let report = audit_rubric(&cfg, a.prior);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -24,14 +24,14 @@ pub fn run(a: AuditArgs) -> Result<()> {
 }
 
 /// The text form of an audit.
-pub fn render(r: &Audit) -> String {
+pub fn render(r: &RubricAudit) -> String {
     let mut o = String::new();
     let c = &r.config;
     let w = c.weights;
     let _ = writeln!(
         o,
         "Rubric audit · preset {} · weights {}/{}/{}/{} · fn_cost {} fp_cost {} abstain_cost {} abstain_credit {}\n",
-        c.preset.name(), w.accuracy, w.format, w.calibration, w.cost, c.fn_cost, c.fp_cost, c.abstain_cost, c.abstain_credit
+        c.preset, w.accuracy, w.format, w.calibration, w.cost, c.fn_cost, c.fp_cost, c.abstain_cost, c.abstain_credit
     );
     let prior_col = r.prior.map(|p| format!("  prior {p}"));
     let _ = writeln!(

@@ -7,14 +7,14 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use netlogs_data::{
-    audit, build_dataset, bundled_iot23, inspect, synthesize, write_examples_parquet,
+    audit_leakage, build_dataset, bundled_iot23, inspect, synthesize, write_examples_parquet,
     write_hf_parquet, write_prepared, write_zeek, BuildOptions, Example, SplitRatios, SynthConfig,
     Template, SPLITS,
 };
 
+use netlogs_eval::source::{self, SourceSpec};
+
 use crate::args::{DataCommand, DataInputs};
-use crate::dataset;
-use crate::run_dir::write_atomic;
 
 pub fn run(cmd: DataCommand) -> Result<()> {
     match cmd {
@@ -31,7 +31,7 @@ pub fn run(cmd: DataCommand) -> Result<()> {
         }
         DataCommand::Audit(a) => {
             let ex = examples(&a.inputs)?;
-            let r = audit(&ex);
+            let r = audit_leakage(&ex);
             if a.json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {
@@ -40,12 +40,6 @@ pub fn run(cmd: DataCommand) -> Result<()> {
             Ok(())
         }
         DataCommand::Export(a) => {
-            if a.format != "verifiers" {
-                bail!(
-                    "--format must be `verifiers` (the prepared JSONL), got `{}`",
-                    a.format
-                );
-            }
             let ex = examples(&a.inputs)?;
             write_file(&a.output, |w| Ok(write_prepared(&ex, w)?))?;
             println!("wrote {} examples to {}", ex.len(), a.output.display());
@@ -73,7 +67,9 @@ pub fn run(cmd: DataCommand) -> Result<()> {
                     write_file(&a.output, |w| Ok(write_prepared(&ex, w)?))?;
                 }
                 "parquet" => write_file(&a.output, |w| Ok(write_hf_parquet(&flows, w)?))?,
-                _ => write_atomic(&a.output, &write_zeek(&flows))?,
+                _ => write_file(&a.output, |w| {
+                    Ok(std::io::Write::write_all(w, write_zeek(&flows).as_bytes())?)
+                })?,
             }
             println!(
                 "wrote {} SYNTHETIC flows (seed {}, ambiguity {}) to {}",
@@ -101,19 +97,14 @@ fn write_file(
 }
 
 fn examples(inputs: &DataInputs) -> Result<Vec<Example>> {
-    let template = Template::parse(&inputs.template).with_context(|| {
-        format!(
-            "--template must be one of zeek, seed, upstream; got `{}`",
-            inputs.template
-        )
-    })?;
-    let d = dataset::load(
-        &inputs.input,
-        inputs.input_format.as_deref(),
-        inputs.capture.as_deref(),
-        (0, 0),
-    )?;
-    Ok(d.into_examples(template))
+    let spec = SourceSpec {
+        data: &inputs.input,
+        format: inputs.input_format,
+        capture: inputs.capture.as_deref(),
+        synth: (0, 0),
+    };
+    let d = source::load(&spec, &mut |note| eprintln!("{note}"))?;
+    Ok(d.into_examples(inputs.template))
 }
 
 fn build(inputs: &DataInputs, output: &Path, ratios: &str, seed: u64, balance: bool) -> Result<()> {
@@ -201,7 +192,7 @@ fn pct(x: Option<f64>) -> String {
     x.map_or_else(|| "n/a".into(), |v| format!("{:.1}%", 100.0 * v))
 }
 
-fn render_audit(a: &netlogs_data::Audit) -> String {
+fn render_audit(a: &netlogs_data::LeakageAudit) -> String {
     let mut o = String::new();
     let _ = writeln!(
         o,

@@ -1,10 +1,10 @@
-//! The `seed` preset: the seed environment's intent, done right.
+//! The `proper` preset (formerly `seed`): the seed environment's intent, done right.
 
 use crate::answer::{AnswerLabel, ParsedAnswer};
 use crate::config::RubricConfig;
-use crate::score::{Components, Gold};
+use crate::outcome::{Components, Gold};
 
-/// Components under `seed`. An ambiguous answer counts as no answer; an unreadable answer on an
+/// Components under `proper`. An ambiguous answer counts as no answer; an unreadable answer on an
 /// attack costs like a missed attack, because it raises no alert.
 pub(crate) fn components(
     cfg: &RubricConfig,

@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{Context, Result};
 use serde::Deserialize;
+
+use crate::error::{EvalError, Result};
 
 const BUILTIN: &str = include_str!("prices.toml");
 
@@ -27,11 +28,12 @@ pub struct PriceTable {
 impl PriceTable {
     pub fn load(path: Option<&Path>) -> Result<PriceTable> {
         match path {
-            None => toml::from_str(BUILTIN).context("built-in price table"),
+            None => toml::from_str(BUILTIN)
+                .map_err(|e| EvalError::invalid(format!("built-in price table: {e}"))),
             Some(p) => {
-                let text = std::fs::read_to_string(p)
-                    .with_context(|| format!("cannot read price table {}", p.display()))?;
-                toml::from_str(&text).with_context(|| format!("in price table {}", p.display()))
+                let text =
+                    std::fs::read_to_string(p).map_err(EvalError::io("read price table", p))?;
+                toml::from_str(&text).map_err(|e| EvalError::content(p, 0, e.to_string()))
             }
         }
     }

@@ -18,7 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 
 use crate::builtin::BuiltinPolicy;
-use crate::message::ChatMessage;
+use netlogs_client::ChatMessage;
 
 /// A scripted misbehaviour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,14 +2,24 @@
 //! with JSON text, so they exercise the same parsing and scoring path. The heuristic is a set
 //! of honest rules over the fields a prompt shows; it never sees the gold label.
 
+use netlogs_client::{ChatMessage, Completion};
+use netlogs_data::PromptView;
+use netlogs_rubric::AnswerLabel;
 use serde_json::json;
 
-use netlogs_data::PromptView;
-
-use crate::message::{ChatMessage, Completion};
-
-/// A builtin policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A builtin policy, named `builtin:<name>` on the command line.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::EnumString,
+    strum::Display,
+    strum::VariantNames,
+    strum::EnumIter,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum BuiltinPolicy {
     /// Rules over conn_state, history, proto, ports, bytes, packets and duration.
     Heuristic,
@@ -22,31 +32,12 @@ pub enum BuiltinPolicy {
 }
 
 impl BuiltinPolicy {
-    const ALL: [BuiltinPolicy; 4] = [
-        BuiltinPolicy::Heuristic,
-        BuiltinPolicy::AlwaysMalicious,
-        BuiltinPolicy::AlwaysBenign,
-        BuiltinPolicy::Abstain,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            BuiltinPolicy::Heuristic => "heuristic",
-            BuiltinPolicy::AlwaysMalicious => "always-malicious",
-            BuiltinPolicy::AlwaysBenign => "always-benign",
-            BuiltinPolicy::Abstain => "abstain",
-        }
-    }
-
+    /// Every policy as the command line names it.
     pub fn names() -> Vec<String> {
-        Self::ALL
+        <Self as strum::VariantNames>::VARIANTS
             .iter()
-            .map(|p| format!("builtin:{}", p.name()))
+            .map(|p| format!("builtin:{p}"))
             .collect()
-    }
-
-    pub fn parse(name: &str) -> Option<BuiltinPolicy> {
-        Self::ALL.into_iter().find(|p| p.name() == name)
     }
 
     /// Answer the conversation. Only the last user message is read.
@@ -63,11 +54,12 @@ impl BuiltinPolicy {
     pub fn answer_prompt(self, prompt: &str) -> Completion {
         let (label, confidence, rationale) = match self {
             BuiltinPolicy::Heuristic => heuristic(&PromptView::parse(prompt)),
-            BuiltinPolicy::AlwaysMalicious => ("Malicious", 0.5, "constant baseline"),
-            BuiltinPolicy::AlwaysBenign => ("Benign", 0.5, "constant baseline"),
-            BuiltinPolicy::Abstain => ("Abstain", 0.0, "constant baseline"),
+            BuiltinPolicy::AlwaysMalicious => (AnswerLabel::Malicious, 0.5, "constant baseline"),
+            BuiltinPolicy::AlwaysBenign => (AnswerLabel::Benign, 0.5, "constant baseline"),
+            BuiltinPolicy::Abstain => (AnswerLabel::Abstain, 0.0, "constant baseline"),
         };
-        let text = json!({"label": label, "confidence": confidence, "rationale": rationale});
+        let text =
+            json!({"label": label.as_str(), "confidence": confidence, "rationale": rationale});
         Completion {
             text: text.to_string(),
             finish_reason: Some("stop".into()),
@@ -80,7 +72,7 @@ const TELNET_PORTS: [u32; 2] = [23, 2323];
 const WEB_PORTS: [u32; 3] = [80, 443, 8080];
 const IRC_PORTS: [u32; 4] = [6667, 6668, 6669, 6697];
 
-fn heuristic(v: &PromptView) -> (&'static str, f64, &'static str) {
+fn heuristic(v: &PromptView) -> (AnswerLabel, f64, &'static str) {
     let proto = v.proto.as_deref().unwrap_or("");
     let state = v.conn_state.as_deref().unwrap_or("");
     let port = v.resp_p;
@@ -91,13 +83,13 @@ fn heuristic(v: &PromptView) -> (&'static str, f64, &'static str) {
 
     if proto == "udp" && in_set(&BENIGN_UDP_PORTS) {
         return (
-            "Benign",
+            AnswerLabel::Benign,
             0.8,
             "UDP to a common infrastructure service (DNS/NTP/DHCP/mDNS/SSDP)",
         );
     }
     if proto == "icmp" {
-        return ("Benign", 0.6, "ICMP control traffic");
+        return (AnswerLabel::Benign, 0.6, "ICMP control traffic");
     }
     let bad_checksums_only = v
         .history
@@ -105,64 +97,68 @@ fn heuristic(v: &PromptView) -> (&'static str, f64, &'static str) {
         .is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.eq_ignore_ascii_case(&'c')));
     if bad_checksums_only && bytes == 0 {
         return (
-            "Malicious",
+            AnswerLabel::Malicious,
             0.75,
             "only bad-checksum packets and no payload: crafted flood traffic",
         );
     }
     if proto == "tcp" && in_set(&IRC_PORTS) {
         return (
-            "Malicious",
+            AnswerLabel::Malicious,
             0.7,
             "IRC from an IoT device, a classic botnet C&C channel",
         );
     }
     if in_set(&TELNET_PORTS) && unanswered {
         return (
-            "Malicious",
+            AnswerLabel::Malicious,
             0.8,
             "unanswered telnet attempt, typical of Mirai-style scanning",
         );
     }
     if in_set(&TELNET_PORTS) || port == Some(22) {
         return (
-            "Malicious",
+            AnswerLabel::Malicious,
             0.6,
             "remote-login session from an IoT device, typical of brute force",
         );
     }
     if unanswered && bytes == 0 && !in_set(&WEB_PORTS) {
         return (
-            "Malicious",
+            AnswerLabel::Malicious,
             0.65,
             "unanswered connection to an uncommon port: scanning or flooding",
         );
     }
     if proto == "tcp" && state == "SF" && in_set(&WEB_PORTS) && v.resp_bytes.unwrap_or(0) > 500 {
-        return ("Benign", 0.65, "completed web transfer");
+        return (AnswerLabel::Benign, 0.65, "completed web transfer");
     }
     if proto == "tcp" && state == "SF" && port.is_some_and(|p| p > 1024) && bytes < 1000 {
         return (
-            "Malicious",
+            AnswerLabel::Malicious,
             0.6,
             "small completed exchange with a high port, C&C-like",
         );
     }
     if unanswered {
         return (
-            "Malicious",
+            AnswerLabel::Malicious,
             0.55,
             "connection attempt that was never answered",
         );
     }
     if state == "OTH" || state.is_empty() {
         return (
-            "Abstain",
+            AnswerLabel::Abstain,
             0.2,
             "partial record without a handshake; not enough to decide",
         );
     }
-    ("Benign", 0.55, "no scanning, flooding or C&C pattern")
+    (
+        AnswerLabel::Benign,
+        0.55,
+        "no scanning, flooding or C&C pattern",
+    )
 }
 
 #[cfg(test)]

@@ -7,27 +7,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::Result;
-use netlogs_client::{BuiltinPolicy, PromptMessages, RemoteClient, RemoteCompletion, RequestError};
+use netlogs_client::{PromptMessages, RemoteCompletion, RequestError};
 use netlogs_data::Example;
-use netlogs_rubric::{RubricConfig, Score};
+use netlogs_rubric::{score_completion, RubricConfig, Score};
 use serde_json::value::RawValue;
 use tokio::sync::{mpsc, Semaphore};
 
-use crate::cache::ResponseCache;
-use crate::finalize::{Ledger, RowResult};
-use crate::progress::Progress;
-use crate::rows::{gold_of, parsed_summary, score_text, ResultRow};
+use crate::error::Result;
+use crate::ledger::{gold_of, Ledger, RowResult, Served};
+use crate::policy::Policy;
+use crate::progress::ProgressSink;
 use crate::run_dir::RunDir;
-
-/// Where answers come from.
-pub enum Policy {
-    Builtin(BuiltinPolicy),
-    Remote {
-        client: Arc<RemoteClient>,
-        cache: Option<ResponseCache>,
-    },
-}
+use crate::run_log::ResultRow;
 
 /// One rollout to run.
 #[derive(Debug, Clone, Copy)]
@@ -42,6 +33,8 @@ pub struct Workload {
     pub messages: PromptMessages,
     pub sample: Vec<Example>,
     pub cfg: RubricConfig,
+    /// Retries so far, counted by the request tasks.
+    pub retries: AtomicU64,
 }
 
 /// The first rows that decide whether a run is hopeless.
@@ -65,65 +58,26 @@ struct Answered {
     score: Score,
 }
 
-async fn answer(
-    policy: &Policy,
-    prompt: &RawValue,
-    user: &str,
-    rollout: u32,
-    retries: &AtomicU64,
-) -> (Result<RemoteCompletion, RequestError>, u32, bool) {
-    match policy {
-        Policy::Builtin(p) => {
-            let c = p.answer_prompt(user);
-            let out = RemoteCompletion {
-                text: c.text,
-                finish_reason: c.finish_reason,
-                usage: None,
-            };
-            (Ok(out), 1, false)
-        }
-        Policy::Remote { client, cache } => {
-            let body = client.request_body(prompt);
-            let s = client.settings();
-            let key = cache
-                .as_ref()
-                .map(|_| ResponseCache::key(&s.api_base, &s.model, body.get(), rollout));
-            if let (Some(cache), Some(key)) = (cache, &key) {
-                if let Some(hit) = cache.get(key) {
-                    return (Ok(hit), 0, true);
-                }
-            }
-            let out = client
-                .complete(&body, |_| {
-                    retries.fetch_add(1, Ordering::Relaxed);
-                })
-                .await;
-            if let (Ok(c), Some(cache), Some(key)) = (&out.result, cache, &key) {
-                cache.put(key, c);
-            }
-            (out.result, out.attempts, false)
-        }
-    }
-}
-
-async fn run_job(work: &Workload, job: Job, retries: &AtomicU64) -> Done {
+async fn run_job(work: &Workload, job: Job) -> Done {
     let ex = &work.sample[job.index];
     let prompt = work.messages.with_user(&ex.prompt);
     let t0 = Instant::now();
-    let (answer, attempts, cached) =
-        answer(&work.policy, &prompt, &ex.prompt, job.rollout, retries).await;
+    let answer = work
+        .policy
+        .answer(&prompt, &ex.prompt, job.rollout, &work.retries)
+        .await;
     let latency_ms = t0.elapsed().as_secs_f64() * 1e3;
-    let answer = answer.map(|completion| Answered {
-        score: score_text(&work.cfg, &completion.text, ex.answer),
+    let result = answer.result.map(|completion| Answered {
+        score: score_completion(&work.cfg, &completion.text, gold_of(ex.answer)),
         completion,
     });
     Done {
         job,
         prompt,
-        answer,
+        answer: result,
         latency_ms,
-        attempts,
-        cached,
+        attempts: answer.attempts,
+        cached: answer.cached,
     }
 }
 
@@ -141,7 +95,7 @@ fn record(work: &Workload, done: Done, dir: &mut RunDir, ledger: &mut Ledger) ->
         info: &ex.info,
         reward: ok.map(|a| a.score.reward),
         metrics: ok.map(|a| &a.score.components),
-        parsed: ok.map(|a| parsed_summary(&a.score)),
+        parsed: ok.map(|a| (&a.score).into()),
         finish_reason: ok.and_then(|a| a.completion.finish_reason.as_deref()),
         usage: ok.and_then(|a| a.completion.usage),
         latency_ms: done.latency_ms,
@@ -150,7 +104,11 @@ fn record(work: &Workload, done: Done, dir: &mut RunDir, ledger: &mut Ledger) ->
         error: error.as_deref(),
     };
     dir.append_unflushed(&row)?;
-    let usage = row.usage;
+    let served = Served {
+        usage: row.usage,
+        attempts: done.attempts,
+        cached: done.cached,
+    };
     let result = match done.answer {
         Ok(a) => RowResult::Scored {
             score: a.score,
@@ -162,13 +120,7 @@ fn record(work: &Workload, done: Done, dir: &mut RunDir, ledger: &mut Ledger) ->
             error: error.unwrap_or_default(),
         },
     };
-    ledger.record(
-        (done.job.index, done.job.rollout),
-        result,
-        usage,
-        done.attempts,
-        done.cached,
-    );
+    ledger.record((done.job.index, done.job.rollout), result, served);
     Ok(())
 }
 
@@ -197,6 +149,7 @@ impl EarlyStop {
 }
 
 /// Why a run stopped early: the error the first `rows` rows all failed with.
+#[derive(Debug, Clone)]
 pub struct EarlyStopped {
     pub error: RequestError,
     pub rows: usize,
@@ -210,7 +163,7 @@ pub async fn run_jobs(
     jobs: Vec<Job>,
     concurrency: usize,
     dir: &mut RunDir,
-    progress: &mut Progress,
+    progress: &mut dyn ProgressSink,
     ledger: &mut Ledger,
 ) -> Result<Option<EarlyStopped>> {
     let mut early = EarlyStop {
@@ -219,7 +172,6 @@ pub async fn run_jobs(
     };
     let concurrency = concurrency.max(1);
     let (tx, mut rx) = mpsc::channel::<Done>(concurrency * 2);
-    let retries = progress.retries.clone();
     let shared = work.clone();
     let producer = tokio::spawn(async move {
         let slots = Arc::new(Semaphore::new(concurrency));
@@ -227,9 +179,9 @@ pub async fn run_jobs(
             let Ok(permit) = slots.clone().acquire_owned().await else {
                 return;
             };
-            let (work, tx, retries) = (work.clone(), tx.clone(), retries.clone());
+            let (work, tx) = (work.clone(), tx.clone());
             tokio::spawn(async move {
-                let done = run_job(&work, job, &retries).await;
+                let done = run_job(&work, job).await;
                 // The slot is held until the writer has the row, so finished rows never pile up.
                 let _ = tx.send(done).await;
                 drop(permit);
@@ -248,7 +200,8 @@ pub async fn run_jobs(
         }
         for done in batch.drain(..) {
             let failure = done.answer.as_ref().err().cloned();
-            progress.row(done.answer.as_ref().ok().map(|a| a.score.reward));
+            let reward = done.answer.as_ref().ok().map(|a| a.score.reward);
+            progress.row(reward, shared.retries.load(Ordering::Relaxed));
             record(&shared, done, dir, ledger)?;
             if stopped.is_none() {
                 if let Some(error) = early.observe(&failure) {
@@ -261,12 +214,7 @@ pub async fn run_jobs(
             }
         }
         dir.flush()?;
-        if let Policy::Remote {
-            cache: Some(cache), ..
-        } = &shared.policy
-        {
-            cache.flush();
-        }
+        shared.policy.flush_cache();
     }
     Ok(stopped)
 }

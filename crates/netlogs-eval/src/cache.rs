@@ -15,10 +15,11 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use anyhow::{Context, Result};
 use netlogs_client::RemoteCompletion;
 use netlogs_data::sha256_hex;
 use serde::{Deserialize, Serialize};
+
+use crate::error::{EvalError, Result};
 
 /// `$NETLOGS_CACHE_DIR`, else `$XDG_CACHE_HOME/netlogs/responses`, else
 /// `~/.cache/netlogs/responses`.
@@ -69,8 +70,7 @@ pub struct ResponseCache {
 impl ResponseCache {
     /// Open (creating it if need be) the log of `api_base` + `model` under `dir`.
     pub fn open(dir: &Path, api_base: &str, model: &str) -> Result<ResponseCache> {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create cache directory {}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(EvalError::io("create cache directory", dir))?;
         let namespace = sha256_hex(format!("{api_base}\n{model}").as_bytes());
         let path = dir.join(format!("{}.jsonl", &namespace[..16]));
         let mut file = OpenOptions::new()
@@ -78,18 +78,17 @@ impl ResponseCache {
             .read(true)
             .append(true)
             .open(&path)
-            .with_context(|| format!("cannot open response cache {}", path.display()))?;
+            .map_err(EvalError::io("open response cache", &path))?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)
-            .with_context(|| format!("cannot read response cache {}", path.display()))?;
+            .map_err(EvalError::io("read response cache", &path))?;
         if !bytes.is_empty() && !bytes.ends_with(b"\n") {
             // A torn last line: end it, so the next entry starts on a line of its own.
             file.write_all(b"\n")
-                .with_context(|| format!("cannot repair response cache {}", path.display()))?;
+                .map_err(EvalError::io("repair response cache", &path))?;
         }
         let index = index_lines(&bytes);
-        let reader = File::open(&path)
-            .with_context(|| format!("cannot open response cache {}", path.display()))?;
+        let reader = File::open(&path).map_err(EvalError::io("open response cache", &path))?;
         Ok(ResponseCache {
             path,
             index,

@@ -4,8 +4,10 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
 use serde::Serialize;
+
+use crate::error::{EvalError, Result};
+use crate::run_log::RESULTS_FILE;
 
 pub struct RunDir {
     pub path: PathBuf,
@@ -37,13 +39,13 @@ pub fn sanitize(name: &str) -> String {
 impl RunDir {
     /// Create `path` (which must not hold a results.jsonl yet) and open its results file.
     pub fn create(path: PathBuf, run_id: String) -> Result<RunDir> {
-        std::fs::create_dir_all(&path)
-            .with_context(|| format!("cannot create run directory {}", path.display()))?;
+        std::fs::create_dir_all(&path).map_err(EvalError::io("create run directory", &path))?;
+        let results = path.join(RESULTS_FILE);
         let file = OpenOptions::new()
             .create_new(true)
             .append(true)
-            .open(path.join("results.jsonl"))
-            .with_context(|| format!("cannot create {}", path.join("results.jsonl").display()))?;
+            .open(&results)
+            .map_err(EvalError::io("create", &results))?;
         Ok(RunDir {
             path,
             run_id,
@@ -59,26 +61,29 @@ impl RunDir {
 
     /// Append one row to the buffer; call [`RunDir::flush`] once the rows at hand are written.
     pub fn append_unflushed<T: Serialize>(&mut self, row: &T) -> Result<()> {
-        serde_json::to_writer(&mut self.results, row)?;
-        self.results.write_all(b"\n")?;
-        Ok(())
+        let path = &self.path;
+        serde_json::to_writer(&mut self.results, row)
+            .map_err(|e| EvalError::content(path, 0, format!("cannot write a result row: {e}")))?;
+        self.results
+            .write_all(b"\n")
+            .map_err(EvalError::io("write results in", path))
     }
 
     pub fn flush(&mut self) -> Result<()> {
         self.results
             .flush()
-            .with_context(|| format!("cannot write results in {}", self.path.display()))
+            .map_err(EvalError::io("write results in", &self.path))
     }
 
     /// Reopen an interrupted run for appending. A torn last line (a crash mid-write) is cut
     /// off first, so the file again holds only whole rows.
     pub fn reopen(path: PathBuf) -> Result<RunDir> {
-        let results = path.join("results.jsonl");
+        let results = path.join(RESULTS_FILE);
         repair_torn_tail(&results)?;
         let file = OpenOptions::new()
             .append(true)
             .open(&results)
-            .with_context(|| format!("cannot open {}", results.display()))?;
+            .map_err(EvalError::io("open", &results))?;
         let run_id = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -91,11 +96,12 @@ impl RunDir {
     }
 
     pub fn results_path(&self) -> PathBuf {
-        self.path.join("results.jsonl")
+        self.path.join(RESULTS_FILE)
     }
 
     pub fn write_json<T: Serialize>(&self, name: &str, value: &T) -> Result<()> {
-        let mut text = serde_json::to_string_pretty(value)?;
+        let mut text = serde_json::to_string_pretty(value)
+            .map_err(|e| EvalError::content(&self.path.join(name), 0, e.to_string()))?;
         text.push('\n');
         self.write_text(name, &text)
     }
@@ -108,45 +114,28 @@ impl RunDir {
 
 pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
     let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+    std::fs::write(&tmp, text).map_err(EvalError::io("write", &tmp))?;
+    std::fs::rename(&tmp, path).map_err(EvalError::io("write", path))
 }
 
 /// Cut everything after the last newline if the last line does not parse as JSON.
 fn repair_torn_tail(path: &Path) -> Result<()> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = std::fs::read(path).map_err(EvalError::io("read", path))?;
     if bytes.is_empty() || bytes.ends_with(b"\n") {
         return Ok(());
     }
     let cut = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
     if serde_json::from_slice::<serde_json::Value>(&bytes[cut..]).is_ok() {
         // A whole row that only lacks its newline: keep it.
-        let mut f = OpenOptions::new().append(true).open(path)?;
-        f.write_all(b"\n")?;
-        return Ok(());
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(EvalError::io("repair", path))?;
+        return f.write_all(b"\n").map_err(EvalError::io("repair", path));
     }
-    let f = OpenOptions::new().write(true).open(path)?;
-    f.set_len(cut as u64)
-        .with_context(|| format!("cannot repair {}", path.display()))
-}
-
-/// Call `f(line_number, row)` for every row of a results.jsonl, streaming; a malformed line is
-/// an error naming it.
-pub fn for_each_row<T: serde::de::DeserializeOwned>(
-    path: &Path,
-    mut f: impl FnMut(usize, T) -> Result<()>,
-) -> Result<()> {
-    use std::io::BufRead;
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.with_context(|| format!("{}:{}: cannot read", path.display(), i + 1))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let row = serde_json::from_str(&line)
-            .with_context(|| format!("{}:{}: not a valid result row", path.display(), i + 1))?;
-        f(i + 1, row)?;
-    }
-    Ok(())
+    let f = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(EvalError::io("repair", path))?;
+    f.set_len(cut as u64).map_err(EvalError::io("repair", path))
 }

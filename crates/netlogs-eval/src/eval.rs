@@ -1,0 +1,317 @@
+//! The entry point of an eval run: a typed plan in, the run log out. It resumes, picks the
+//! policy, loads and samples data, writes metadata, runs the jobs and summarises.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::Instant;
+
+use netlogs_client::{PromptMessages, RequestError};
+use netlogs_data::Example;
+
+use crate::error::{EvalError, Result};
+use crate::ledger::Ledger;
+use crate::pipeline::{run_jobs, EarlyStopped, Job, Workload};
+use crate::policy::Policy;
+use crate::prices::PriceTable;
+use crate::progress::ProgressSink;
+use crate::prompt::default_system_prompt;
+use crate::run_dir::{new_run_id, sanitize, RunDir};
+use crate::run_log::{DatasetInfo, Metadata, RunKind, Summary, Timings, SCHEMA_VERSION};
+use crate::settings::{EvalSettings, StructuredOutput};
+use crate::source::{self, SourceSpec};
+
+/// How a run starts: afresh, or by finishing an interrupted one with its stored settings.
+#[derive(Debug, Clone)]
+pub enum RunStart {
+    /// Runs go to `save_dir/evals/netlogs--MODEL/RUN_ID/`.
+    New {
+        settings: Box<EvalSettings>,
+        save_dir: PathBuf,
+    },
+    Resume(PathBuf),
+}
+
+/// Everything one `netlogs eval` needs; what is not stored in the run (concurrency, cache,
+/// prices) may differ between a run and its resumption.
+#[derive(Debug, Clone)]
+pub struct EvalPlan {
+    pub start: RunStart,
+    pub max_concurrent: usize,
+    /// The response cache folder; `None` runs without a cache.
+    pub cache_dir: Option<PathBuf>,
+    /// A price table file; `None` uses the built-in, dated one.
+    pub prices: Option<PathBuf>,
+}
+
+/// A finished (or early-stopped) run.
+#[derive(Debug)]
+pub struct RunLog {
+    pub dir: PathBuf,
+    pub metadata: Metadata,
+    pub summary: Summary,
+    /// Set when the first rows all failed alike and the run stopped launching requests.
+    pub stopped: Option<EarlyStopped>,
+}
+
+/// Wall time per phase of this session, stored as `timings_s`.
+struct PhaseClock {
+    last: Instant,
+}
+
+impl PhaseClock {
+    fn lap(&mut self) -> f64 {
+        let now = Instant::now();
+        let secs = (now - self.last).as_secs_f64();
+        self.last = now;
+        secs
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339()
+}
+
+/// The settings, and the stored metadata when resuming.
+fn settings_of(start: &RunStart) -> Result<(EvalSettings, Option<Metadata>)> {
+    match start {
+        RunStart::New { settings, .. } => {
+            settings.validate()?;
+            Ok(((**settings).clone(), None))
+        }
+        RunStart::Resume(dir) => {
+            let meta = Metadata::read(dir)?;
+            let settings = meta.settings.clone().ok_or_else(|| {
+                EvalError::content(
+                    dir,
+                    0,
+                    "metadata.json has no eval settings: only `netlogs eval` runs can be resumed",
+                )
+            })?;
+            settings.validate()?;
+            Ok((settings, Some(meta)))
+        }
+    }
+}
+
+/// The run directory and its ledger: a new, empty one, or the stored rows of an interrupted run.
+fn open_run(
+    start: &RunStart,
+    model: &str,
+    sample: &[Example],
+    settings: &EvalSettings,
+) -> Result<(RunDir, Ledger)> {
+    match start {
+        RunStart::Resume(path) => {
+            let dir = RunDir::reopen(path.clone())?;
+            let order: HashMap<&str, usize> = sample
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.example_id.as_str(), i))
+                .collect();
+            let ledger = Ledger::read_stored(&dir.results_path(), &order, &settings.rubric)?;
+            Ok((dir, ledger))
+        }
+        RunStart::New { save_dir, .. } => {
+            let run_id = new_run_id();
+            let path = save_dir
+                .join("evals")
+                .join(format!("netlogs--{}", sanitize(model)))
+                .join(&run_id);
+            Ok((RunDir::create(path, run_id)?, Ledger::default()))
+        }
+    }
+}
+
+/// Fresh metadata for a new run.
+fn new_metadata(
+    run_id: &str,
+    model: String,
+    policy: &Policy,
+    settings: &EvalSettings,
+    dataset: DatasetInfo,
+    num_examples: usize,
+) -> Metadata {
+    Metadata {
+        schema_version: SCHEMA_VERSION,
+        tool: "netlogs".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        kind: RunKind::Eval,
+        run_id: run_id.to_string(),
+        model,
+        api_base: policy.is_remote().then(|| settings.api_base_or_default()),
+        seed: settings.seed,
+        num_examples,
+        rollouts_per_example: settings.rollouts_per_example,
+        sampling_args: settings.sampling_args.clone(),
+        template: Some(settings.template),
+        system_prompt: Some(
+            settings
+                .system_prompt
+                .clone()
+                .unwrap_or_else(default_system_prompt),
+        ),
+        dataset,
+        rubric: settings.rubric,
+        settings: Some(settings.clone()),
+        started_at: now(),
+        finished_at: None,
+        resumed_at: Vec::new(),
+        timings_s: None,
+    }
+}
+
+/// Run `plan`, reporting to `progress`. The run directory holds every finished row whatever
+/// happens; the returned log is what metadata.json and summary.json now say.
+pub async fn run_eval(plan: EvalPlan, progress: &mut dyn ProgressSink) -> Result<RunLog> {
+    let mut clock = PhaseClock {
+        last: Instant::now(),
+    };
+    let (settings, stored_meta) = settings_of(&plan.start)?;
+    let mut note = |t: &str| progress.note(t);
+    let policy = Policy::open(&settings, plan.cache_dir.clone(), &mut note)?;
+    let prices = PriceTable::load(plan.prices.as_deref())?;
+    let spec = SourceSpec {
+        data: &settings.data,
+        format: settings.format,
+        capture: settings.capture.as_deref(),
+        synth: (settings.num_examples.max(1), settings.seed),
+    };
+    let dataset = source::load(&spec, &mut note)?;
+    let load = clock.lap();
+    let split = settings.split.clone().or(dataset.default_split.clone());
+    let sample = dataset.sample(
+        settings.template,
+        settings.num_examples,
+        settings.seed,
+        split.as_deref(),
+    )?;
+    let sample_secs = clock.lap();
+    if sample.is_empty() {
+        return Err(EvalError::invalid(format!(
+            "no examples to evaluate (dataset {} is empty)",
+            dataset.name
+        )));
+    }
+    let info = DatasetInfo {
+        rows_available: dataset.len(),
+        name: dataset.name.clone(),
+        files: dataset.files.clone(),
+        split,
+        sampling: "class-balanced, seeded (ChaCha8)".into(),
+        synthetic: dataset.synthetic,
+    };
+    drop(dataset);
+    let model = policy.model_name();
+    let (mut dir, mut ledger) = open_run(&plan.start, &model, &sample, &settings)?;
+    let mut meta = match stored_meta {
+        Some(mut m) => {
+            m.resumed_at.push(now());
+            m
+        }
+        None => new_metadata(
+            &dir.run_id,
+            model.clone(),
+            &policy,
+            &settings,
+            info,
+            sample.len(),
+        ),
+    };
+    meta.write(&dir)?;
+
+    let jobs: Vec<Job> = (0..sample.len())
+        .flat_map(|index| {
+            (0..settings.rollouts_per_example).map(move |rollout| Job { index, rollout })
+        })
+        .filter(|j| !ledger.is_stored(j.index, j.rollout))
+        .collect();
+    let total = sample.len() as u64 * u64::from(settings.rollouts_per_example);
+    progress.begin(total, total - jobs.len() as u64);
+    let system = meta
+        .system_prompt
+        .clone()
+        .unwrap_or_else(default_system_prompt);
+    let work = Arc::new(Workload {
+        policy,
+        messages: PromptMessages::new(&system),
+        sample,
+        cfg: settings.rubric,
+        retries: AtomicU64::new(0),
+    });
+    let stopped = run_jobs(
+        work,
+        jobs,
+        plan.max_concurrent,
+        &mut dir,
+        progress,
+        &mut ledger,
+    )
+    .await?;
+    progress.finish();
+    let requests = clock.lap();
+
+    let summary = ledger.summarise(&settings.rubric, settings.seed, &model, &prices);
+    summary.write(&dir)?;
+    meta.finished_at = Some(now());
+    meta.timings_s = Some(Timings {
+        load,
+        sample: sample_secs,
+        requests,
+        summary: clock.lap(),
+    });
+    meta.write(&dir)?;
+    Ok(RunLog {
+        dir: dir.path.clone(),
+        metadata: meta,
+        summary,
+        stopped,
+    })
+}
+
+impl RunLog {
+    /// Why the run stopped early, with the hint a user needs next; `None` if it did not.
+    /// Never contains the key.
+    pub fn stop_message(&self) -> Option<String> {
+        let stop = self.stopped.as_ref()?;
+        let settings = self.metadata.settings.as_ref()?;
+        Some(abort_message(&stop.error, settings, stop.rows))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+}
+
+fn abort_message(err: &RequestError, s: &EvalSettings, rows: usize) -> String {
+    let mut m =
+        format!("stopped early: the first {rows} requests all failed with the same error: {err}");
+    let base = s.api_base_or_default();
+    match err.status() {
+        Some(401 | 403) => m.push_str(&format!(
+            ". Check the API key in ${} (its value is never shown) and that it is valid for {base}",
+            s.api_key_var
+        )),
+        Some(404) => m.push_str(&format!(
+            ". Model `{}` or its endpoint was not found at {base}: check --model and --api-base",
+            s.model
+        )),
+        _ => {}
+    }
+    let structured = s.structured_output;
+    if structured != StructuredOutput::Off && matches!(err.status(), Some(400 | 422 | 500 | 501)) {
+        m.push_str(&format!(
+            ". The server may not support response_format `{structured}`: try --structured-output {}",
+            if structured == StructuredOutput::JsonSchema {
+                "json_object (or off)"
+            } else {
+                "off"
+            }
+        ));
+    }
+    if matches!(err, RequestError::Connection(_) | RequestError::Timeout) {
+        m.push_str(&format!(". Is the server running at {base}?"));
+    }
+    m
+}

@@ -1,0 +1,90 @@
+//! `data/manifest.json`: what `cargo xtask fetch-data` downloaded and built. Written by xtask and
+//! read by the engine through this one type.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EvalError, Result};
+
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// Where the raw file came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManifestSource {
+    pub repo: String,
+    pub revision: String,
+    #[serde(default)]
+    pub file: String,
+    #[serde(default)]
+    pub endpoint: String,
+}
+
+/// Label counts of one split.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabelCounts {
+    #[serde(rename = "Benign")]
+    pub benign: usize,
+    #[serde(rename = "Malicious")]
+    pub malicious: usize,
+}
+
+/// Only `source`, `sha256` and `dataset_file` are required to read one: the rest describes the
+/// build for people, and a hand-made manifest may leave it out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub source: ManifestSource,
+    /// SHA-256 of the downloaded file.
+    pub sha256: String,
+    #[serde(default)]
+    pub schema: Option<String>,
+    /// The built dataset, relative to the manifest's folder.
+    pub dataset_file: String,
+    #[serde(default)]
+    pub rows_downloaded: usize,
+    #[serde(default)]
+    pub duplicates_dropped: usize,
+    #[serde(default)]
+    pub conflicting_prompts: usize,
+    #[serde(default)]
+    pub rows: usize,
+    #[serde(default)]
+    pub splits: BTreeMap<String, LabelCounts>,
+    #[serde(default)]
+    pub split_method: String,
+    #[serde(default)]
+    pub seed: u64,
+    #[serde(default)]
+    pub created_at: String,
+}
+
+impl Manifest {
+    /// The manifest in `dir`, if there is one.
+    pub fn read(dir: &Path) -> Result<Option<Manifest>> {
+        let path = dir.join(MANIFEST_FILE);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(&path).map_err(EvalError::io("read", &path))?;
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| EvalError::content(&path, 0, format!("not a netlogs data manifest: {e}")))
+    }
+
+    pub fn write(&self, dir: &Path) -> Result<()> {
+        let path = dir.join(MANIFEST_FILE);
+        let text = serde_json::to_string_pretty(self)
+            .map_err(|e| EvalError::content(&path, 0, e.to_string()))?;
+        std::fs::write(&path, text + "\n").map_err(EvalError::io("write", &path))
+    }
+
+    pub fn dataset_path(&self, dir: &Path) -> PathBuf {
+        dir.join(&self.dataset_file)
+    }
+
+    /// The dataset's name in run metadata: `fetched:REPO@REVISION`.
+    pub fn dataset_name(&self) -> String {
+        format!("fetched:{}@{}", self.source.repo, self.source.revision)
+    }
+}

@@ -1,0 +1,193 @@
+//! Offline scoring of saved completions (`netlogs score`): a netlogs or verifiers
+//! results.jsonl in, a run log out, with the same metadata.json and summary.json shapes as an
+//! eval. Input rows keep their fields and order; the rubric's fields are set on each.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use netlogs_data::sha256_hex;
+use netlogs_rubric::{completion_text, score_completion, Gold, RubricConfig, ScoredRow};
+use serde_json::{Map, Value};
+
+use crate::error::{EvalError, Result};
+use crate::ledger::{Ledger, RowResult, Served};
+use crate::prices::PriceTable;
+use crate::run_dir::{new_run_id, sanitize, RunDir};
+use crate::run_log::{DatasetInfo, FileDigest, Metadata, RunKind, ScoredInputRow, SCHEMA_VERSION};
+
+/// What `netlogs score` runs.
+#[derive(Debug, Clone)]
+pub struct ScorePlan {
+    pub input: PathBuf,
+    /// The output folder; `None`: `outputs/scores/<input stem>/<run id>`.
+    pub output: Option<PathBuf>,
+    pub rubric: RubricConfig,
+    /// Seeds the bootstrap.
+    pub seed: u64,
+}
+
+/// A breakdown key from `info`, under any of the names verifiers environments use.
+fn info_key(info: Option<&Value>, keys: &[&str]) -> Option<Arc<str>> {
+    let info = info?.as_object()?;
+    keys.iter()
+        .find_map(|k| info.get(*k))
+        .and_then(|v| match v {
+            Value::String(s) => Some(Arc::from(s.as_str())),
+            Value::Null => None,
+            other => Some(Arc::from(other.to_string())),
+        })
+}
+
+/// What an input row adds to the summary.
+enum InputOutcome {
+    Scored(ScoredRow),
+    /// The row carried an error instead of a completion.
+    Failed {
+        id: String,
+        error: String,
+    },
+}
+
+/// Score one input row: its output line and what the ledger records.
+fn score_row(
+    mut input: Map<String, Value>,
+    line: usize,
+    path: &Path,
+    cfg: &RubricConfig,
+) -> Result<(ScoredInputRow, InputOutcome)> {
+    let id = input
+        .get("example_id")
+        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+        .unwrap_or_else(|| format!("line-{line}"));
+    if let Some(err) = input.get("error").filter(|e| !e.is_null()) {
+        let message = err.as_str().map_or_else(|| err.to_string(), str::to_string);
+        for k in ["reward", "metrics"] {
+            input.remove(k);
+        }
+        let row = ScoredInputRow {
+            input,
+            reward: None,
+            metrics: None,
+            parsed: None,
+        };
+        return Ok((row, InputOutcome::Failed { id, error: message }));
+    }
+    let missing = |field: &str| EvalError::content(path, line, format!("missing field `{field}`"));
+    let text = completion_text(
+        input
+            .get("completion")
+            .ok_or_else(|| missing("completion"))?,
+    );
+    let answer = input.get("answer").ok_or_else(|| missing("answer"))?;
+    let gold = Gold::from_value(answer)
+        .map_err(|e| EvalError::content(path, line, format!("field `answer`: {e}")))?;
+    let score = score_completion(cfg, &text, gold);
+    let info = input.get("info");
+    let scored = ScoredRow {
+        score,
+        gold,
+        source: info_key(info, &["source", "dataset"]),
+        capture: info_key(info, &["capture", "scenario"]),
+        family: info_key(info, &["family", "attack_family", "detailed_label"]),
+    };
+    for k in ["reward", "metrics", "parsed"] {
+        input.remove(k);
+    }
+    let row = ScoredInputRow {
+        input,
+        reward: Some(score.reward),
+        metrics: Some(score.components),
+        parsed: Some((&score).into()),
+    };
+    Ok((row, InputOutcome::Scored(scored)))
+}
+
+fn score_metadata(plan: &ScorePlan, run_id: &str, rows: usize, sha256: String) -> Metadata {
+    let input = plan.input.display().to_string();
+    Metadata {
+        schema_version: SCHEMA_VERSION,
+        tool: "netlogs".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        kind: RunKind::Score,
+        run_id: run_id.to_string(),
+        model: format!("scored:{input}"),
+        api_base: None,
+        seed: plan.seed,
+        num_examples: rows,
+        rollouts_per_example: 1,
+        sampling_args: Map::new(),
+        template: None,
+        system_prompt: None,
+        dataset: DatasetInfo {
+            name: format!("file:{input}"),
+            files: vec![FileDigest {
+                name: input,
+                sha256,
+                rows: Some(rows),
+            }],
+            split: None,
+            rows_available: rows,
+            sampling: "every row, in input order".into(),
+            synthetic: false,
+        },
+        rubric: plan.rubric,
+        settings: None,
+        started_at: chrono::Utc::now().to_rfc3339(),
+        finished_at: None,
+        resumed_at: Vec::new(),
+        timings_s: None,
+    }
+}
+
+/// Score every row of `plan.input`; a malformed line stops the run with an error naming it.
+pub fn score_file(plan: &ScorePlan) -> Result<crate::eval::RunLog> {
+    let bytes = std::fs::read(&plan.input).map_err(EvalError::io("read", &plan.input))?;
+    let run_id = new_run_id();
+    let out = plan.output.clone().unwrap_or_else(|| {
+        let stem = plan
+            .input
+            .file_stem()
+            .map_or_else(|| "input".into(), |s| sanitize(&s.to_string_lossy()));
+        Path::new("outputs").join("scores").join(stem).join(&run_id)
+    });
+    let mut dir = RunDir::create(out, run_id)?;
+    let mut ledger = Ledger::default();
+    for (i, line) in BufReader::new(bytes.as_slice()).lines().enumerate() {
+        let n = i + 1;
+        let line = line.map_err(EvalError::io("read", &plan.input))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: Value = serde_json::from_str(&line)
+            .map_err(|e| EvalError::content(&plan.input, n, format!("malformed JSON: {e}")))?;
+        let Value::Object(input) = value else {
+            return Err(EvalError::content(
+                &plan.input,
+                n,
+                "expected a JSON object per line",
+            ));
+        };
+        let (row, outcome) = score_row(input, n, &plan.input, &plan.rubric)?;
+        dir.append(&row)?;
+        let key = (ledger.len(), 0);
+        match outcome {
+            InputOutcome::Scored(scored) => ledger.record_foreign(key, scored),
+            InputOutcome::Failed { id, error } => {
+                ledger.record(key, RowResult::FailedInput { id, error }, Served::default())
+            }
+        }
+    }
+    let mut meta = score_metadata(plan, &dir.run_id, ledger.len(), sha256_hex(&bytes));
+    let prices = PriceTable::load(None)?;
+    let summary = ledger.summarise(&plan.rubric, plan.seed, &meta.model, &prices);
+    summary.write(&dir)?;
+    meta.finished_at = Some(chrono::Utc::now().to_rfc3339());
+    meta.write(&dir)?;
+    Ok(crate::eval::RunLog {
+        dir: dir.path.clone(),
+        metadata: meta,
+        summary,
+        stopped: None,
+    })
+}
