@@ -93,6 +93,25 @@ pub fn render_markdown(
         let _ = writeln!(o, "| {k} | {v} |");
     }
 
+    detection_table(&mut o, m);
+    calibration_table(&mut o, m);
+    for (name, groups) in [
+        ("source dataset", &m.breakdown.source),
+        ("capture", &m.breakdown.capture),
+        ("attack family", &m.breakdown.family),
+    ] {
+        group_table(&mut o, name, groups);
+    }
+    if !m.errors.is_empty() {
+        let _ = writeln!(o, "\n## Error rows\n\n| example | error |\n|---|---|");
+        for e in &m.errors {
+            let _ = writeln!(o, "| {} | {} |", e.id, e.message.replace('|', "\\|"));
+        }
+    }
+    o
+}
+
+fn detection_table(o: &mut String, m: &RunMetrics) {
     let d = &m.detection;
     let _ = writeln!(o, "\n## Detection\n\n| metric | value |\n|---|---|");
     for (k, v) in [
@@ -122,7 +141,9 @@ pub fn render_markdown(
     ] {
         let _ = writeln!(o, "| {k} | {v} |");
     }
+}
 
+fn calibration_table(o: &mut String, m: &RunMetrics) {
     let c = &m.calibration;
     let _ = writeln!(
         o,
@@ -142,21 +163,6 @@ pub fn render_markdown(
             f(b.accuracy)
         );
     }
-
-    for (name, groups) in [
-        ("source dataset", &m.breakdown.source),
-        ("capture", &m.breakdown.capture),
-        ("attack family", &m.breakdown.family),
-    ] {
-        group_table(&mut o, name, groups);
-    }
-    if !m.errors.is_empty() {
-        let _ = writeln!(o, "\n## Error rows\n\n| example | error |\n|---|---|");
-        for e in &m.errors {
-            let _ = writeln!(o, "| {} | {} |", e.id, e.message.replace('|', "\\|"));
-        }
-    }
-    o
 }
 
 fn group_table(o: &mut String, name: &str, groups: &BTreeMap<String, GroupStats>) {

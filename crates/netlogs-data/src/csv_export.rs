@@ -102,33 +102,51 @@ pub fn parse_iot23_csv(
         None => vec![None; df.height()],
     };
     let origin = Provenance::of_file(source, capture, file);
-    records
-        .into_iter()
-        .zip(labels)
-        .zip(families)
-        .enumerate()
+    let rows = records.into_iter().zip(labels).zip(families);
+    rows.enumerate()
         .map(|(row, ((record, label), family))| {
-            let raw = label.unwrap_or("");
-            let label = Label::parse(raw).ok_or_else(|| {
-                DataError::bad_value(
-                    file,
-                    row + 2,
-                    &label_col,
-                    format!("unknown label `{raw}` (expected Benign or Malicious)"),
-                )
-            })?;
-            let family = family
-                .map(str::trim)
-                .filter(|f| !is_unset(f))
-                .map(str::to_string);
-            Ok(LabeledFlow {
+            labeled(
+                file,
+                row + 2,
+                &label_col,
                 record,
                 fields,
-                label,
-                provenance: origin.with_family(family),
-            })
+                (label, family),
+                &origin,
+            )
         })
         .collect()
+}
+
+/// One row's flow with its label and family cells read.
+fn labeled(
+    file: &Path,
+    line: usize,
+    label_col: &str,
+    record: FlowRecord,
+    fields: FieldSet,
+    (label, family): (Option<&str>, Option<&str>),
+    origin: &Provenance,
+) -> Result<LabeledFlow, DataError> {
+    let raw = label.unwrap_or("");
+    let label = Label::parse(raw).ok_or_else(|| {
+        DataError::bad_value(
+            file,
+            line,
+            label_col,
+            format!("unknown label `{raw}` (expected Benign or Malicious)"),
+        )
+    })?;
+    let family = family
+        .map(str::trim)
+        .filter(|f| !is_unset(f))
+        .map(str::to_string);
+    Ok(LabeledFlow {
+        record,
+        fields,
+        label,
+        provenance: origin.with_family(family),
+    })
 }
 
 fn first_line(bytes: &[u8]) -> String {

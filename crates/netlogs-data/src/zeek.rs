@@ -41,87 +41,69 @@ fn split_fields<'a>(line: &'a str, sep: char, quirk: bool, out: &mut Vec<&'a str
     }
 }
 
-/// Parse a labelled Zeek conn log. `capture` is the capture id to record in provenance.
-pub fn parse_zeek(
-    file: &Path,
-    bytes: &[u8],
-    source: &str,
-    capture: Option<&str>,
-) -> Result<Vec<LabeledFlow>, DataError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(DataError::Empty {
-            file: file.to_path_buf(),
-        });
-    }
-    let origin = Provenance::of_file(source, capture, file);
-    let mut sep = '\t';
-    let mut columns: Vec<Column> = Vec::new();
-    let mut names: Vec<String> = Vec::new();
-    let mut present = FieldSet::EMPTY;
-    let mut quirk = false;
-    // One row per line at most: sized once, the rows are never moved by growth.
-    let mut flows = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
-    let mut parts: Vec<&str> = Vec::with_capacity(32);
+/// What the `#separator` and `#fields` lines say about the rows that follow.
+struct Header {
+    sep: char,
+    columns: Vec<Column>,
+    names: Vec<String>,
+    present: FieldSet,
+    quirk: bool,
+}
 
-    for (idx, raw_line) in bytes.split(|b| *b == b'\n').enumerate() {
-        let line_no = idx + 1;
-        let raw_line = raw_line.strip_suffix(b"\r").unwrap_or(raw_line);
-        if raw_line.is_empty() {
-            continue;
-        }
-        let line = std::str::from_utf8(raw_line).map_err(|_| DataError::NotUtf8 {
-            file: file.to_path_buf(),
-            line: line_no,
-        })?;
-        if let Some(directive) = line.strip_prefix('#') {
-            if let Some(v) = directive.strip_prefix("separator ") {
-                sep = parse_separator(v).ok_or_else(|| DataError::BadLine {
-                    file: file.to_path_buf(),
-                    line: line_no,
-                    message: format!("unsupported #separator `{v}`"),
-                })?;
-            } else if let Some(v) = directive.strip_prefix("fields") {
-                let v = v.strip_prefix(sep).unwrap_or(v.trim_start());
-                quirk = v.contains(QUIRK_SEP);
-                split_fields(v, sep, quirk, &mut parts);
-                names = parts.iter().map(|s| s.trim().to_string()).collect();
-                columns = names.iter().map(|n| column_of(n)).collect();
-                present = columns
-                    .iter()
-                    .filter_map(|c| match c {
-                        Column::Flow(f) => Some(*f),
-                        _ => None,
-                    })
-                    .collect();
-                if !columns.iter().any(|c| matches!(c, Column::Label)) {
-                    return Err(DataError::MissingColumn {
-                        file: file.to_path_buf(),
-                        column: "label".into(),
-                    });
-                }
-            }
-            continue;
-        }
-        if columns.is_empty() {
-            return Err(DataError::BadLine {
+impl Header {
+    /// Apply a `#…` directive line (without its `#`).
+    fn directive(&mut self, directive: &str, file: &Path, line_no: usize) -> Result<(), DataError> {
+        if let Some(v) = directive.strip_prefix("separator ") {
+            self.sep = parse_separator(v).ok_or_else(|| DataError::BadLine {
                 file: file.to_path_buf(),
                 line: line_no,
-                message: "data before the `#fields` header".into(),
-            });
+                message: format!("unsupported #separator `{v}`"),
+            })?;
+        } else if let Some(v) = directive.strip_prefix("fields") {
+            let v = v.strip_prefix(self.sep).unwrap_or(v.trim_start());
+            self.quirk = v.contains(QUIRK_SEP);
+            let mut names: Vec<&str> = Vec::new();
+            split_fields(v, self.sep, self.quirk, &mut names);
+            self.names = names.iter().map(|s| s.trim().to_string()).collect();
+            self.columns = self.names.iter().map(|n| column_of(n)).collect();
+            self.present = self
+                .columns
+                .iter()
+                .filter_map(|c| match c {
+                    Column::Flow(f) => Some(*f),
+                    _ => None,
+                })
+                .collect();
+            if !self.columns.iter().any(|c| matches!(c, Column::Label)) {
+                return Err(DataError::MissingColumn {
+                    file: file.to_path_buf(),
+                    column: "label".into(),
+                });
+            }
         }
-        split_fields(line, sep, quirk, &mut parts);
-        if parts.len() != columns.len() {
+        Ok(())
+    }
+
+    /// One data row, split into `parts`.
+    fn row(
+        &self,
+        parts: &[&str],
+        file: &Path,
+        line_no: usize,
+        origin: &Provenance,
+    ) -> Result<LabeledFlow, DataError> {
+        if parts.len() != self.columns.len() {
             return Err(DataError::Ragged {
                 file: file.to_path_buf(),
                 line: line_no,
-                expected: columns.len(),
+                expected: self.columns.len(),
                 found: parts.len(),
             });
         }
         let mut record = FlowRecord::default();
         let mut label = None;
         let mut family = None;
-        for ((col, raw), name) in columns.iter().zip(&parts).zip(&names) {
+        for ((col, raw), name) in self.columns.iter().zip(parts).zip(&self.names) {
             match col {
                 Column::Flow(f) => record
                     .set(*f, raw)
@@ -143,17 +125,68 @@ pub fn parse_zeek(
                 Column::Ignored => {}
             }
         }
-        let Some(label) = label else {
-            continue; // unreachable: the header check guarantees a label column
-        };
-        flows.push(LabeledFlow {
+        // The header check guarantees a label column, so a row always has one.
+        let label = label.ok_or_else(|| DataError::MissingColumn {
+            file: file.to_path_buf(),
+            column: "label".into(),
+        })?;
+        Ok(LabeledFlow {
             record,
-            fields: present,
+            fields: self.present,
             label,
             provenance: origin.with_family(family),
+        })
+    }
+}
+
+/// Parse a labelled Zeek conn log. `capture` is the capture id to record in provenance.
+pub fn parse_zeek(
+    file: &Path,
+    bytes: &[u8],
+    source: &str,
+    capture: Option<&str>,
+) -> Result<Vec<LabeledFlow>, DataError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(DataError::Empty {
+            file: file.to_path_buf(),
         });
     }
-    if columns.is_empty() {
+    let origin = Provenance::of_file(source, capture, file);
+    let mut header = Header {
+        sep: '\t',
+        columns: Vec::new(),
+        names: Vec::new(),
+        present: FieldSet::EMPTY,
+        quirk: false,
+    };
+    // One row per line at most: sized once, the rows are never moved by growth.
+    let mut flows = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
+    let mut parts: Vec<&str> = Vec::with_capacity(32);
+    for (idx, raw_line) in bytes.split(|b| *b == b'\n').enumerate() {
+        let line_no = idx + 1;
+        let raw_line = raw_line.strip_suffix(b"\r").unwrap_or(raw_line);
+        if raw_line.is_empty() {
+            continue;
+        }
+        let line = std::str::from_utf8(raw_line).map_err(|_| DataError::NotUtf8 {
+            file: file.to_path_buf(),
+            line: line_no,
+        })?;
+        if let Some(directive) = line.strip_prefix('#') {
+            header.directive(directive, file, line_no)?;
+            continue;
+        }
+        if header.columns.is_empty() {
+            return Err(DataError::BadLine {
+                file: file.to_path_buf(),
+                line: line_no,
+                message: "data before the `#fields` header".into(),
+            });
+        }
+        split_fields(line, header.sep, header.quirk, &mut parts);
+        flows.push(header.row(&parts, file, line_no, &origin)?);
+    }
+    if header.columns.is_empty() {
         return Err(DataError::Format {
             file: file.to_path_buf(),
             message: "no `#fields` header line: not a Zeek log".into(),

@@ -72,92 +72,123 @@ const TELNET_PORTS: [u32; 2] = [23, 2323];
 const WEB_PORTS: [u32; 3] = [80, 443, 8080];
 const IRC_PORTS: [u32; 4] = [6667, 6668, 6669, 6697];
 
-fn heuristic(v: &PromptView) -> (AnswerLabel, f64, &'static str) {
-    let proto = v.proto.as_deref().unwrap_or("");
-    let state = v.conn_state.as_deref().unwrap_or("");
-    let port = v.resp_p;
-    let bytes = v.orig_bytes.unwrap_or(0) + v.resp_bytes.unwrap_or(0);
-    let unanswered = matches!(state, "S0" | "REJ" | "RSTOS0" | "SH" | "RSTRH" | "SHR")
-        || (state.is_empty() && v.history.as_deref() == Some("S"));
-    let in_set = |set: &[u32]| port.is_some_and(|p| set.contains(&p));
+/// What the heuristic's rules look at, read once from the prompt.
+struct Facts<'a> {
+    proto: &'a str,
+    state: &'a str,
+    port: Option<u32>,
+    bytes: u64,
+    resp_bytes: u64,
+    unanswered: bool,
+    bad_checksums_only: bool,
+}
 
-    if proto == "udp" && in_set(&BENIGN_UDP_PORTS) {
-        return (
-            AnswerLabel::Benign,
-            0.8,
-            "UDP to a common infrastructure service (DNS/NTP/DHCP/mDNS/SSDP)",
-        );
+impl Facts<'_> {
+    fn port_in(&self, set: &[u32]) -> bool {
+        self.port.is_some_and(|p| set.contains(&p))
     }
-    if proto == "icmp" {
-        return (AnswerLabel::Benign, 0.6, "ICMP control traffic");
-    }
-    let bad_checksums_only = v
-        .history
-        .as_deref()
-        .is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.eq_ignore_ascii_case(&'c')));
-    if bad_checksums_only && bytes == 0 {
-        return (
-            AnswerLabel::Malicious,
-            0.75,
-            "only bad-checksum packets and no payload: crafted flood traffic",
-        );
-    }
-    if proto == "tcp" && in_set(&IRC_PORTS) {
-        return (
-            AnswerLabel::Malicious,
-            0.7,
-            "IRC from an IoT device, a classic botnet C&C channel",
-        );
-    }
-    if in_set(&TELNET_PORTS) && unanswered {
-        return (
-            AnswerLabel::Malicious,
-            0.8,
-            "unanswered telnet attempt, typical of Mirai-style scanning",
-        );
-    }
-    if in_set(&TELNET_PORTS) || port == Some(22) {
-        return (
-            AnswerLabel::Malicious,
-            0.6,
-            "remote-login session from an IoT device, typical of brute force",
-        );
-    }
-    if unanswered && bytes == 0 && !in_set(&WEB_PORTS) {
-        return (
-            AnswerLabel::Malicious,
-            0.65,
-            "unanswered connection to an uncommon port: scanning or flooding",
-        );
-    }
-    if proto == "tcp" && state == "SF" && in_set(&WEB_PORTS) && v.resp_bytes.unwrap_or(0) > 500 {
-        return (AnswerLabel::Benign, 0.65, "completed web transfer");
-    }
-    if proto == "tcp" && state == "SF" && port.is_some_and(|p| p > 1024) && bytes < 1000 {
-        return (
-            AnswerLabel::Malicious,
-            0.6,
-            "small completed exchange with a high port, C&C-like",
-        );
-    }
-    if unanswered {
-        return (
-            AnswerLabel::Malicious,
-            0.55,
-            "connection attempt that was never answered",
-        );
-    }
-    if state == "OTH" || state.is_empty() {
-        return (
-            AnswerLabel::Abstain,
-            0.2,
-            "partial record without a handshake; not enough to decide",
-        );
-    }
+}
+
+/// A rule: when it matches, the answer it gives.
+type Rule = (fn(&Facts) -> bool, AnswerLabel, f64, &'static str);
+
+/// Tried in order; the first that matches answers.
+const RULES: &[Rule] = &[
     (
+        |f| f.proto == "udp" && f.port_in(&BENIGN_UDP_PORTS),
         AnswerLabel::Benign,
+        0.8,
+        "UDP to a common infrastructure service (DNS/NTP/DHCP/mDNS/SSDP)",
+    ),
+    (
+        |f| f.proto == "icmp",
+        AnswerLabel::Benign,
+        0.6,
+        "ICMP control traffic",
+    ),
+    (
+        |f| f.bad_checksums_only && f.bytes == 0,
+        AnswerLabel::Malicious,
+        0.75,
+        "only bad-checksum packets and no payload: crafted flood traffic",
+    ),
+    (
+        |f| f.proto == "tcp" && f.port_in(&IRC_PORTS),
+        AnswerLabel::Malicious,
+        0.7,
+        "IRC from an IoT device, a classic botnet C&C channel",
+    ),
+    (
+        |f| f.port_in(&TELNET_PORTS) && f.unanswered,
+        AnswerLabel::Malicious,
+        0.8,
+        "unanswered telnet attempt, typical of Mirai-style scanning",
+    ),
+    (
+        |f| f.port_in(&TELNET_PORTS) || f.port == Some(22),
+        AnswerLabel::Malicious,
+        0.6,
+        "remote-login session from an IoT device, typical of brute force",
+    ),
+    (
+        |f| f.unanswered && f.bytes == 0 && !f.port_in(&WEB_PORTS),
+        AnswerLabel::Malicious,
+        0.65,
+        "unanswered connection to an uncommon port: scanning or flooding",
+    ),
+    (
+        |f| f.proto == "tcp" && f.state == "SF" && f.port_in(&WEB_PORTS) && f.resp_bytes > 500,
+        AnswerLabel::Benign,
+        0.65,
+        "completed web transfer",
+    ),
+    (
+        |f| {
+            f.proto == "tcp"
+                && f.state == "SF"
+                && f.port.is_some_and(|p| p > 1024)
+                && f.bytes < 1000
+        },
+        AnswerLabel::Malicious,
+        0.6,
+        "small completed exchange with a high port, C&C-like",
+    ),
+    (
+        |f| f.unanswered,
+        AnswerLabel::Malicious,
         0.55,
-        "no scanning, flooding or C&C pattern",
+        "connection attempt that was never answered",
+    ),
+    (
+        |f| f.state == "OTH" || f.state.is_empty(),
+        AnswerLabel::Abstain,
+        0.2,
+        "partial record without a handshake; not enough to decide",
+    ),
+];
+
+fn heuristic(v: &PromptView) -> (AnswerLabel, f64, &'static str) {
+    let state = v.conn_state.as_deref().unwrap_or("");
+    let facts = Facts {
+        proto: v.proto.as_deref().unwrap_or(""),
+        state,
+        port: v.resp_p,
+        bytes: v.orig_bytes.unwrap_or(0) + v.resp_bytes.unwrap_or(0),
+        resp_bytes: v.resp_bytes.unwrap_or(0),
+        unanswered: matches!(state, "S0" | "REJ" | "RSTOS0" | "SH" | "RSTRH" | "SHR")
+            || (state.is_empty() && v.history.as_deref() == Some("S")),
+        bad_checksums_only: v
+            .history
+            .as_deref()
+            .is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.eq_ignore_ascii_case(&'c'))),
+    };
+    RULES.iter().find(|(applies, ..)| applies(&facts)).map_or(
+        (
+            AnswerLabel::Benign,
+            0.55,
+            "no scanning, flooding or C&C pattern",
+        ),
+        |&(_, label, confidence, why)| (label, confidence, why),
     )
 }
 

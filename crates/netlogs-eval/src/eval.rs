@@ -162,6 +162,66 @@ fn new_metadata(
     }
 }
 
+/// The examples a run evaluates, and where they came from.
+struct Prepared {
+    sample: Vec<Example>,
+    dataset: DatasetInfo,
+}
+
+/// Load the data the settings name and draw the sample (timed as `load` and `sample`).
+fn prepare(
+    settings: &EvalSettings,
+    clock: &mut PhaseClock,
+    note: &mut dyn FnMut(&str),
+) -> Result<(Prepared, f64, f64)> {
+    let spec = SourceSpec {
+        data: &settings.data,
+        format: settings.format,
+        capture: settings.capture.as_deref(),
+        synth: (settings.num_examples.max(1), settings.seed),
+    };
+    let dataset = source::load(&spec, note)?;
+    let load = clock.lap();
+    let split = settings.split.clone().or(dataset.default_split.clone());
+    let sample = dataset.sample(
+        settings.template,
+        settings.num_examples,
+        settings.seed,
+        split.as_deref(),
+    )?;
+    let sampling = clock.lap();
+    if sample.is_empty() {
+        return Err(EvalError::invalid(format!(
+            "no examples to evaluate (dataset {} is empty)",
+            dataset.name
+        )));
+    }
+    let info = DatasetInfo {
+        rows_available: dataset.len(),
+        name: dataset.name,
+        files: dataset.files,
+        split,
+        sampling: "class-balanced, seeded (ChaCha8)".into(),
+        synthetic: dataset.synthetic,
+    };
+    Ok((
+        Prepared {
+            sample,
+            dataset: info,
+        },
+        load,
+        sampling,
+    ))
+}
+
+/// The jobs still to run: every (example, rollout) pair the ledger does not hold yet.
+fn pending_jobs(n_examples: usize, rollouts: u32, ledger: &Ledger) -> Vec<Job> {
+    (0..n_examples)
+        .flat_map(|index| (0..rollouts).map(move |rollout| Job { index, rollout }))
+        .filter(|j| !ledger.is_stored(j.index, j.rollout))
+        .collect()
+}
+
 /// Run `plan`, reporting to `progress`. The run directory holds every finished row whatever
 /// happens; the returned log is what metadata.json and summary.json now say.
 pub async fn run_eval(plan: EvalPlan, progress: &mut dyn ProgressSink) -> Result<RunLog> {
@@ -172,37 +232,7 @@ pub async fn run_eval(plan: EvalPlan, progress: &mut dyn ProgressSink) -> Result
     let mut note = |t: &str| progress.note(t);
     let policy = Policy::open(&settings, plan.cache_dir.clone(), &mut note)?;
     let prices = PriceTable::load(plan.prices.as_deref())?;
-    let spec = SourceSpec {
-        data: &settings.data,
-        format: settings.format,
-        capture: settings.capture.as_deref(),
-        synth: (settings.num_examples.max(1), settings.seed),
-    };
-    let dataset = source::load(&spec, &mut note)?;
-    let load = clock.lap();
-    let split = settings.split.clone().or(dataset.default_split.clone());
-    let sample = dataset.sample(
-        settings.template,
-        settings.num_examples,
-        settings.seed,
-        split.as_deref(),
-    )?;
-    let sample_secs = clock.lap();
-    if sample.is_empty() {
-        return Err(EvalError::invalid(format!(
-            "no examples to evaluate (dataset {} is empty)",
-            dataset.name
-        )));
-    }
-    let info = DatasetInfo {
-        rows_available: dataset.len(),
-        name: dataset.name.clone(),
-        files: dataset.files.clone(),
-        split,
-        sampling: "class-balanced, seeded (ChaCha8)".into(),
-        synthetic: dataset.synthetic,
-    };
-    drop(dataset);
+    let (Prepared { sample, dataset }, load, sampling) = prepare(&settings, &mut clock, &mut note)?;
     let model = policy.model_name();
     let (mut dir, mut ledger) = open_run(&plan.start, &model, &sample, &settings)?;
     let mut meta = match stored_meta {
@@ -215,18 +245,13 @@ pub async fn run_eval(plan: EvalPlan, progress: &mut dyn ProgressSink) -> Result
             model.clone(),
             &policy,
             &settings,
-            info,
+            dataset,
             sample.len(),
         ),
     };
     meta.write(&dir)?;
 
-    let jobs: Vec<Job> = (0..sample.len())
-        .flat_map(|index| {
-            (0..settings.rollouts_per_example).map(move |rollout| Job { index, rollout })
-        })
-        .filter(|j| !ledger.is_stored(j.index, j.rollout))
-        .collect();
+    let jobs = pending_jobs(sample.len(), settings.rollouts_per_example, &ledger);
     let total = sample.len() as u64 * u64::from(settings.rollouts_per_example);
     progress.begin(total, total - jobs.len() as u64);
     let system = meta
@@ -257,7 +282,7 @@ pub async fn run_eval(plan: EvalPlan, progress: &mut dyn ProgressSink) -> Result
     meta.finished_at = Some(now());
     meta.timings_s = Some(Timings {
         load,
-        sample: sample_secs,
+        sample: sampling,
         requests,
         summary: clock.lap(),
     });

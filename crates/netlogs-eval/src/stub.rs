@@ -204,6 +204,82 @@ fn error(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
+/// The response a fault replaces the answer with; `None` for faults that still answer.
+fn fault_response(fault: Fault, body: &Value) -> Option<Response> {
+    let response = match fault {
+        Fault::RateLimited { retry_after_secs } => {
+            let mut r = error(StatusCode::TOO_MANY_REQUESTS, "rate limited");
+            if let Ok(v) = retry_after_secs.to_string().parse() {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            r
+        }
+        Fault::ServerError(code) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            error(status, "stub server error")
+        }
+        Fault::Unauthorized => error(StatusCode::UNAUTHORIZED, "Incorrect API key provided."),
+        Fault::NotFound => {
+            let model = body.get("model").and_then(Value::as_str).unwrap_or("?");
+            error(
+                StatusCode::NOT_FOUND,
+                &format!("The model `{model}` does not exist"),
+            )
+        }
+        Fault::MalformedBody => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            "{\"choices\": [",
+        )
+            .into_response(),
+        Fault::EmptyChoices => {
+            Json(json!({"id": "stub", "object": "chat.completion", "choices": []})).into_response()
+        }
+        Fault::Reset => {
+            let chunks: Vec<Result<&'static str, std::io::Error>> = vec![
+                Ok("{\"id\": \"stub\", "),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "reset",
+                )),
+            ];
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                Body::from_stream(futures::stream::iter(chunks)),
+            )
+                .into_response()
+        }
+        Fault::Slow(_) | Fault::Length => return None,
+    };
+    Some(response)
+}
+
+/// The heuristic's answer to the request's messages (cut short for [`Fault::Length`]).
+fn answer(n: u64, body: &Value, truncated: bool) -> Response {
+    let messages: Vec<ChatMessage> = body
+        .get("messages")
+        .cloned()
+        .and_then(|m| serde_json::from_value(m).ok())
+        .unwrap_or_default();
+    let mut text = BuiltinPolicy::Heuristic.complete(&messages).text;
+    let mut finish = "stop";
+    if truncated {
+        text.truncate(text.len() / 2);
+        finish = "length";
+    }
+    let prompt_chars: usize = messages.iter().map(|m| m.content.len()).sum();
+    Json(json!({
+        "id": format!("stub-{n}"),
+        "object": "chat.completion",
+        "created": 0,
+        "model": body.get("model").cloned().unwrap_or(Value::Null),
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
+        "usage": {"prompt_tokens": prompt_chars / 4, "completion_tokens": text.len() / 4, "total_tokens": prompt_chars / 4 + text.len() / 4}
+    }))
+    .into_response()
+}
+
 async fn handle(
     State(shared): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,
@@ -240,76 +316,8 @@ async fn handle(
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    match fault {
-        Some(Fault::RateLimited { retry_after_secs }) => {
-            let mut r = error(StatusCode::TOO_MANY_REQUESTS, "rate limited");
-            if let Ok(v) = retry_after_secs.to_string().parse() {
-                r.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            return r;
-        }
-        Some(Fault::ServerError(code)) => {
-            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            return error(status, "stub server error");
-        }
-        Some(Fault::Unauthorized) => {
-            return error(StatusCode::UNAUTHORIZED, "Incorrect API key provided.")
-        }
-        Some(Fault::NotFound) => {
-            let model = body.get("model").and_then(Value::as_str).unwrap_or("?");
-            return error(
-                StatusCode::NOT_FOUND,
-                &format!("The model `{model}` does not exist"),
-            );
-        }
-        Some(Fault::MalformedBody) => {
-            return (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, "application/json")],
-                "{\"choices\": [",
-            )
-                .into_response()
-        }
-        Some(Fault::EmptyChoices) => {
-            return Json(json!({"id": "stub", "object": "chat.completion", "choices": []}))
-                .into_response()
-        }
-        Some(Fault::Reset) => {
-            let chunks: Vec<Result<&'static str, std::io::Error>> = vec![
-                Ok("{\"id\": \"stub\", "),
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionReset,
-                    "reset",
-                )),
-            ];
-            return (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, "application/json")],
-                Body::from_stream(futures::stream::iter(chunks)),
-            )
-                .into_response();
-        }
-        Some(Fault::Slow(_)) | Some(Fault::Length) | None => {}
+    if let Some(response) = fault.and_then(|f| fault_response(f, &body)) {
+        return response;
     }
-    let messages: Vec<ChatMessage> = body
-        .get("messages")
-        .cloned()
-        .and_then(|m| serde_json::from_value(m).ok())
-        .unwrap_or_default();
-    let mut text = BuiltinPolicy::Heuristic.complete(&messages).text;
-    let mut finish = "stop";
-    if fault == Some(Fault::Length) {
-        text.truncate(text.len() / 2);
-        finish = "length";
-    }
-    let prompt_chars: usize = messages.iter().map(|m| m.content.len()).sum();
-    Json(json!({
-        "id": format!("stub-{n}"),
-        "object": "chat.completion",
-        "created": 0,
-        "model": body.get("model").cloned().unwrap_or(Value::Null),
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
-        "usage": {"prompt_tokens": prompt_chars / 4, "completion_tokens": text.len() / 4, "total_tokens": prompt_chars / 4 + text.len() / 4}
-    }))
-    .into_response()
+    answer(n, &body, fault == Some(Fault::Length))
 }

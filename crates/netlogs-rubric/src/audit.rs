@@ -108,10 +108,14 @@ fn grid(steps: usize) -> impl Iterator<Item = f64> {
     (0..=steps).map(move |i| i as f64 / steps as f64)
 }
 
-/// Audit `cfg`; `prior` adds expected rewards at that P(malicious).
-pub fn audit_rubric(cfg: &RubricConfig, prior: Option<f64>) -> RubricAudit {
-    let s = Scorer(cfg);
-    let policy = |label: Option<AnswerLabel>, conf: f64| ConstantPolicy {
+/// A constant policy's expected rewards: balanced, and at `prior` when given.
+fn constant_policy(
+    s: &Scorer,
+    prior: Option<f64>,
+    label: Option<AnswerLabel>,
+    conf: f64,
+) -> ConstantPolicy {
+    ConstantPolicy {
         name: match label {
             Some(l) => format!("always-{}@{conf}", l.as_str()),
             None => "invalid-output".to_string(),
@@ -120,14 +124,94 @@ pub fn audit_rubric(cfg: &RubricConfig, prior: Option<f64>) -> RubricAudit {
         confidence: label.map(|_| conf),
         balanced: s.expected(label, conf, 0.5),
         at_prior: prior.map(|p| s.expected(label, conf, p)),
+    }
+}
+
+/// The belief interval in which abstaining beats both honest answers, if any.
+fn abstain_band(s: &Scorer) -> Option<[f64; 2]> {
+    let abstain_wins = |p: f64| {
+        let abstain = s.expected(Some(AnswerLabel::Abstain), 0.0, p);
+        abstain > s.expected(Some(AnswerLabel::Benign), 1.0 - p, p) + 1e-12
+            && abstain > s.expected(Some(AnswerLabel::Malicious), p, p) + 1e-12
     };
+    let abstaining: Vec<f64> = grid(BAND_STEPS).filter(|&p| abstain_wins(p)).collect();
+    let step = 1.0 / BAND_STEPS as f64;
+    match (abstaining.first(), abstaining.last()) {
+        (Some(&lo), Some(&hi)) => Some([
+            round3(edge(&abstain_wins, (lo - step).max(0.0), lo)),
+            round3(edge(&abstain_wins, (hi + step).min(1.0), hi)),
+        ]),
+        _ => None,
+    }
+}
+
+/// The best constant policy over all labels and a fine confidence grid (balanced set).
+fn best_constant(s: &Scorer, prior: Option<f64>) -> ConstantPolicy {
+    ANSWER_LABELS
+        .into_iter()
+        .flat_map(|l| grid(100).map(move |c| (Some(l), c)))
+        .chain([(None, 0.0)])
+        .map(|(l, c)| constant_policy(s, prior, l, c))
+        .fold(None, |best: Option<ConstantPolicy>, cur| match best {
+            // Ties (within rounding) keep the first policy, so the name is stable.
+            Some(b) if b.balanced >= cur.balanced - 1e-12 => Some(b),
+            _ => Some(cur),
+        })
+        .unwrap_or_else(|| constant_policy(s, prior, None, 0.0))
+}
+
+/// The audit's findings, with stable ids.
+fn findings(
+    s: &Scorer,
+    band: Option<[f64; 2]>,
+    informed_reward: f64,
+    best: &ConstantPolicy,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if band.is_none() {
+        findings.push(Finding {
+            id: "abstention_never_optimal",
+            message:
+                "abstention is never optimal: no belief P(malicious) makes Abstain the best action"
+                    .into(),
+        });
+    }
+    if let Some((p, c)) = improper_point(s) {
+        findings.push(Finding {
+            id: "calibration_improper",
+            message: format!(
+                "calibration term is improper (extreme confidences maximise it): at P(malicious)={p:.2}, answering Malicious with confidence {c:.2} beats the honest {p:.2}"
+            ),
+        });
+    }
+    if let Some(msg) = invalid_beats_valid(s) {
+        findings.push(Finding {
+            id: "invalid_beats_valid",
+            message: msg,
+        });
+    }
+    if informed_reward > 0.0 && best.balanced >= COMPETITIVE_SHARE * informed_reward {
+        findings.push(Finding {
+            id: "constant_policy_competitive",
+            message: format!(
+                "{} reaches {:.0}% of the informed policy's reward on a balanced set",
+                best.name,
+                100.0 * best.balanced / informed_reward
+            ),
+        });
+    }
+    findings
+}
+
+/// Audit `cfg`; `prior` adds expected rewards at that P(malicious).
+pub fn audit_rubric(cfg: &RubricConfig, prior: Option<f64>) -> RubricAudit {
+    let s = Scorer(cfg);
     let mut constant_policies: Vec<ConstantPolicy> = ANSWER_LABELS
         .into_iter()
         .flat_map(|l| [0.0, 0.5, 1.0].map(|c| (l, c)))
-        .map(|(l, c)| policy(Some(l), c))
+        .map(|(l, c)| constant_policy(&s, prior, Some(l), c))
         .collect();
-    constant_policies.push(policy(None, 0.0));
-
+    constant_policies.push(constant_policy(&s, prior, None, 0.0));
     let best_response = grid(20)
         .map(|p| {
             let (action, confidence, expected_reward) = s.best_at(p);
@@ -139,83 +223,22 @@ pub fn audit_rubric(cfg: &RubricConfig, prior: Option<f64>) -> RubricAudit {
             }
         })
         .collect();
-
-    let abstain_wins = |p: f64| {
-        let abstain = s.expected(Some(AnswerLabel::Abstain), 0.0, p);
-        abstain > s.expected(Some(AnswerLabel::Benign), 1.0 - p, p) + 1e-12
-            && abstain > s.expected(Some(AnswerLabel::Malicious), p, p) + 1e-12
-    };
-    let abstaining: Vec<f64> = grid(BAND_STEPS).filter(|&p| abstain_wins(p)).collect();
-    let step = 1.0 / BAND_STEPS as f64;
-    let abstain_band = match (abstaining.first(), abstaining.last()) {
-        (Some(&lo), Some(&hi)) => Some([
-            round3(edge(&abstain_wins, (lo - step).max(0.0), lo)),
-            round3(edge(&abstain_wins, (hi + step).min(1.0), hi)),
-        ]),
-        _ => None,
-    };
-
+    let band = abstain_band(&s);
     let informed_reward = 0.5
         * s.score(Some(AnswerLabel::Malicious), 1.0, Gold::Malicious)
             .0
         + 0.5 * s.score(Some(AnswerLabel::Benign), 1.0, Gold::Benign).0;
-    let best_constant = ANSWER_LABELS
-        .into_iter()
-        .flat_map(|l| grid(100).map(move |c| (Some(l), c)))
-        .chain([(None, 0.0)])
-        .map(|(l, c)| policy(l, c))
-        .fold(None, |best: Option<ConstantPolicy>, cur| match best {
-            // Ties (within rounding) keep the first policy, so the name is stable.
-            Some(b) if b.balanced >= cur.balanced - 1e-12 => Some(b),
-            _ => Some(cur),
-        })
-        .unwrap_or_else(|| policy(None, 0.0));
-    let best_constant_gap = informed_reward - best_constant.balanced;
-
-    let mut findings = Vec::new();
-    if abstain_band.is_none() {
-        findings.push(Finding {
-            id: "abstention_never_optimal",
-            message:
-                "abstention is never optimal: no belief P(malicious) makes Abstain the best action"
-                    .into(),
-        });
-    }
-    if let Some((p, c)) = improper_point(&s) {
-        findings.push(Finding {
-            id: "calibration_improper",
-            message: format!(
-                "calibration term is improper (extreme confidences maximise it): at P(malicious)={p:.2}, answering Malicious with confidence {c:.2} beats the honest {p:.2}"
-            ),
-        });
-    }
-    if let Some(msg) = invalid_beats_valid(&s) {
-        findings.push(Finding {
-            id: "invalid_beats_valid",
-            message: msg,
-        });
-    }
-    if informed_reward > 0.0 && best_constant.balanced >= COMPETITIVE_SHARE * informed_reward {
-        findings.push(Finding {
-            id: "constant_policy_competitive",
-            message: format!(
-                "{} reaches {:.0}% of the informed policy's reward on a balanced set",
-                best_constant.name,
-                100.0 * best_constant.balanced / informed_reward
-            ),
-        });
-    }
-
+    let best = best_constant(&s, prior);
     RubricAudit {
         config: *cfg,
         prior,
         constant_policies,
         best_response,
-        abstain_band,
+        abstain_band: band,
         informed_reward,
-        best_constant,
-        best_constant_gap,
-        findings,
+        findings: findings(&s, band, informed_reward, &best),
+        best_constant_gap: informed_reward - best.balanced,
+        best_constant: best,
     }
 }
 
