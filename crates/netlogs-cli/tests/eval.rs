@@ -183,3 +183,31 @@ fn eval_on_own_zeek_file_and_legacy_preset() {
     let meta = read_json(&dir.join("metadata.json"));
     assert_eq!(meta["rubric"]["preset"], "legacy");
 }
+
+#[test]
+fn old_names_still_work_with_a_deprecation_note() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = netlogs()
+        .current_dir(tmp.path())
+        .args(["eval", "-n", "10", "--preset", "seed", "--template", "seed"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`seed` is a deprecated name for `proper`")
+            && stderr.contains("`seed` is a deprecated name for `logentry`"),
+        "{stderr}"
+    );
+    let dir = run_dir(&tmp.path().join("outputs"));
+    let meta = read_json(&dir.join("metadata.json"));
+    assert_eq!(meta["rubric"]["preset"], "proper");
+    assert_eq!(meta["template"], "logentry");
+    let rows = read_rows(&dir);
+    let prompt = rows[0]["prompt"][1]["content"].as_str().expect("prompt");
+    assert!(prompt.starts_with("Log Entry: "), "{prompt}");
+
+    let err = fails(netlogs().args(["eval", "--template", "nope"])).1;
+    assert!(err.contains("zeek, logentry, upstream"), "{err}");
+}
