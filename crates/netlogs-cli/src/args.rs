@@ -46,6 +46,36 @@ pub enum Command {
     /// Build, inspect, audit, export and synthesise datasets.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Serve the reward over HTTP for RL trainers (OpenRLHF's /get_reward, /v1/score).
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to bind. Anything but loopback exposes an API without authentication unless
+    /// --api-key-var is set.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    #[arg(long, default_value_t = 8000)]
+    pub port: u16,
+    /// Items per request, at most (larger batches get 413).
+    #[arg(long, default_value_t = 4096)]
+    pub max_batch: usize,
+    /// Request body bytes, at most (larger bodies get 413).
+    #[arg(long, default_value_t = 16 * 1024 * 1024)]
+    pub max_body: usize,
+    /// Requests handled at once; more get 503 with Retry-After: 1.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+    /// Seconds a request may take, body upload included (408 after).
+    #[arg(long, default_value_t = 60.0)]
+    pub timeout: f64,
+    /// Require `Authorization: Bearer <value of this environment variable>` on every endpoint
+    /// but /health.
+    #[arg(long)]
+    pub api_key_var: Option<String>,
+    #[command(flatten)]
+    pub rubric: RubricArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::Score(a) => commands::score::run(a),
         Command::Audit(a) => commands::audit::run(a),
         Command::Data(c) => commands::data::run(c),
+        Command::Serve(a) => commands::serve::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,74 @@
+//! `netlogs serve`: the reward as an HTTP service. Logs go to stderr through `tracing`
+//! (`RUST_LOG` sets the level); completions and labels are never logged.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use netlogs_serve::{serve, shutdown_signal, ServeConfig};
+use tracing_subscriber::EnvFilter;
+
+use crate::args::ServeArgs;
+
+fn config(a: &ServeArgs) -> Result<ServeConfig> {
+    if !(a.timeout.is_finite() && a.timeout > 0.0) {
+        bail!("--timeout must be a positive number of seconds");
+    }
+    let api_key = match &a.api_key_var {
+        None => None,
+        Some(var) => {
+            let key = std::env::var(var).ok().filter(|k| !k.trim().is_empty());
+            Some(key.with_context(|| {
+                format!("--api-key-var {var}: the environment variable {var} is not set or empty")
+            })?)
+        }
+    };
+    Ok(ServeConfig {
+        rubric: a.rubric.config()?,
+        max_batch: a.max_batch.max(1),
+        max_body: a.max_body.max(1),
+        concurrency: a.concurrency.max(1),
+        request_timeout: Duration::from_secs_f64(a.timeout),
+        api_key,
+    })
+}
+
+pub fn run(a: ServeArgs) -> Result<()> {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .try_init();
+    let config = config(&a)?;
+    let addr = SocketAddr::new(a.host, a.port);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot bind {addr}"))?;
+        let bound = listener.local_addr().context("no local address")?;
+        if !a.host.is_loopback() && config.api_key.is_none() {
+            tracing::warn!(
+                "binding {bound}, which is not loopback: the API has no authentication (set --api-key-var)"
+            );
+        }
+        tracing::info!(
+            preset = %config.rubric.preset,
+            max_batch = config.max_batch,
+            concurrency = config.concurrency,
+            auth = config.api_key.is_some(),
+            "netlogs serve listening on http://{bound}"
+        );
+        serve(listener, config, shutdown_signal())
+            .await
+            .context("server error")?;
+        tracing::info!("stopped: every request in flight was answered");
+        Ok(())
+    })
+}
