@@ -7,7 +7,7 @@
 //! `--no-cache` except one, which runs with the (default) response cache on, every request a
 //! miss that is then stored.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
@@ -17,6 +17,8 @@ use serde_json::json;
 
 use crate::proc_stats::{watch, ProcStats};
 use netlogs_eval::run_log::{find_runs, Metadata};
+
+use crate::util::{command, release_netlogs};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -36,13 +38,6 @@ pub struct Args {
     /// `-n` of the builtin memory run (`-r 3` multiplies rows).
     #[arg(long, default_value_t = 100_000)]
     builtin_n: usize,
-}
-
-fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_default()
 }
 
 /// A bare reqwest loop at `concurrency`: the server's raw capacity in requests/s.
@@ -104,18 +99,6 @@ const PLACEMENTS: [Placement; 2] = [
         cpus: Some(("0", "1")),
     },
 ];
-
-/// `program args…`, under `taskset -c cpus` when given.
-fn command(program: &Path, cpus: Option<&str>) -> Command {
-    match cpus {
-        Some(c) => {
-            let mut cmd = Command::new("taskset");
-            cmd.args(["-c", c]).arg(program);
-            cmd
-        }
-        None => Command::new(program),
-    }
-}
 
 struct Round {
     raw: f64,
@@ -243,19 +226,7 @@ fn run_placement(run: Run, a: &Args, bin: &Path, tmp: &Path) -> Result<Vec<Round
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let root = workspace_root();
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "-p", "netlogs-cli"])
-        .current_dir(&root)
-        .status()
-        .context("cargo build")?;
-    if !status.success() {
-        bail!("building netlogs failed");
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let bin = target.join("release").join("netlogs");
+    let bin = release_netlogs()?;
     let tmp = std::env::temp_dir().join(format!("netlogs-bench-{}", std::process::id()));
     std::fs::create_dir_all(&tmp)?;
 

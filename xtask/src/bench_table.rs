@@ -7,6 +7,8 @@ use anyhow::{bail, Context, Result};
 use netlogs_eval::run_log::{find_runs, RunRecord, SUMMARY_FILE};
 use netlogs_rubric::Preset;
 
+use crate::util::workspace_root;
+
 pub const START: &str = "<!-- bench-table:start -->";
 pub const END: &str = "<!-- bench-table:end -->";
 
@@ -132,10 +134,7 @@ pub fn run_dirs(dirs: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+    let root = workspace_root();
     let runs = if a.runs.is_empty() {
         run_dirs(&[root.join("outputs")])
     } else {

@@ -13,6 +13,8 @@ use netlogs_data::{
 };
 use netlogs_eval::manifest::{LabelCounts, Manifest, ManifestSource};
 
+use crate::util::workspace_root;
+
 pub const DEFAULT_REPO: &str = "19kmunz/iot-23-preprocessed";
 pub const DEFAULT_FILE: &str = "data/train-00000-of-00001-ad1ef30cd88c8d29.parquet";
 /// The built dataset's file name inside `--out`; `netlogs eval` reads it via manifest.json.
@@ -36,13 +38,6 @@ pub struct Args {
     out: Option<PathBuf>,
     #[arg(long, default_value_t = 42)]
     seed: u64,
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
 }
 
 /// A user-facing message for a failed download. Never includes the token.

@@ -2,9 +2,11 @@
 
 mod bench_data;
 mod bench_eval;
+mod bench_serve;
 mod bench_table;
 mod fetch;
 mod proc_stats;
+mod util;
 
 use clap::{Parser, Subcommand};
 
@@ -20,6 +22,12 @@ enum Cmd {
     /// Throughput of `netlogs eval` against a local instant stub server, beside the stub's raw
     /// capacity; and peak memory of a 100k-row builtin run.
     BenchEval(bench_eval::Args),
+    /// `netlogs serve` under load: batched throughput (shared and pinned), single-item latency
+    /// at 1,000 req/s, and a soak with RSS at its start and end.
+    BenchServe(bench_serve::Args),
+    /// (internal) The load generator of bench-serve: print a JSON report.
+    #[command(hide = true)]
+    ServeLoad(bench_serve::LoadArgs),
     /// Render README's Performance Benchmarks table from run summaries.
     BenchTable(bench_table::Args),
     /// Download IoT-23 from the Hugging Face hub, verify it and build data/ (train/dev/test).
@@ -47,6 +55,8 @@ fn main() -> anyhow::Result<()> {
         Cmd::BenchData(a) => bench_data::run(a),
         Cmd::FetchData(a) => fetch::run(a),
         Cmd::BenchTable(a) => bench_table::run(a),
+        Cmd::BenchServe(a) => bench_serve::run(a),
+        Cmd::ServeLoad(a) => bench_serve::load(a),
         Cmd::LoadRender { file } => bench_data::load_render(&file),
         Cmd::RawLoad {
             base,
