@@ -1,7 +1,8 @@
 //! netlogs-rubric: turns a model's completion into a reward, and a run's rewards into metrics.
 //!
 //! Pure: no files, no network, no clock. Two presets share one parser:
-//! - `proper` (default; `seed` is its deprecated alias): strict format, a proper (Brier) calibration term, abstention that pays
+//! - `proper` (default; `seed` is its deprecated alias): a leading `<think>` block is
+//!   reasoning and the answer follows it; strict format, a proper (Brier) calibration term, abstention that pays
 //!   near the decision boundary, and unreadable answers on attacks cost like a missed attack;
 //! - `legacy`: the Python reference (security-verifiers `sv_shared`) reproduced exactly, for
 //!   comparison with published numbers.
@@ -33,4 +34,4 @@ pub use metrics::{
     RewardStats, RowOutcome, RunMetrics, ScoredRow,
 };
 pub use outcome::{Components, Gold, Outcome};
-pub use score::{score_completion, score_parsed, Score};
+pub use score::{after_reasoning, score_completion, score_parsed, Score};

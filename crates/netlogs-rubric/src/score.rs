@@ -19,12 +19,31 @@ pub struct Score {
 }
 
 /// Parse and score a completion's text under `cfg`.
+///
+/// Under `proper`, a leading reasoning block (`<think>…</think>`, as Qwen3 and DeepSeek-R1
+/// style models write) is reasoning, not the answer: the answer is what follows it, and strict
+/// format applies to that. An unclosed block leaves no answer. `legacy` reads the text whole,
+/// as the reference does (so a draft answer inside the reasoning counts there).
 pub fn score_completion(cfg: &RubricConfig, text: &str, gold: Gold) -> Score {
-    let dialect = match cfg.preset {
-        Preset::Proper => Dialect::Strict,
-        Preset::Legacy => Dialect::Python,
+    let parsed = match cfg.preset {
+        Preset::Proper => parse_answer(after_reasoning(text).unwrap_or(""), Dialect::Strict),
+        Preset::Legacy => parse_answer(text, Dialect::Python),
     };
-    score_parsed(cfg, &parse_answer(text, dialect), gold)
+    score_parsed(cfg, &parsed, gold)
+}
+
+const THINK_OPEN: &str = "<think>";
+const THINK_CLOSE: &str = "</think>";
+
+/// The text after a leading reasoning block; the whole text when there is none; `None` when
+/// the block is never closed.
+pub fn after_reasoning(text: &str) -> Option<&str> {
+    match text.trim_start().strip_prefix(THINK_OPEN) {
+        None => Some(text),
+        Some(rest) => rest
+            .find(THINK_CLOSE)
+            .map(|end| &rest[end + THINK_CLOSE.len()..]),
+    }
 }
 
 /// Score an already parsed answer under `cfg`.

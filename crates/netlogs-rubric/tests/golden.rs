@@ -60,6 +60,10 @@ fn cases() -> Vec<(&'static str, Value, Value, Comps, Comps)> {
         ("null completion", Value::Null, json!("Malicious"), [0.0, 0.0, 0.0, -1.0], [0.0; 4]),
         ("underscore string confidence", json!(r#"{"label":"Benign","confidence":"1_0"}"#), json!("Benign"), [1.0, 0.0, 0.0, 1.0], [1.0, 0.0, 0.0, 1.0]),
         ("padded string confidence, miss", json!(r#"{"label":"Benign","confidence":" 0.25 "}"#), json!("Malicious"), [0.0, 0.0, 0.0, -1.0], [0.0, 0.0, 0.75, -1.0]),
+        ("reasoning block, then the answer", json!("<think>The host never answered; port 23.</think>\n{\"label\":\"Malicious\",\"confidence\":0.9,\"rationale\":\"scan\"}"), json!("Malicious"), [1.0, 1.0, 0.99, 1.0], [1.0, 1.0, 0.9, 1.0]),
+        ("draft answer inside the reasoning", json!(r#"<think>Draft: {"label":"Benign","confidence":0.5} no, it scans.</think>{"label":"Malicious","confidence":0.9}"#), json!("Malicious"), [1.0, 1.0, 0.99, 1.0], [0.0, 1.0, 0.5, -1.0]),
+        ("unclosed reasoning block", json!(r#"<think>Telnet to port 23 {"label":"Malicious","confidence":0.9}"#), json!("Malicious"), [0.0, 0.0, 0.0, -1.0], [1.0, 1.0, 0.9, 1.0]),
+        ("empty reasoning, fenced answer", json!("<think></think>\n```json\n{\"label\":\"Benign\",\"confidence\":0.5}\n```"), json!("Benign"), [1.0, 0.0, 0.75, 1.0], [1.0, 1.0, 0.5, 1.0]),
         ("two fences, different labels", json!("```json\n{\"label\":\"Benign\",\"confidence\":0.5}\n```\n```json\n{\"label\":\"Malicious\",\"confidence\":0.5}\n```"), json!("Malicious"), [0.0, 0.0, 0.0, -1.0], [0.0, 1.0, 0.5, -1.0]),
     ]
 }
