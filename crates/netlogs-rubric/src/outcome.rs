@@ -18,8 +18,7 @@ impl Gold {
     /// Gold labels as datasets store them: strings in any case, 1/0, true/false.
     pub fn from_value(v: &Value) -> Result<Gold, RubricError> {
         let g = match v {
-            Value::String(s) if s.trim().eq_ignore_ascii_case("malicious") => Some(Gold::Malicious),
-            Value::String(s) if s.trim().eq_ignore_ascii_case("benign") => Some(Gold::Benign),
+            Value::String(s) => Gold::from_label(s),
             Value::Bool(b) => Some(if *b { Gold::Malicious } else { Gold::Benign }),
             Value::Number(n) => match n.as_f64() {
                 Some(1.0) => Some(Gold::Malicious),
@@ -35,6 +34,19 @@ impl Gold {
         match self {
             Gold::Benign => "Benign",
             Gold::Malicious => "Malicious",
+        }
+    }
+
+    /// A gold label written as text, in any case (what [`Gold::from_value`] reads from a
+    /// JSON string), without building a JSON value.
+    pub fn from_label(s: &str) -> Option<Gold> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("malicious") {
+            Some(Gold::Malicious)
+        } else if s.eq_ignore_ascii_case("benign") {
+            Some(Gold::Benign)
+        } else {
+            None
         }
     }
 
@@ -66,6 +78,20 @@ pub enum Outcome {
     Abstain,
     /// No readable label (or, under `proper`, an ambiguous one).
     Invalid,
+}
+
+impl Outcome {
+    /// The name run logs use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::TruePositive => "true_positive",
+            Outcome::TrueNegative => "true_negative",
+            Outcome::FalsePositive => "false_positive",
+            Outcome::FalseNegative => "false_negative",
+            Outcome::Abstain => "abstain",
+            Outcome::Invalid => "invalid",
+        }
+    }
 }
 
 #[cfg(test)]

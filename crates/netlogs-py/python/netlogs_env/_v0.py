@@ -1,0 +1,57 @@
+"""verifiers v0 (<= 0.3.1): ``vf.load_environment("netlogs-env", **kwargs)``."""
+
+import verifiers as vf
+from datasets import Dataset
+
+import netlogs
+from netlogs_env._common import COMPONENTS, examples, reward_components
+
+
+def _reward_funcs(rubric):
+    """One reward function per component, named after it (verifiers saves each as a column)."""
+
+    def make(name):
+        def component(completion, answer, **kwargs):
+            return reward_components(completion, answer, rubric)[name]
+
+        component.__name__ = name
+        return component
+
+    return [make(name) for name in COMPONENTS]
+
+
+def load_environment(
+    dataset_name=None,
+    max_examples=1000,
+    preset=None,
+    template="zeek",
+    split=None,
+    seed=42,
+    system_prompt=None,
+    **rubric_overrides,
+):
+    """The netlogs environment. ``dataset_name``: a data file or built dataset in any format
+    netlogs reads (default: the fetched dataset if present, else the bundled real IoT-23 set);
+    ``max_examples``: a class-balanced seeded sample of that many; ``preset``: ``proper``
+    (default) or ``legacy``; other keywords (``fn_cost``, ``weights``, …) override the rubric."""
+    rubric = netlogs.Rubric(preset, **rubric_overrides)
+    system = system_prompt or netlogs.default_system_prompt()
+    rows = examples(dataset_name, max_examples, split, template, seed, system)
+    dataset = Dataset.from_list(
+        [
+            {"question": r["prompt"][-1]["content"], "answer": r["answer"], "info": r["info"]}
+            for r in rows
+        ]
+    )
+    w = rubric.config["weights"]
+    vf_rubric = vf.Rubric(
+        funcs=_reward_funcs(rubric),
+        weights=[w[name] for name in COMPONENTS],
+    )
+    return vf.SingleTurnEnv(
+        dataset=dataset,
+        eval_dataset=dataset,
+        system_prompt=system,
+        rubric=vf_rubric,
+        parser=vf.Parser(),
+    )

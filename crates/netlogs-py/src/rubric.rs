@@ -1,0 +1,296 @@
+//! `netlogs.score`, `netlogs.rewards` and `netlogs.Rubric`: batched scoring through the same
+//! functions as `netlogs score` and `netlogs serve`, with the GIL released while scoring.
+
+use std::borrow::Cow;
+
+use netlogs_eval::{score_text, ItemScore};
+use netlogs_rubric::{audit_rubric, Gold, Preset, RubricConfig, RubricOverrides, Weights};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyFloat, PyList};
+use pyo3::intern;
+
+use crate::convert::{completion, gold, items, same_length, to_json, to_py, type_name};
+
+fn preset(name: &str) -> PyResult<Preset> {
+    name.parse().map_err(|_| {
+        PyValueError::new_err(format!(
+            "unknown preset {name:?}: one of proper, legacy (`seed` is an old name of proper)"
+        ))
+    })
+}
+
+fn number(v: &Bound<'_, PyAny>, key: &str) -> PyResult<f64> {
+    v.extract::<f64>().map_err(|_| {
+        PyValueError::new_err(format!("{key} must be a number, got {}", type_name(v)))
+    })
+}
+
+/// `weights` as a dict `{accuracy, format, calibration, cost}` or four numbers in that order.
+fn weights(v: &Bound<'_, PyAny>) -> PyResult<Weights> {
+    let value = to_json(v, "weights")?;
+    let parsed = match &value {
+        serde_json::Value::Array(_) => serde_json::from_value::<[f64; 4]>(value.clone())
+            .map(|[accuracy, format, calibration, cost]| Weights {
+                accuracy,
+                format,
+                calibration,
+                cost,
+            }),
+        _ => serde_json::from_value::<Weights>(value.clone()),
+    };
+    parsed.map_err(|e| {
+        PyValueError::new_err(format!(
+            "weights must be {{accuracy, format, calibration, cost}} or four numbers: {e}"
+        ))
+    })
+}
+
+/// Keyword overrides, as the TOML file and the command-line flags take them.
+fn overrides(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<RubricOverrides> {
+    let mut o = RubricOverrides::default();
+    let Some(kwargs) = kwargs else {
+        return Ok(o);
+    };
+    for (k, v) in kwargs.iter() {
+        let key: String = k.extract()?;
+        match key.as_str() {
+            "preset" => o.preset = Some(preset(&v.extract::<String>()?)?),
+            "weights" => o.weights = Some(weights(&v)?),
+            "fn_cost" => o.fn_cost = Some(number(&v, &key)?),
+            "fp_cost" => o.fp_cost = Some(number(&v, &key)?),
+            "abstain_cost" => o.abstain_cost = Some(number(&v, &key)?),
+            "abstain_credit" => o.abstain_credit = Some(number(&v, &key)?),
+            other => {
+                return Err(PyValueError::new_err(format!(
+                "unknown rubric option {other:?}: one of preset, weights, fn_cost, fp_cost, abstain_cost, abstain_credit"
+            )))
+            }
+        }
+    }
+    Ok(o)
+}
+
+fn resolve(o: RubricOverrides) -> PyResult<RubricConfig> {
+    o.resolve()
+        .map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// A rubric: a preset's rules with any overrides.
+#[pyclass(frozen, name = "Rubric", module = "netlogs")]
+pub struct PyRubric {
+    pub cfg: RubricConfig,
+}
+
+/// The rubric `score`/`rewards` use: `rubric` (a Rubric, a dict of overrides or a TOML file
+/// path) with `preset` laid over it.
+fn chosen(preset_name: Option<&str>, rubric: Option<&Bound<'_, PyAny>>) -> PyResult<RubricConfig> {
+    let mut base = match rubric {
+        None => RubricOverrides::default(),
+        Some(r) => {
+            if let Ok(r) = r.cast::<PyRubric>() {
+                let cfg = r.get().cfg;
+                if preset_name.is_none() {
+                    return Ok(cfg);
+                }
+                cfg_overrides(cfg)
+            } else if let Ok(d) = r.cast::<PyDict>() {
+                overrides(Some(d))?
+            } else if let Ok(path) = r.extract::<std::path::PathBuf>() {
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    PyValueError::new_err(format!("cannot read rubric file {}: {e}", path.display()))
+                })?;
+                RubricOverrides::from_toml(&text).map_err(|e| {
+                    PyValueError::new_err(format!("in rubric file {}: {e}", path.display()))
+                })?
+            } else {
+                return Err(PyValueError::new_err(format!(
+                    "rubric must be a netlogs.Rubric, a dict of overrides or a TOML path, got {}",
+                    type_name(r)
+                )));
+            }
+        }
+    };
+    if let Some(p) = preset_name {
+        base.preset = Some(preset(p)?);
+    }
+    resolve(base)
+}
+
+fn cfg_overrides(cfg: RubricConfig) -> RubricOverrides {
+    RubricOverrides {
+        preset: Some(cfg.preset),
+        weights: Some(cfg.weights),
+        fn_cost: Some(cfg.fn_cost),
+        fp_cost: Some(cfg.fp_cost),
+        abstain_cost: Some(cfg.abstain_cost),
+        abstain_credit: Some(cfg.abstain_credit),
+    }
+}
+
+/// Read the batch under the GIL, then score it with the GIL released.
+fn score_batch(
+    py: Python<'_>,
+    cfg: &RubricConfig,
+    completions: &Bound<'_, PyAny>,
+    answers: &Bound<'_, PyAny>,
+    infos: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Vec<ItemScore>> {
+    let completions = items(completions, "completions")?;
+    let answers = items(answers, "answers")?;
+    same_length("answers", answers.len(), "completions", completions.len())?;
+    if let Some(infos) = infos.filter(|i| !i.is_none()) {
+        let infos = items(infos, "infos")?;
+        same_length("infos", infos.len(), "completions", completions.len())?;
+        if let Some(i) = infos.iter().position(|x| !(x.is_none() || x.cast::<PyDict>().is_ok())) {
+            return Err(PyValueError::new_err(format!(
+                "infos[{i}]: expected a dict or None, got {}",
+                type_name(&infos[i])
+            )));
+        }
+    }
+    let texts: Vec<Cow<'_, str>> = completions
+        .iter()
+        .enumerate()
+        .map(|(i, c)| completion(c, i))
+        .collect::<PyResult<_>>()?;
+    let golds: Vec<Gold> = answers
+        .iter()
+        .enumerate()
+        .map(|(i, a)| gold(a, i))
+        .collect::<PyResult<_>>()?;
+    let cfg = *cfg;
+    Ok(py.detach(move || {
+        texts
+            .iter()
+            .zip(golds)
+            .map(|(t, g)| score_text(&cfg, t, g))
+            .collect()
+    }))
+}
+
+/// `{reward, metrics: {accuracy, format, calibration, cost}, parsed: {label, confidence,
+/// outcome}}`, as `/v1/score` answers.
+fn score_dict<'py>(py: Python<'py>, s: &ItemScore) -> PyResult<Bound<'py, PyDict>> {
+    let metrics = PyDict::new(py);
+    metrics.set_item(intern!(py, "accuracy"), s.metrics.accuracy)?;
+    metrics.set_item(intern!(py, "format"), s.metrics.format)?;
+    metrics.set_item(intern!(py, "calibration"), s.metrics.calibration)?;
+    metrics.set_item(intern!(py, "cost"), s.metrics.cost)?;
+    let parsed = PyDict::new(py);
+    parsed.set_item(intern!(py, "label"), s.parsed.label.map(|l| l.as_str()))?;
+    parsed.set_item(intern!(py, "confidence"), s.parsed.confidence)?;
+    parsed.set_item(intern!(py, "outcome"), s.parsed.outcome.as_str())?;
+    let d = PyDict::new(py);
+    d.set_item(intern!(py, "reward"), s.reward)?;
+    d.set_item(intern!(py, "metrics"), metrics)?;
+    d.set_item(intern!(py, "parsed"), parsed)?;
+    Ok(d)
+}
+
+fn dicts<'py>(py: Python<'py>, scores: &[ItemScore]) -> PyResult<Bound<'py, PyList>> {
+    let out = scores
+        .iter()
+        .map(|s| score_dict(py, s))
+        .collect::<PyResult<Vec<_>>>()?;
+    PyList::new(py, out)
+}
+
+fn floats<'py>(py: Python<'py>, scores: &[ItemScore]) -> PyResult<Bound<'py, PyList>> {
+    PyList::new(py, scores.iter().map(|s| PyFloat::new(py, s.reward)))
+}
+
+/// Score completions against gold answers: one dict per completion.
+#[pyfunction]
+#[pyo3(signature = (completions, answers, infos=None, preset=None, rubric=None))]
+pub fn score<'py>(
+    py: Python<'py>,
+    completions: &Bound<'py, PyAny>,
+    answers: &Bound<'py, PyAny>,
+    infos: Option<&Bound<'py, PyAny>>,
+    preset: Option<&str>,
+    rubric: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyList>> {
+    let cfg = chosen(preset, rubric)?;
+    dicts(py, &score_batch(py, &cfg, completions, answers, infos)?)
+}
+
+/// The rewards alone, as floats: the fast path for trainers.
+#[pyfunction]
+#[pyo3(signature = (completions, answers, preset=None, rubric=None))]
+pub fn rewards<'py>(
+    py: Python<'py>,
+    completions: &Bound<'py, PyAny>,
+    answers: &Bound<'py, PyAny>,
+    preset: Option<&str>,
+    rubric: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyList>> {
+    let cfg = chosen(preset, rubric)?;
+    floats(py, &score_batch(py, &cfg, completions, answers, None)?)
+}
+
+#[pymethods]
+impl PyRubric {
+    #[new]
+    #[pyo3(signature = (preset=None, **overrides))]
+    fn new(preset: Option<&str>, overrides: Option<&Bound<'_, PyDict>>) -> PyResult<PyRubric> {
+        let mut o = self::overrides(overrides)?;
+        if let Some(p) = preset {
+            o.preset = Some(self::preset(p)?);
+        }
+        Ok(PyRubric { cfg: resolve(o)? })
+    }
+
+    #[pyo3(signature = (completions, answers, infos=None))]
+    fn score<'py>(
+        &self,
+        py: Python<'py>,
+        completions: &Bound<'py, PyAny>,
+        answers: &Bound<'py, PyAny>,
+        infos: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        dicts(py, &score_batch(py, &self.cfg, completions, answers, infos)?)
+    }
+
+    fn rewards<'py>(
+        &self,
+        py: Python<'py>,
+        completions: &Bound<'py, PyAny>,
+        answers: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        floats(py, &score_batch(py, &self.cfg, completions, answers, None)?)
+    }
+
+    /// The rubric audit: constant policies, best responses, abstention band, findings.
+    #[pyo3(signature = (prior=None))]
+    fn audit<'py>(&self, py: Python<'py>, prior: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(p) = prior.filter(|p| !(0.0..=1.0).contains(p)) {
+            return Err(PyValueError::new_err(format!("prior must lie in [0, 1], got {p}")));
+        }
+        let value = serde_json::to_value(audit_rubric(&self.cfg, prior))
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        to_py(py, &value)
+    }
+
+    /// preset, weights and costs.
+    #[getter]
+    fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let value =
+            serde_json::to_value(self.cfg).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        to_py(py, &value)
+    }
+
+    #[getter]
+    fn preset(&self) -> String {
+        self.cfg.preset.to_string()
+    }
+
+    fn __repr__(&self) -> String {
+        let w = self.cfg.weights;
+        format!(
+            "Rubric(preset={:?}, weights=({}, {}, {}, {}), fn_cost={}, fp_cost={}, abstain_cost={}, abstain_credit={})",
+            self.cfg.preset.to_string(), w.accuracy, w.format, w.calibration, w.cost,
+            self.cfg.fn_cost, self.cfg.fp_cost, self.cfg.abstain_cost, self.cfg.abstain_credit
+        )
+    }
+}
