@@ -1,15 +1,17 @@
 //! Reader for CSV exports of IoT-23 conn logs (Zeek column names or renamed ones such as
-//! `origin_address`), via polars. Every column is read as text and typed by
-//! [`FlowRecord::set`], so errors name the row and column exactly.
+//! `origin_address`), on the `csv` crate: one pass, row by row, no column frame. Every cell is
+//! typed by [`FlowRecord::set`], so errors name the line and column exactly. The polars text
+//! frame below serves the CIC-IDS-2017 and UNSW-NB15 readers.
 
 use std::io::Cursor;
 use std::path::Path;
+use std::sync::Arc;
 
 use polars::prelude::*;
 
 use crate::error::DataError;
 use crate::field::{Field, FieldSet};
-use crate::record::{is_unset, FlowRecord, Label, LabeledFlow, Provenance};
+use crate::record::{is_unset, FlowRecord, Interner, Label, LabeledFlow, Provenance};
 
 /// Read a CSV (or other delimited) export into a string-typed frame.
 pub(crate) fn read_text_frame(file: &Path, bytes: &[u8], sep: u8) -> Result<DataFrame, DataError> {
@@ -28,24 +30,40 @@ pub(crate) fn read_text_frame(file: &Path, bytes: &[u8], sep: u8) -> Result<Data
         })
 }
 
-/// The text cells of one column, `None` for nulls.
-pub(crate) fn text_column<'a>(
-    df: &'a DataFrame,
-    file: &Path,
-    name: &str,
-) -> Result<Vec<Option<&'a str>>, DataError> {
-    let col = df.column(name).map_err(|_| DataError::MissingColumn {
-        file: file.to_path_buf(),
-        column: name.to_string(),
-    })?;
-    let s = col.str().map_err(|e| DataError::Format {
-        file: file.to_path_buf(),
-        message: format!("column `{name}` is not text: {e}"),
-    })?;
-    Ok(s.iter().collect())
+/// Where the flow, label and family columns sit in the header.
+struct Layout {
+    flow: Vec<(usize, Field)>,
+    label: usize,
+    family: Option<usize>,
+    fields: FieldSet,
 }
 
-/// Parse an IoT-23 CSV export. Line numbers in errors count the header as line 1.
+impl Layout {
+    fn of(file: &Path, names: &csv::StringRecord) -> Result<Layout, DataError> {
+        let find = |pred: &dyn Fn(&str) -> bool| names.iter().position(|n| pred(n.trim()));
+        let label = find(&|n| n == "label").ok_or_else(|| DataError::MissingColumn {
+            file: file.to_path_buf(),
+            column: "label".into(),
+        })?;
+        let family = find(&|n| matches!(n, "detailed-label" | "detailed_label"));
+        let flow: Vec<(usize, Field)> = names
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| Field::from_column(n).map(|f| (i, f)))
+            .collect();
+        let fields = flow.iter().map(|(_, f)| *f).collect();
+        Ok(Layout {
+            flow,
+            label,
+            family,
+            fields,
+        })
+    }
+}
+
+/// Parse an IoT-23 CSV export (tab- or comma-separated; quotes as in RFC 4180). The caller
+/// has checked that the bytes are UTF-8 and rectangular. An empty cell is a missing value.
+/// Line numbers in errors count the header as line 1.
 pub fn parse_iot23_csv(
     file: &Path,
     bytes: &[u8],
@@ -57,65 +75,55 @@ pub fn parse_iot23_csv(
     } else {
         b','
     };
-    let df = read_text_frame(file, bytes, sep)?;
-    let names: Vec<String> = df
-        .get_column_names()
-        .iter()
-        .map(|n| n.to_string())
-        .collect();
-    let label_col = names
-        .iter()
-        .find(|n| n.trim() == "label")
-        .ok_or_else(|| DataError::MissingColumn {
-            file: file.to_path_buf(),
-            column: "label".into(),
-        })?
-        .clone();
-    if df.height() == 0 {
+    let unreadable = |e: csv::Error| DataError::Format {
+        file: file.to_path_buf(),
+        message: format!("not a readable delimited file: {e}"),
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(sep)
+        .has_headers(true)
+        .from_reader(bytes);
+    let names = reader.headers().map_err(unreadable)?.clone();
+    let layout = Layout::of(file, &names)?;
+    let origin = Provenance::of_file(source, capture, file);
+    let mut flows = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count());
+    let mut row = csv::StringRecord::new();
+    let mut families = Interner::default();
+    while reader.read_record(&mut row).map_err(unreadable)? {
+        let line = row.position().map_or(0, |p| p.line() as usize);
+        let cell = |i: usize| row.get(i).filter(|c| !c.is_empty());
+        let mut record = FlowRecord::default();
+        for &(i, field) in &layout.flow {
+            if let Some(raw) = cell(i) {
+                record
+                    .set(field, raw)
+                    .map_err(|m| DataError::bad_value(file, line, &names[i], m))?;
+            }
+        }
+        let label_col = names[layout.label].to_string();
+        let family = layout
+            .family
+            .and_then(cell)
+            .map(str::trim)
+            .filter(|f| !is_unset(f))
+            .map(|f| families.get(f));
+        let cells = (cell(layout.label), family);
+        flows.push(labeled(
+            file,
+            line,
+            &label_col,
+            record,
+            layout.fields,
+            cells,
+            &origin,
+        )?);
+    }
+    if flows.is_empty() {
         return Err(DataError::NoRows {
             file: file.to_path_buf(),
         });
     }
-    let family_col = names
-        .iter()
-        .find(|n| matches!(n.trim(), "detailed-label" | "detailed_label"))
-        .cloned();
-    let flow_cols: Vec<(Field, &String)> = names
-        .iter()
-        .filter_map(|n| Field::from_column(n).map(|f| (f, n)))
-        .collect();
-    let fields: FieldSet = flow_cols.iter().map(|(f, _)| *f).collect();
-
-    let mut records = vec![FlowRecord::default(); df.height()];
-    for (field, name) in &flow_cols {
-        for (row, cell) in text_column(&df, file, name)?.into_iter().enumerate() {
-            if let Some(raw) = cell {
-                records[row]
-                    .set(*field, raw)
-                    .map_err(|m| DataError::bad_value(file, row + 2, name, m))?;
-            }
-        }
-    }
-    let labels = text_column(&df, file, &label_col)?;
-    let families = match &family_col {
-        Some(c) => text_column(&df, file, c)?,
-        None => vec![None; df.height()],
-    };
-    let origin = Provenance::of_file(source, capture, file);
-    let rows = records.into_iter().zip(labels).zip(families);
-    rows.enumerate()
-        .map(|(row, ((record, label), family))| {
-            labeled(
-                file,
-                row + 2,
-                &label_col,
-                record,
-                fields,
-                (label, family),
-                &origin,
-            )
-        })
-        .collect()
+    Ok(flows)
 }
 
 /// One row's flow with its label and family cells read.
@@ -125,7 +133,7 @@ fn labeled(
     label_col: &str,
     record: FlowRecord,
     fields: FieldSet,
-    (label, family): (Option<&str>, Option<&str>),
+    (label, family): (Option<&str>, Option<Arc<str>>),
     origin: &Provenance,
 ) -> Result<LabeledFlow, DataError> {
     let raw = label.unwrap_or("");
@@ -137,10 +145,6 @@ fn labeled(
             format!("unknown label `{raw}` (expected Benign or Malicious)"),
         )
     })?;
-    let family = family
-        .map(str::trim)
-        .filter(|f| !is_unset(f))
-        .map(str::to_string);
     Ok(LabeledFlow {
         record,
         fields,

@@ -42,8 +42,8 @@ impl Example {
             answer: flow.label,
             info: ExampleInfo {
                 source: flow.provenance.source.to_string(),
-                capture: flow.provenance.capture.clone(),
-                family: flow.provenance.family.clone(),
+                capture: flow.provenance.capture.as_deref().map(str::to_string),
+                family: flow.provenance.family.as_deref().map(str::to_string),
                 file: flow.provenance.file.to_string(),
                 split: None,
                 conflict: false,
@@ -61,7 +61,7 @@ fn canonical_parts(flow: &LabeledFlow) -> impl Iterator<Item = (u8, RawField<'_>
         .into_iter()
         .enumerate()
         .filter_map(|(i, f)| flow.record.get_raw(f).map(|v| (i as u8, v)));
-    fn text(s: &Option<String>) -> Option<RawField<'_>> {
+    fn text(s: &Option<std::sync::Arc<str>>) -> Option<RawField<'_>> {
         s.as_deref().map(|s| RawField::Text(s.as_bytes()))
     }
     let tail = [

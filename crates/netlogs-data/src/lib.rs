@@ -39,7 +39,9 @@ pub use parquet::{
 };
 pub use prepared::{parse_prepared, write_prepared};
 pub use prompt::{render_prompt, PromptView, Template};
-pub use record::{capture_id_from_name, FlowRecord, Label, LabeledFlow, Provenance, RawField};
+pub use record::{
+    capture_id_from_name, FlowRecord, Interner, Label, LabeledFlow, Provenance, RawField,
+};
 pub use sample::{sample_balanced, sample_balanced_examples};
 /// Iterate and list the typed settings (`Template::iter()`, `SourceFormat::VARIANTS`).
 pub use strum::{IntoEnumIterator, VariantNames};

@@ -115,7 +115,7 @@ pub fn load_path(
 
 /// A capture id for splits: the IoT-23 capture in the file name, else (for the OOD tables) the
 /// file name up to its first dot.
-fn capture_for(path: &Path, format: SourceFormat) -> Option<String> {
+pub(crate) fn capture_for(path: &Path, format: SourceFormat) -> Option<String> {
     let name = path.file_name()?.to_string_lossy().into_owned();
     capture_id_from_name(&name).or_else(|| {
         matches!(format, SourceFormat::CicIds | SourceFormat::Unsw)

@@ -286,10 +286,12 @@ impl std::fmt::Display for Label {
 pub struct Provenance {
     /// Source dataset, e.g. `iot23`.
     pub source: Arc<str>,
-    /// Capture or scenario id, e.g. `CTU-IoT-Malware-Capture-34-1`, when known.
-    pub capture: Option<String>,
-    /// Detailed label / attack family, e.g. `C&C`; `None` for benign rows.
-    pub family: Option<String>,
+    /// Capture or scenario id, e.g. `CTU-IoT-Malware-Capture-34-1`, when known. Shared by
+    /// every row of a file.
+    pub capture: Option<Arc<str>>,
+    /// Detailed label / attack family, e.g. `C&C`; `None` for benign rows. Readers intern it
+    /// (a file has few families and many rows).
+    pub family: Option<Arc<str>>,
     /// File name the row was read from.
     pub file: Arc<str>,
 }
@@ -300,16 +302,16 @@ impl Provenance {
     pub fn of_file(source: &str, capture: Option<&str>, path: &std::path::Path) -> Provenance {
         Provenance {
             source: source.into(),
-            capture: capture.map(str::to_string),
+            capture: capture.map(Arc::from),
             family: None,
             file: Provenance::file_label(path),
         }
     }
 
     /// This file's provenance for one row of the given family.
-    pub fn with_family(&self, family: Option<String>) -> Provenance {
+    pub fn with_family(&self, family: Option<impl Into<Arc<str>>>) -> Provenance {
         Provenance {
-            family,
+            family: family.map(Into::into),
             ..self.clone()
         }
     }
@@ -320,6 +322,22 @@ impl Provenance {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default()
             .into()
+    }
+}
+
+/// Shares repeated short strings (families, captures, breakdown keys): a dataset has few
+/// distinct values and up to millions of rows.
+#[derive(Debug, Default)]
+pub struct Interner(std::collections::HashSet<Arc<str>>);
+
+impl Interner {
+    pub fn get(&mut self, key: &str) -> Arc<str> {
+        if let Some(k) = self.0.get(key) {
+            return k.clone();
+        }
+        let k: Arc<str> = Arc::from(key);
+        self.0.insert(k.clone());
+        k
     }
 }
 

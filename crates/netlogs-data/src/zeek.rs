@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::error::DataError;
 use crate::field::{Field, FieldSet};
-use crate::record::{is_unset, FlowRecord, Label, LabeledFlow, Provenance};
+use crate::record::{is_unset, FlowRecord, Interner, Label, LabeledFlow, Provenance};
 
 /// IoT-23 joins `tunnel_parents`, `label` and `detailed-label` with three spaces.
 const QUIRK_SEP: &str = "   ";
@@ -88,9 +88,9 @@ impl Header {
     fn row(
         &self,
         parts: &[&str],
-        file: &Path,
-        line_no: usize,
+        (file, line_no): (&Path, usize),
         origin: &Provenance,
+        families: &mut Interner,
     ) -> Result<LabeledFlow, DataError> {
         if parts.len() != self.columns.len() {
             return Err(DataError::Ragged {
@@ -120,7 +120,7 @@ impl Header {
                 }
                 Column::Family => {
                     let t = raw.trim();
-                    family = (!is_unset(t)).then(|| t.to_string());
+                    family = (!is_unset(t)).then(|| families.get(t));
                 }
                 Column::Ignored => {}
             }
@@ -146,6 +146,20 @@ pub fn parse_zeek(
     source: &str,
     capture: Option<&str>,
 ) -> Result<Vec<LabeledFlow>, DataError> {
+    // One row per line at most: sized once, the rows are never moved by growth.
+    let mut flows = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
+    parse_zeek_into(file, bytes, source, capture, &mut flows)?;
+    Ok(flows)
+}
+
+/// [`parse_zeek`], appending to `flows` (which the caller may have sized for more files).
+pub(crate) fn parse_zeek_into(
+    file: &Path,
+    bytes: &[u8],
+    source: &str,
+    capture: Option<&str>,
+    flows: &mut Vec<LabeledFlow>,
+) -> Result<(), DataError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(DataError::Empty {
             file: file.to_path_buf(),
@@ -159,8 +173,8 @@ pub fn parse_zeek(
         present: FieldSet::EMPTY,
         quirk: false,
     };
-    // One row per line at most: sized once, the rows are never moved by growth.
-    let mut flows = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
+    let first_row = flows.len();
+    let mut families = Interner::default();
     let mut parts: Vec<&str> = Vec::with_capacity(32);
     for (idx, raw_line) in bytes.split(|b| *b == b'\n').enumerate() {
         let line_no = idx + 1;
@@ -184,7 +198,7 @@ pub fn parse_zeek(
             });
         }
         split_fields(line, header.sep, header.quirk, &mut parts);
-        flows.push(header.row(&parts, file, line_no, &origin)?);
+        flows.push(header.row(&parts, (file, line_no), &origin, &mut families)?);
     }
     if header.columns.is_empty() {
         return Err(DataError::Format {
@@ -192,12 +206,12 @@ pub fn parse_zeek(
             message: "no `#fields` header line: not a Zeek log".into(),
         });
     }
-    if flows.is_empty() {
+    if flows.len() == first_row {
         return Err(DataError::NoRows {
             file: file.to_path_buf(),
         });
     }
-    Ok(flows)
+    Ok(())
 }
 
 /// Zeek `#types` of the conn fields, in [`Field::ALL`] order.

@@ -207,7 +207,7 @@ fn ood_prompts_never_leak_labels_or_families() {
                     "{p}"
                 );
                 if let Some(fam) = &f.provenance.family {
-                    assert!(!p.contains(fam.as_str()), "{fam} in {p}");
+                    assert!(!p.contains(&**fam), "{fam} in {p}");
                 }
             }
         }

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use netlogs_client::Usage;
-use netlogs_data::{ExampleInfo, Label};
+use netlogs_data::{ExampleInfo, Interner, Label};
 use netlogs_rubric::{
     score_completion, Gold, RowOutcome, RubricConfig, RunMetrics, Score, ScoredRow,
 };
@@ -72,22 +72,6 @@ impl UsageTally {
     }
 }
 
-/// Shares breakdown keys (source, capture, family) across a run's rows: a run has few
-/// distinct keys and up to hundreds of thousands of rows.
-#[derive(Debug, Default)]
-struct KeyInterner(HashSet<Arc<str>>);
-
-impl KeyInterner {
-    fn get(&mut self, key: &str) -> Arc<str> {
-        if let Some(k) = self.0.get(key) {
-            return k.clone();
-        }
-        let k: Arc<str> = Arc::from(key);
-        self.0.insert(k.clone());
-        k
-    }
-}
-
 /// Every row of a run, keyed by (sample index, rollout): metrics (and their seeded bootstrap)
 /// see one canonical row order whatever order rows finished in.
 #[derive(Default)]
@@ -95,7 +79,8 @@ pub struct Ledger {
     outcomes: Vec<((usize, u32), RowOutcome)>,
     /// The rows read back from an interrupted run.
     stored: HashSet<(usize, u32)>,
-    keys: KeyInterner,
+    /// Breakdown keys (source, capture, family), shared across rows.
+    keys: Interner,
     tally: UsageTally,
 }
 
@@ -159,7 +144,7 @@ impl Ledger {
     /// `info` of a foreign results file).
     pub fn record_foreign(&mut self, key: (usize, u32), row: ScoredRow) {
         self.tally.add(None, 0, false);
-        let intern = |k: Option<Arc<str>>, keys: &mut KeyInterner| k.map(|k| keys.get(&k));
+        let intern = |k: Option<Arc<str>>, keys: &mut Interner| k.map(|k| keys.get(&k));
         let row = ScoredRow {
             source: intern(row.source, &mut self.keys),
             capture: intern(row.capture, &mut self.keys),

@@ -62,9 +62,9 @@ pub fn to_json(v: &Bound<'_, PyAny>, at: &str) -> PyResult<Value> {
     if let Ok(d) = v.cast::<PyDict>() {
         let mut map = Map::new();
         for (k, val) in d.iter() {
-            let key = k.cast::<PyString>().map_err(|_| {
-                PyValueError::new_err(format!("{at}: dict keys must be strings"))
-            })?;
+            let key = k
+                .cast::<PyString>()
+                .map_err(|_| PyValueError::new_err(format!("{at}: dict keys must be strings")))?;
             let key = key.to_str()?.to_string();
             let val = to_json(&val, &format!("{at}[{key:?}]"))?;
             map.insert(key, val);
@@ -135,7 +135,10 @@ pub fn to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
         },
         Value::String(s) => PyString::new(py, s).into_any(),
         Value::Array(a) => {
-            let items = a.iter().map(|x| to_py(py, x)).collect::<PyResult<Vec<_>>>()?;
+            let items = a
+                .iter()
+                .map(|x| to_py(py, x))
+                .collect::<PyResult<Vec<_>>>()?;
             PyList::new(py, items)?.into_any()
         }
         Value::Object(m) => {

@@ -47,10 +47,7 @@ fn paths(data: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<PathBuf>> {
         .enumerate()
         .map(|(i, p)| {
             p.extract::<PathBuf>().map_err(|_| {
-                PyValueError::new_err(format!(
-                    "data[{i}]: expected a path, got {}",
-                    type_name(p)
-                ))
+                PyValueError::new_err(format!("data[{i}]: expected a path, got {}", type_name(p)))
             })
         })
         .collect()
@@ -63,10 +60,14 @@ fn row<'py>(py: Python<'py>, e: &Example, system: &str) -> PyResult<Bound<'py, P
     let user_msg = PyDict::new(py);
     user_msg.set_item(intern!(py, "role"), intern!(py, "user"))?;
     user_msg.set_item(intern!(py, "content"), &e.prompt)?;
-    let info = serde_json::to_value(&e.info).map_err(|err| PyValueError::new_err(err.to_string()))?;
+    let info =
+        serde_json::to_value(&e.info).map_err(|err| PyValueError::new_err(err.to_string()))?;
     let d = PyDict::new(py);
     d.set_item(intern!(py, "example_id"), &e.example_id)?;
-    d.set_item(intern!(py, "prompt"), PyList::new(py, [system_msg, user_msg])?)?;
+    d.set_item(
+        intern!(py, "prompt"),
+        PyList::new(py, [system_msg, user_msg])?,
+    )?;
     d.set_item(intern!(py, "answer"), e.answer.as_str())?;
     d.set_item(intern!(py, "info"), to_py(py, &info)?)?;
     Ok(d)

@@ -6,9 +6,9 @@ use std::borrow::Cow;
 use netlogs_eval::{score_text, ItemScore};
 use netlogs_rubric::{audit_rubric, Gold, Preset, RubricConfig, RubricOverrides, Weights};
 use pyo3::exceptions::PyValueError;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyList};
-use pyo3::intern;
 
 use crate::convert::{completion, gold, items, same_length, to_json, to_py, type_name};
 
@@ -21,22 +21,22 @@ fn preset(name: &str) -> PyResult<Preset> {
 }
 
 fn number(v: &Bound<'_, PyAny>, key: &str) -> PyResult<f64> {
-    v.extract::<f64>().map_err(|_| {
-        PyValueError::new_err(format!("{key} must be a number, got {}", type_name(v)))
-    })
+    v.extract::<f64>()
+        .map_err(|_| PyValueError::new_err(format!("{key} must be a number, got {}", type_name(v))))
 }
 
 /// `weights` as a dict `{accuracy, format, calibration, cost}` or four numbers in that order.
 fn weights(v: &Bound<'_, PyAny>) -> PyResult<Weights> {
     let value = to_json(v, "weights")?;
     let parsed = match &value {
-        serde_json::Value::Array(_) => serde_json::from_value::<[f64; 4]>(value.clone())
-            .map(|[accuracy, format, calibration, cost]| Weights {
+        serde_json::Value::Array(_) => serde_json::from_value::<[f64; 4]>(value.clone()).map(
+            |[accuracy, format, calibration, cost]| Weights {
                 accuracy,
                 format,
                 calibration,
                 cost,
-            }),
+            },
+        ),
         _ => serde_json::from_value::<Weights>(value.clone()),
     };
     parsed.map_err(|e| {
@@ -98,7 +98,10 @@ fn chosen(preset_name: Option<&str>, rubric: Option<&Bound<'_, PyAny>>) -> PyRes
                 overrides(Some(d))?
             } else if let Ok(path) = r.extract::<std::path::PathBuf>() {
                 let text = std::fs::read_to_string(&path).map_err(|e| {
-                    PyValueError::new_err(format!("cannot read rubric file {}: {e}", path.display()))
+                    PyValueError::new_err(format!(
+                        "cannot read rubric file {}: {e}",
+                        path.display()
+                    ))
                 })?;
                 RubricOverrides::from_toml(&text).map_err(|e| {
                     PyValueError::new_err(format!("in rubric file {}: {e}", path.display()))
@@ -142,7 +145,10 @@ fn score_batch(
     if let Some(infos) = infos.filter(|i| !i.is_none()) {
         let infos = items(infos, "infos")?;
         same_length("infos", infos.len(), "completions", completions.len())?;
-        if let Some(i) = infos.iter().position(|x| !(x.is_none() || x.cast::<PyDict>().is_ok())) {
+        if let Some(i) = infos
+            .iter()
+            .position(|x| !(x.is_none() || x.cast::<PyDict>().is_ok()))
+        {
             return Err(PyValueError::new_err(format!(
                 "infos[{i}]: expected a dict or None, got {}",
                 type_name(&infos[i])
@@ -249,7 +255,10 @@ impl PyRubric {
         answers: &Bound<'py, PyAny>,
         infos: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyList>> {
-        dicts(py, &score_batch(py, &self.cfg, completions, answers, infos)?)
+        dicts(
+            py,
+            &score_batch(py, &self.cfg, completions, answers, infos)?,
+        )
     }
 
     fn rewards<'py>(
@@ -265,7 +274,9 @@ impl PyRubric {
     #[pyo3(signature = (prior=None))]
     fn audit<'py>(&self, py: Python<'py>, prior: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
         if let Some(p) = prior.filter(|p| !(0.0..=1.0).contains(p)) {
-            return Err(PyValueError::new_err(format!("prior must lie in [0, 1], got {p}")));
+            return Err(PyValueError::new_err(format!(
+                "prior must lie in [0, 1], got {p}"
+            )));
         }
         let value = serde_json::to_value(audit_rubric(&self.cfg, prior))
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
