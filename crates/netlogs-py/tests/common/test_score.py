@@ -83,3 +83,17 @@ def test_the_gil_is_released_while_scoring():
     done.set()
     t.join()
     assert len(ticks) > 0
+
+
+def test_score_leaves_the_garbage_collector_as_it_found_it():
+    import gc
+
+    assert gc.isenabled()
+    netlogs.score(['{"label": "Benign", "confidence": 0.5}'] * 10, ["Benign"] * 10)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        netlogs.score(['{"label": "Benign", "confidence": 0.5}'], ["Benign"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
