@@ -212,37 +212,76 @@ fn rss_kb(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-fn throughput(bin: &Path, a: &Args, placement: (&str, Option<&str>, Option<&str>)) -> Result<()> {
-    let (name, server_cpus, load_cpus) = placement;
-    let (mut server, base) = start_server(bin, server_cpus)?;
-    let url = format!("{base}/get_reward");
-    let extra: Vec<String> = [
-        "--batch",
-        "256",
-        "--concurrency",
-        "8",
-        "--secs",
-        &a.secs.to_string(),
-    ]
-    .map(String::from)
-    .to_vec();
-    // Warm up (connections, allocator), then measure.
-    let warm: Vec<String> = ["--batch", "256", "--concurrency", "8", "--secs", "2"]
-        .map(String::from)
-        .to_vec();
-    run_load(load_cpus, &url, &warm)?;
-    let r = run_load(load_cpus, &url, &extra)?;
-    server.kill()?;
-    server.wait()?;
+/// How the generator offers load.
+#[derive(Clone, Copy)]
+enum Offered {
+    /// This many requests in flight, each sent when the last one is answered.
+    Closed(usize),
+    /// This many requests per second, whatever the answers do.
+    Open(f64),
+}
+
+fn load_args(batch: usize, offered: Offered, secs: u64) -> Vec<String> {
+    let mut args = vec!["--batch".to_string(), batch.to_string()];
+    match offered {
+        Offered::Closed(n) => args.extend(["--concurrency".to_string(), n.to_string()]),
+        Offered::Open(rate) => args.extend(["--rate".to_string(), rate.to_string()]),
+    }
+    args.extend(["--secs".to_string(), secs.to_string()]);
+    args
+}
+
+/// One row of the results table.
+fn table_row(run: &str, load: &str, r: &LoadReport, extra: &str) {
     println!(
-        "| throughput, {name} | batch 256 × concurrency 8 | {:.0} completions/s | {:.0} req/s | p50 {:.2} ms · p99 {:.2} ms | {} errors |",
+        "| {run} | {load} | {:.0} | {:.0} | p50 {:.3} ms · p99 {:.3} ms | {} errors{extra} |",
         r.items as f64 / r.secs,
         r.requests as f64 / r.secs,
         r.p50_ms,
         r.p99_ms,
         r.errors
     );
+}
+
+fn throughput(bin: &Path, a: &Args, placement: (&str, Option<&str>, Option<&str>)) -> Result<()> {
+    let (name, server_cpus, load_cpus) = placement;
+    let (mut server, base) = start_server(bin, server_cpus)?;
+    let url = format!("{base}/get_reward");
+    // Warm up (connections, allocator), then measure.
+    run_load(load_cpus, &url, &load_args(256, Offered::Closed(8), 2))?;
+    let r = run_load(load_cpus, &url, &load_args(256, Offered::Closed(8), a.secs))?;
+    server.kill()?;
+    server.wait()?;
+    table_row(
+        &format!("throughput, {name}"),
+        "batch 256 × concurrency 8",
+        &r,
+        "",
+    );
     Ok(())
+}
+
+/// Steady load for `secs`; the report, and the server's RSS 10 s in and at the end.
+fn soak(url: &str, server_pid: u32, secs: u64) -> Result<(LoadReport, u64, u64)> {
+    let me = std::env::current_exe()?;
+    let mut load = command(&me, None)
+        .args(["serve-load", url])
+        .args(load_args(32, Offered::Open(1000.0), secs))
+        .stdout(Stdio::piped())
+        .spawn()?;
+    std::thread::sleep(Duration::from_secs(10));
+    let start_rss = rss_kb(server_pid);
+    let status = load.wait()?;
+    let end_rss = rss_kb(server_pid);
+    let mut line = String::new();
+    if let Some(out) = load.stdout.take() {
+        BufReader::new(out).read_line(&mut line)?;
+    }
+    if !status.success() {
+        bail!("the soak's load generator failed");
+    }
+    let r: LoadReport = serde_json::from_str(&line).context("soak report")?;
+    Ok((r, start_rss, end_rss))
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -258,71 +297,25 @@ pub fn run(a: Args) -> Result<()> {
         &a,
         ("pinned: server CPU 0, load CPU 1", Some("0"), Some("1")),
     )?;
-
     let (mut server, base) = start_server(&bin, None)?;
     let url = format!("{base}/get_reward");
-    let latency: Vec<String> = [
-        "--batch",
-        "1",
-        "--rate",
-        "1000",
-        "--secs",
-        &a.latency_secs.to_string(),
-    ]
-    .map(String::from)
-    .to_vec();
-    let r = run_load(None, &url, &latency)?;
-    println!(
-        "| latency, single item | 1,000 req/s offered, {} s | {:.0} | {:.0} | p50 {:.3} ms · p99 {:.3} ms | {} errors |",
-        a.latency_secs,
-        r.items as f64 / r.secs,
-        r.requests as f64 / r.secs,
-        r.p50_ms,
-        r.p99_ms,
-        r.errors
-    );
+    let r = run_load(
+        None,
+        &url,
+        &load_args(1, Offered::Open(1000.0), a.latency_secs),
+    )?;
+    let load = format!("1,000 req/s offered, {} s", a.latency_secs);
+    table_row("latency, single item", &load, &r, "");
     if a.soak_secs > 0 {
-        let pid = server.id();
-        let soak: Vec<String> = [
-            "--batch",
-            "32",
-            "--rate",
-            "1000",
-            "--secs",
-            &a.soak_secs.to_string(),
-        ]
-        .map(String::from)
-        .to_vec();
-        let me = std::env::current_exe()?;
-        let mut load = command(&me, None)
-            .args(["serve-load", &url])
-            .args(&soak)
-            .stdout(Stdio::piped())
-            .spawn()?;
-        std::thread::sleep(Duration::from_secs(10));
-        let start_rss = rss_kb(pid);
-        let status = load.wait()?;
-        let end_rss = rss_kb(pid);
-        let mut line = String::new();
-        if let Some(out) = load.stdout.take() {
-            BufReader::new(out).read_line(&mut line)?;
-        }
-        let r: LoadReport = serde_json::from_str(&line).context("soak report")?;
-        if !status.success() {
-            bail!("the soak's load generator failed");
-        }
-        println!(
-            "| soak | batch 32 at 1,000 req/s offered, {} s | {:.0} | {:.0} | p50 {:.3} ms · p99 {:.3} ms | {} errors; RSS {:.1} MB at 10 s, {:.1} MB at the end ({:+.1}%) |",
-            a.soak_secs,
-            r.items as f64 / r.secs,
-            r.requests as f64 / r.secs,
-            r.p50_ms,
-            r.p99_ms,
-            r.errors,
-            start_rss as f64 / 1024.0,
-            end_rss as f64 / 1024.0,
-            100.0 * (end_rss as f64 - start_rss as f64) / start_rss.max(1) as f64
+        let (r, start, end) = soak(&url, server.id(), a.soak_secs)?;
+        let rss = format!(
+            "; RSS {:.1} MB at 10 s, {:.1} MB at the end ({:+.1}%)",
+            start as f64 / 1024.0,
+            end as f64 / 1024.0,
+            100.0 * (end as f64 - start as f64) / start.max(1) as f64
         );
+        let load = format!("batch 32 at 1,000 req/s offered, {} s", a.soak_secs);
+        table_row("soak", &load, &r, &rss);
     }
     server.kill()?;
     server.wait()?;

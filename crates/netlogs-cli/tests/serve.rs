@@ -70,6 +70,16 @@ impl Server {
     }
 }
 
+/// A test that fails half-way still stops its server.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 fn expected(text: &str, label: &str) -> f64 {
     score_text(
         &RubricConfig::default(),
@@ -240,9 +250,10 @@ fn sigterm_answers_the_batch_in_flight_then_exits_zero() {
     assert_eq!(v["rewards"].as_array().map(Vec::len), Some(64));
     let mut server = server;
     let status = server.child.wait().expect("exit");
+    let addr = server.addr();
     assert!(status.success(), "exit status {status}");
     // New connections are refused once it has stopped.
-    assert!(TcpStream::connect(server.addr()).is_err());
+    assert!(TcpStream::connect(addr).is_err());
 }
 
 #[test]
