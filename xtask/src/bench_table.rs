@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use netlogs_eval::run_log::{find_runs, RunRecord, SUMMARY_FILE};
+use netlogs_eval::run_log::{find_runs, RunKind, RunRecord, SUMMARY_FILE};
 use netlogs_rubric::Preset;
 
 use crate::util::workspace_root;
@@ -43,20 +43,24 @@ pub struct Row {
     run: String,
 }
 
-/// A run's row, from its metadata.json and summary.json (the typed run log).
-pub fn row(dir: &Path) -> Result<Row> {
+/// A run's row, from its metadata.json and summary.json (the typed run log); `None` for a
+/// `netlogs score` run, which evaluates no model.
+pub fn row(dir: &Path) -> Result<Option<Row>> {
     let RunRecord {
         metadata: m,
         summary: s,
         ..
     } = RunRecord::read(dir)?;
+    if m.kind != RunKind::Eval {
+        return Ok(None);
+    }
     // Runs under a non-default rubric preset are marked, so rows stay distinguishable.
     let model = match m.rubric.preset {
         Preset::Proper => m.model.clone(),
         p => format!("{} [{p}]", m.model),
     };
     let s = s.metrics;
-    Ok(Row {
+    Ok(Some(Row {
         model,
         dataset: m.dataset.name.clone(),
         split: m.dataset.split.clone().unwrap_or_else(|| "all".into()),
@@ -69,7 +73,7 @@ pub fn row(dir: &Path) -> Result<Row> {
         ece: s.calibration.ece,
         mean_reward: s.mean_reward,
         run: m.run_id,
-    })
+    }))
 }
 
 fn num(x: Option<f64>) -> String {
@@ -140,7 +144,13 @@ pub fn run(a: Args) -> Result<()> {
     } else {
         run_dirs(&a.runs)
     };
-    let rows = runs.iter().map(|d| row(d)).collect::<Result<Vec<_>>>()?;
+    let rows: Vec<Row> = runs
+        .iter()
+        .map(|d| row(d))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
     let readme = a.readme.unwrap_or_else(|| root.join("README.md"));
     let old = std::fs::read_to_string(&readme)
         .with_context(|| format!("cannot read {}", readme.display()))?;
@@ -239,7 +249,10 @@ mod tests {
             fake_run(tmp.path(), "builtin:heuristic", 1.40912),
             fake_run(tmp.path(), "builtin:abstain", 1.05),
         ];
-        let rows: Vec<Row> = runs.iter().map(|r| row(r).expect("row")).collect();
+        let rows: Vec<Row> = runs
+            .iter()
+            .map(|r| row(r).expect("row").expect("an eval run"))
+            .collect();
         // A save directory finds the same runs, in path order.
         let found = run_dirs(&[tmp.path().to_path_buf()]);
         assert_eq!(found.len(), 2);

@@ -20,9 +20,21 @@ pub struct Progress {
     last_line: Instant,
 }
 
+/// No bar until the run says how many rows it has ([`ProgressSink::begin`]).
 impl Default for Progress {
     fn default() -> Progress {
-        Progress::new(0, 0)
+        let now = Instant::now();
+        Progress {
+            bar: None,
+            total: 0,
+            done: 0,
+            errors: 0,
+            reward_sum: 0.0,
+            scored: 0,
+            retries: 0,
+            start: now,
+            last_line: now,
+        }
     }
 }
 

@@ -28,7 +28,7 @@ pub use build::{
     Inspection, LeakageAudit, SplitAudit, SplitRatios, SPLITS,
 };
 pub use bundled::{bundled_iot23, BundledFile, BUNDLED_IOT23};
-pub use digest::sha256_hex;
+pub use digest::{sha256_hex, Sha256Stream};
 pub use error::DataError;
 pub use example::{row_id, row_key, Example, ExampleInfo, RowIdentity};
 pub use field::{Field, FieldSet};

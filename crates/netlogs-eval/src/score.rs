@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use netlogs_data::sha256_hex;
+use netlogs_data::Sha256Stream;
 use netlogs_rubric::{completion_text, score_completion, Gold, RubricConfig, ScoredRow};
 use serde_json::{Map, Value};
 
@@ -140,9 +140,10 @@ fn score_metadata(plan: &ScorePlan, run_id: &str, rows: usize, sha256: String) -
     }
 }
 
-/// Score every row of `plan.input`; a malformed line stops the run with an error naming it.
+/// Score every row of `plan.input`, streaming it (rows are written as they are scored; only
+/// their outcomes stay in memory); a malformed line stops the run with an error naming it.
 pub fn score_file(plan: &ScorePlan) -> Result<crate::eval::RunLog> {
-    let bytes = std::fs::read(&plan.input).map_err(EvalError::io("read", &plan.input))?;
+    let file = std::fs::File::open(&plan.input).map_err(EvalError::io("read", &plan.input))?;
     let run_id = new_run_id();
     let out = plan.output.clone().unwrap_or_else(|| {
         let stem = plan
@@ -153,13 +154,24 @@ pub fn score_file(plan: &ScorePlan) -> Result<crate::eval::RunLog> {
     });
     let mut dir = RunDir::create(out, run_id)?;
     let mut ledger = Ledger::default();
-    for (i, line) in BufReader::new(bytes.as_slice()).lines().enumerate() {
-        let n = i + 1;
-        let line = line.map_err(EvalError::io("read", &plan.input))?;
+    let mut digest = Sha256Stream::default();
+    let mut reader = BufReader::new(file);
+    let mut raw = Vec::new();
+    for n in 1.. {
+        raw.clear();
+        let read = reader
+            .read_until(b'\n', &mut raw)
+            .map_err(EvalError::io("read", &plan.input))?;
+        if read == 0 {
+            break;
+        }
+        digest.update(&raw);
+        let line = std::str::from_utf8(&raw)
+            .map_err(|_| EvalError::content(&plan.input, n, "not valid UTF-8"))?;
         if line.trim().is_empty() {
             continue;
         }
-        let value: Value = serde_json::from_str(&line)
+        let value: Value = serde_json::from_str(line)
             .map_err(|e| EvalError::content(&plan.input, n, format!("malformed JSON: {e}")))?;
         let Value::Object(input) = value else {
             return Err(EvalError::content(
@@ -178,7 +190,7 @@ pub fn score_file(plan: &ScorePlan) -> Result<crate::eval::RunLog> {
             }
         }
     }
-    let mut meta = score_metadata(plan, &dir.run_id, ledger.len(), sha256_hex(&bytes));
+    let mut meta = score_metadata(plan, &dir.run_id, ledger.len(), digest.finish());
     let prices = PriceTable::load(None)?;
     let summary = ledger.summarise(&plan.rubric, plan.seed, &meta.model, &prices);
     summary.write(&dir)?;

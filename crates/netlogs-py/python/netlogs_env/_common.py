@@ -30,7 +30,9 @@ def _rubric(config_json):
     return netlogs.Rubric(**json.loads(config_json))
 
 
-@functools.lru_cache(maxsize=65536)
+# A rollout's four reward functions ask in a row; a small cache is enough, and completions
+# can be long.
+@functools.lru_cache(maxsize=1024)
 def _components(kind, payload, answer, config_json):
     completion = payload if kind == "text" else json.loads(payload)
     (s,) = _rubric(config_json).score([completion], [answer])
