@@ -13,7 +13,8 @@ use crate::args::{Cli, Command};
 
 /// Rows, prompts and request bodies are many short-lived allocations across two runtime
 /// threads; mimalloc (v2: lower peak memory than v3 here) serves them faster than glibc's
-/// allocator (about 10% more requests/s in `cargo xtask bench-eval`).
+/// allocator (about 10% more requests/s in `cargo xtask bench-eval`). Built with `no_thp`:
+/// huge pages added 10 MB to a default run's peak memory for no measurable speed.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
