@@ -228,6 +228,7 @@ mod tests {
         let summary = Summary {
             schema_version: SCHEMA_VERSION,
             metrics,
+            truncated: 0,
             usage: UsageSummary::default(),
         };
         let write = |name: &str, text: String| std::fs::write(run.join(name), text).expect(name);

@@ -226,9 +226,30 @@ fn run_facts(log: &RunLog) -> (String, Vec<(&'static str, String)>) {
     (format!("netlogs eval: {}", m.model), facts)
 }
 
+/// How many answers hit the token limit, with the fix; `None` when none did.
+fn truncation_note(log: &RunLog) -> Option<String> {
+    let n = log.summary.truncated;
+    (n > 0).then(|| {
+        let total = log.summary.metrics.n + log.summary.metrics.n_errors;
+        let limit = log
+            .metadata
+            .settings
+            .as_ref()
+            .and_then(|s| s.max_tokens)
+            .map_or_else(|| "the server's default".to_string(), |t| t.to_string());
+        format!("truncated        {n} of {total} answers hit the token limit ({limit}; finish_reason \"length\"): raise -t/--max-tokens")
+    })
+}
+
 /// Write report.md beside the run's summary.
 pub fn write_report(log: &RunLog) -> Result<()> {
-    let (title, facts) = run_facts(log);
+    let (title, mut facts) = run_facts(log);
+    if let Some(line) = truncation_note(log) {
+        facts.push((
+            "Truncated answers",
+            line.trim_start_matches("truncated").trim().to_string(),
+        ));
+    }
     let text = render_markdown(&title, &facts, &log.summary.metrics, &log.metadata.rubric);
     let path = log.dir.join("report.md");
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
@@ -260,6 +281,9 @@ pub fn print_run(log: &RunLog) {
                 |c| format!("${c:.4}")
             )
         );
+    }
+    if let Some(line) = truncation_note(log) {
+        println!("  {line}");
     }
     if m.dataset.synthetic {
         println!("  WARNING: this run used SYNTHETIC data, not real flows");

@@ -530,3 +530,34 @@ fn request_body_is_what_the_row_records_and_sampling_args_win() {
     assert!(stderr.contains("may not set `stream`"), "{stderr}");
     assert_eq!(stub.bodies().len(), 4, "no request after a refused flag");
 }
+
+#[test]
+fn truncated_answers_are_counted_with_a_hint() {
+    let stub = StubServer::start(StubConfig {
+        script: vec![Some(Fault::Length); 8],
+        ..StubConfig::default()
+    })
+    .expect("stub");
+    let env = Env::new();
+    let out = env
+        .cmd(&stub)
+        .args(["-n", "20", "-c", "1", "-t", "96", "--no-cache"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("8 of 20 answers hit the token limit (96")
+            && stdout.contains("raise -t/--max-tokens"),
+        "{stdout}"
+    );
+    let dirs = run_dirs(&env.save());
+    let dir = &dirs[0];
+    assert_eq!(read_json(&dir.join("summary.json"))["truncated"], 8);
+    let report = std::fs::read_to_string(dir.join("report.md")).expect("report");
+    assert!(
+        report.contains("**Truncated answers:** 8 of 20"),
+        "{report}"
+    );
+}

@@ -34,11 +34,19 @@ struct UsageTally {
     cached: usize,
     attempts: u64,
     requested: u64,
+    truncated: usize,
 }
 
 impl UsageTally {
-    fn add(&mut self, usage: Option<Usage>, attempts: u32, cached: bool) {
+    fn add(&mut self, served: Served) {
+        let Served {
+            usage,
+            attempts,
+            cached,
+            truncated,
+        } = served;
         self.rows += 1;
+        self.truncated += usize::from(truncated);
         if let Some(u) = usage {
             self.prompt += u.prompt_tokens;
             self.completion += u.completion_tokens;
@@ -103,7 +111,12 @@ pub struct Served {
     pub usage: Option<Usage>,
     pub attempts: u32,
     pub cached: bool,
+    /// The answer was cut at the token limit (`finish_reason: "length"`).
+    pub truncated: bool,
 }
+
+/// The finish reason of an answer cut at the token limit.
+pub const FINISH_LENGTH: &str = "length";
 
 impl Ledger {
     /// Whether an earlier session already stored this rollout.
@@ -122,7 +135,7 @@ impl Ledger {
 
     /// Record a row just written (each (index, rollout) once).
     pub fn record(&mut self, key: (usize, u32), result: RowResult, served: Served) {
-        self.tally.add(served.usage, served.attempts, served.cached);
+        self.tally.add(served);
         let outcome = match result {
             RowResult::Scored { score, gold, info } => RowOutcome::Scored(ScoredRow {
                 score,
@@ -143,7 +156,7 @@ impl Ledger {
     /// Record a scored row whose breakdown keys come from outside a netlogs sample (the
     /// `info` of a foreign results file).
     pub fn record_foreign(&mut self, key: (usize, u32), row: ScoredRow) {
-        self.tally.add(None, 0, false);
+        self.tally.add(Served::default());
         let intern = |k: Option<Arc<str>>, keys: &mut Interner| k.map(|k| keys.get(&k));
         let row = ScoredRow {
             source: intern(row.source, &mut self.keys),
@@ -201,6 +214,7 @@ impl Ledger {
                 usage: r.usage,
                 attempts: r.attempts,
                 cached: r.cached,
+                truncated: r.finish_reason.as_deref() == Some(FINISH_LENGTH),
             };
             ledger.record((index, r.rollout), result, served);
             Ok(())
@@ -222,6 +236,7 @@ impl Ledger {
         Summary {
             schema_version: SCHEMA_VERSION,
             metrics: RunMetrics::compute(&outcomes, cfg, seed),
+            truncated: self.tally.truncated,
             usage: self.tally.summary(model, prices),
         }
     }

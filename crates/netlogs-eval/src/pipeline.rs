@@ -14,7 +14,7 @@ use serde_json::value::RawValue;
 use tokio::sync::{mpsc, Semaphore};
 
 use crate::error::Result;
-use crate::ledger::{gold_of, Ledger, RowResult, Served};
+use crate::ledger::{gold_of, Ledger, RowResult, Served, FINISH_LENGTH};
 use crate::policy::Policy;
 use crate::progress::ProgressSink;
 use crate::run_dir::RunDir;
@@ -108,6 +108,7 @@ fn record(work: &Workload, done: Done, dir: &mut RunDir, ledger: &mut Ledger) ->
         usage: row.usage,
         attempts: done.attempts,
         cached: done.cached,
+        truncated: row.finish_reason == Some(FINISH_LENGTH),
     };
     let result = match done.answer {
         Ok(a) => RowResult::Scored {

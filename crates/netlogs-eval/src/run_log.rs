@@ -109,6 +109,10 @@ pub struct Summary {
     pub schema_version: u32,
     #[serde(flatten)]
     pub metrics: RunMetrics,
+    /// Answers the server cut at the token limit (`finish_reason: "length"`): usually
+    /// truncated JSON, scored as invalid, and fixed by a larger `-t/--max-tokens`.
+    #[serde(default)]
+    pub truncated: usize,
     pub usage: UsageSummary,
 }
 
@@ -177,6 +181,8 @@ pub struct StoredRow {
     pub answer: String,
     pub info: ExampleInfo,
     pub usage: Option<Usage>,
+    #[serde(default)]
+    pub finish_reason: Option<String>,
     #[serde(default)]
     pub attempts: u32,
     #[serde(default)]

@@ -205,3 +205,35 @@ fn a_run_log_of_another_version_is_refused() {
         .to_string();
     assert!(err.contains("schema_version 99"), "{err}");
 }
+
+#[test]
+fn answers_cut_at_the_token_limit_are_counted_and_survive_resume() {
+    let stub = StubServer::start(StubConfig {
+        script: vec![Some(Fault::Length); 7],
+        ..StubConfig::default()
+    })
+    .expect("stub");
+    let var = "NETLOGS_ENGINE_TEST_KEY_LENGTH";
+    std::env::set_var(var, "k");
+    let mut s = EvalSettings::new(ModelSpec::Remote("stub-model".into()));
+    s.api_base = Some(stub.base_url());
+    s.api_key_var = var.into();
+    s.num_examples = 20;
+    s.max_tokens = Some(96);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut plan = plan(RunStart::New {
+        settings: Box::new(s),
+        save_dir: tmp.path().to_path_buf(),
+    });
+    plan.max_concurrent = 1;
+    let log = runtime()
+        .block_on(run_eval(plan, &mut Silent))
+        .expect("run");
+    assert_eq!(log.summary.truncated, 7);
+    assert_eq!(Summary::read(&log.dir).expect("summary").truncated, 7);
+    // Read back from the rows, as --resume does.
+    let rows = lines(&log.dir);
+    let dir = copy_run(&log.dir, &tmp.path().join("again"), &rows[..15], "");
+    let resumed = resume(&dir).expect("resume");
+    assert_eq!(resumed.summary.truncated, 7);
+}
