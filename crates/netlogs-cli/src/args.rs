@@ -48,6 +48,21 @@ pub enum Command {
     Data(DataCommand),
     /// Serve the reward over HTTP for RL trainers (OpenRLHF's /get_reward, /v1/score).
     Serve(ServeArgs),
+    /// Compare runs row by row: paired deltas with bootstrap CIs, McNemar, flipped examples.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Run directories: every later run is compared with the first.
+    #[arg(required = true, num_args = 2..)]
+    pub runs: Vec<PathBuf>,
+    /// Seed for the paired bootstrap.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Write the markdown here instead of printing it.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

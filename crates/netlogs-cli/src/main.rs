@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::Audit(a) => commands::audit::run(a),
         Command::Data(c) => commands::data::run(c),
         Command::Serve(a) => commands::serve::run(a),
+        Command::Compare(a) => commands::compare::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -12,6 +12,7 @@
 
 mod builtin;
 mod cache;
+mod compare;
 mod error;
 mod eval;
 mod ledger;
@@ -33,6 +34,7 @@ pub mod stub;
 
 pub use builtin::BuiltinPolicy;
 pub use cache::default_cache_dir;
+pub use compare::{compare_runs, Flip, GroupDelta, RunComparison, RunName};
 pub use error::EvalError;
 pub use eval::{run_eval, EvalPlan, RunLog, RunStart};
 pub use ledger::{gold_of, Ledger};

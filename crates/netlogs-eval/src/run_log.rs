@@ -190,6 +190,38 @@ pub struct StoredRow {
     pub error: Option<String>,
 }
 
+/// A scored row as comparisons read it, from an eval or a score run: only the outcome and the
+/// breakdown keys.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OutcomeRow {
+    pub example_id: Option<String>,
+    #[serde(default)]
+    pub rollout: u32,
+    pub reward: Option<f64>,
+    pub metrics: Option<Components>,
+    pub parsed: Option<ParsedSummary>,
+    #[serde(default)]
+    pub info: Option<Value>,
+    pub error: Option<String>,
+}
+
+/// The names verifiers environments give the breakdown keys inside `info`.
+pub const CAPTURE_KEYS: [&str; 2] = ["capture", "scenario"];
+pub const FAMILY_KEYS: [&str; 3] = ["family", "attack_family", "detailed_label"];
+pub const SOURCE_KEYS: [&str; 2] = ["source", "dataset"];
+
+/// A breakdown key from a row's `info`, under any of `keys`.
+pub fn info_key(info: Option<&Value>, keys: &[&str]) -> Option<String> {
+    let info = info?.as_object()?;
+    keys.iter()
+        .find_map(|k| info.get(*k))
+        .and_then(|v| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Null => None,
+            other => Some(other.to_string()),
+        })
+}
+
 /// A `netlogs score` output line: the input row's own fields kept as they were, with the
 /// rubric's fields set.
 #[derive(Debug, Serialize)]

@@ -14,7 +14,10 @@ use crate::error::{EvalError, Result};
 use crate::ledger::{Ledger, RowResult, Served};
 use crate::prices::PriceTable;
 use crate::run_dir::{new_run_id, sanitize, RunDir};
-use crate::run_log::{DatasetInfo, FileDigest, Metadata, RunKind, ScoredInputRow, SCHEMA_VERSION};
+use crate::run_log::{
+    info_key, DatasetInfo, FileDigest, Metadata, RunKind, ScoredInputRow, CAPTURE_KEYS,
+    FAMILY_KEYS, SCHEMA_VERSION, SOURCE_KEYS,
+};
 
 /// What `netlogs score` runs.
 #[derive(Debug, Clone)]
@@ -25,18 +28,6 @@ pub struct ScorePlan {
     pub rubric: RubricConfig,
     /// Seeds the bootstrap.
     pub seed: u64,
-}
-
-/// A breakdown key from `info`, under any of the names verifiers environments use.
-fn info_key(info: Option<&Value>, keys: &[&str]) -> Option<Arc<str>> {
-    let info = info?.as_object()?;
-    keys.iter()
-        .find_map(|k| info.get(*k))
-        .and_then(|v| match v {
-            Value::String(s) => Some(Arc::from(s.as_str())),
-            Value::Null => None,
-            other => Some(Arc::from(other.to_string())),
-        })
 }
 
 /// What an input row adds to the summary.
@@ -87,9 +78,9 @@ fn score_row(
     let scored = ScoredRow {
         score,
         gold,
-        source: info_key(info, &["source", "dataset"]),
-        capture: info_key(info, &["capture", "scenario"]),
-        family: info_key(info, &["family", "attack_family", "detailed_label"]),
+        source: info_key(info, &SOURCE_KEYS).map(Arc::from),
+        capture: info_key(info, &CAPTURE_KEYS).map(Arc::from),
+        family: info_key(info, &FAMILY_KEYS).map(Arc::from),
     };
     for k in ["reward", "metrics", "parsed"] {
         input.remove(k);

@@ -20,6 +20,7 @@ mod json;
 mod legacy;
 mod metrics;
 mod outcome;
+mod paired;
 mod proper;
 mod score;
 
@@ -34,4 +35,5 @@ pub use metrics::{
     RewardStats, RowOutcome, RunMetrics, ScoredRow,
 };
 pub use outcome::{Components, Gold, Outcome};
+pub use paired::{mcnemar, paired_delta, McNemar, PairedDelta};
 pub use score::{after_reasoning, score_completion, score_parsed, Score};
