@@ -6,6 +6,7 @@ mod bench_serve;
 mod bench_table;
 mod fetch;
 mod proc_stats;
+mod screenshots;
 mod util;
 
 use clap::{Parser, Subcommand};
@@ -47,6 +48,8 @@ enum Cmd {
     },
     /// Run the OpenAI-compatible stub server on 127.0.0.1 until interrupted (manual testing).
     Stub,
+    /// The README pictures (docs/img): report.html, a comparison and the viewer, in Chromium.
+    Screenshots,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -67,6 +70,7 @@ fn main() -> anyhow::Result<()> {
             println!("{}", bench_eval::raw_rate(&base, n, concurrency)?);
             Ok(())
         }
+        Cmd::Screenshots => screenshots::run(),
         Cmd::Stub => {
             let stub = netlogs_eval::stub::StubServer::start(Default::default())?;
             println!("{}", stub.base_url());

@@ -50,6 +50,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Compare runs row by row: paired deltas with bootstrap CIs, McNemar, flipped examples.
     Compare(CompareArgs),
+    /// Browse the runs under a folder in a local web page (127.0.0.1 only).
+    View(ViewArgs),
 }
 
 #[derive(Debug, Args)]
@@ -63,6 +65,19 @@ pub struct CompareArgs {
     /// Write the markdown here instead of printing it.
     #[arg(long)]
     pub output: Option<PathBuf>,
+    /// Also write the comparison as a self-contained HTML page.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ViewArgs {
+    /// The folder of runs (searched at any depth).
+    #[arg(default_value = "outputs")]
+    pub dir: PathBuf,
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8800)]
+    pub port: u16,
 }
 
 #[derive(Debug, Args)]

@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         Command::Data(c) => commands::data::run(c),
         Command::Serve(a) => commands::serve::run(a),
         Command::Compare(a) => commands::compare::run(a),
+        Command::View(a) => commands::view::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -241,8 +241,9 @@ fn truncation_note(log: &RunLog) -> Option<String> {
     })
 }
 
-/// Write report.md beside the run's summary.
+/// Write report.md and report.html beside the run's summary.
 pub fn write_report(log: &RunLog) -> Result<()> {
+    netlogs_report::write_report(&log.dir)?;
     let (title, mut facts) = run_facts(log);
     if let Some(line) = truncation_note(log) {
         facts.push((

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::error::{EvalError, Result};
 use crate::run_log::{
-    for_each_row, info_key, Metadata, OutcomeRow, CAPTURE_KEYS, FAMILY_KEYS, RESULTS_FILE,
+    for_each_row, info_key, Metadata, ReportRow, CAPTURE_KEYS, FAMILY_KEYS, RESULTS_FILE,
 };
 
 /// A run as the comparison names it.
@@ -76,7 +76,7 @@ fn read_rows(dir: &Path) -> Result<(RunName, Rows)> {
     let meta = Metadata::read(dir)?;
     let path = dir.join(RESULTS_FILE);
     let mut rows = HashMap::new();
-    for_each_row(&path, |line, r: OutcomeRow| {
+    for_each_row(&path, |line, r: ReportRow| {
         let id = r.example_id.unwrap_or_else(|| format!("line-{line}"));
         let scored = match (&r.error, r.reward, r.metrics, r.parsed) {
             (None, Some(reward), Some(m), Some(p)) => Some(Scored {

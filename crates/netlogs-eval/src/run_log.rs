@@ -190,18 +190,26 @@ pub struct StoredRow {
     pub error: Option<String>,
 }
 
-/// A scored row as comparisons read it, from an eval or a score run: only the outcome and the
-/// breakdown keys.
+/// A result row as reports and comparisons read it, from an eval or a score run: every field
+/// optional, so foreign results files read too.
 #[derive(Debug, Clone, Deserialize)]
-pub struct OutcomeRow {
+pub struct ReportRow {
     pub example_id: Option<String>,
     #[serde(default)]
     pub rollout: u32,
+    #[serde(default)]
+    pub prompt: Option<Value>,
+    #[serde(default)]
+    pub completion: Option<Value>,
+    #[serde(default)]
+    pub answer: Option<Value>,
+    #[serde(default)]
+    pub info: Option<Value>,
     pub reward: Option<f64>,
     pub metrics: Option<Components>,
     pub parsed: Option<ParsedSummary>,
     #[serde(default)]
-    pub info: Option<Value>,
+    pub finish_reason: Option<String>,
     pub error: Option<String>,
 }
 

@@ -15,9 +15,14 @@ pub fn run(a: CompareArgs) -> Result<()> {
         bail!("netlogs compare needs at least two run directories");
     }
     let mut out = String::new();
+    let mut html = String::new();
     for b in &a.runs[1..] {
         let c = compare_runs(&a.runs[0], b, a.seed)?;
         out.push_str(&render(&c));
+        html.push_str(&netlogs_report::render_compare(&c));
+    }
+    if let Some(path) = &a.html {
+        std::fs::write(path, &html).with_context(|| format!("cannot write {}", path.display()))?;
     }
     match &a.output {
         Some(path) => std::fs::write(path, &out)

@@ -4,3 +4,4 @@ pub mod data;
 pub mod eval;
 pub mod score;
 pub mod serve;
+pub mod view;

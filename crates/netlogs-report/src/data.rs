@@ -1,0 +1,153 @@
+//! The data a report shows, read from a run directory: the run log's metadata and summary, and
+//! every row reduced to what the per-sample table and the plots need.
+
+use std::path::Path;
+
+use netlogs_eval::run_log::{
+    for_each_row, info_key, Metadata, ReportRow, Summary, CAPTURE_KEYS, FAMILY_KEYS, RESULTS_FILE,
+};
+use netlogs_eval::EvalError;
+use netlogs_rubric::{completion_text, Outcome};
+use serde::Serialize;
+use serde_json::Value;
+
+/// One row of the per-sample table. Prompts are stored once per example (`prompt` indexes
+/// `ReportData::prompts`), so rollouts do not repeat them.
+#[derive(Debug, Clone, Serialize)]
+pub struct SampleRow {
+    pub id: String,
+    pub rollout: u32,
+    pub capture: Option<String>,
+    pub family: Option<String>,
+    pub split: Option<String>,
+    pub answer: String,
+    pub label: Option<String>,
+    pub confidence: Option<f64>,
+    pub outcome: Option<Outcome>,
+    pub reward: Option<f64>,
+    /// accuracy, format, calibration, cost.
+    pub metrics: Option<[f64; 4]>,
+    pub error: Option<String>,
+    pub truncated: bool,
+    pub prompt: usize,
+    pub completion: String,
+}
+
+impl SampleRow {
+    pub fn correct(&self) -> bool {
+        matches!(
+            self.outcome,
+            Some(Outcome::TruePositive | Outcome::TrueNegative)
+        )
+    }
+}
+
+/// Everything `report.html` shows, also its JSON payload.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportData {
+    pub metadata: Metadata,
+    pub summary: Summary,
+    pub prompts: Vec<String>,
+    pub rows: Vec<SampleRow>,
+}
+
+/// The user message of a stored prompt (a verifiers message list, or a string).
+fn prompt_text(prompt: Option<&Value>) -> String {
+    match prompt {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(messages)) => messages
+            .iter()
+            .rev()
+            .find(|m| m.get("role").and_then(Value::as_str) == Some("user"))
+            .and_then(|m| m.get("content"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+        _ => String::new(),
+    }
+}
+
+fn answer_text(answer: Option<&Value>) -> String {
+    match answer {
+        Some(Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+        None => String::new(),
+    }
+}
+
+impl ReportData {
+    pub fn read(dir: &Path) -> Result<ReportData, EvalError> {
+        let metadata = Metadata::read(dir)?;
+        let summary = Summary::read(dir)?;
+        // Prompts are numbered as first read, each stored once; renumbered after the sort.
+        let mut prompts: Vec<String> = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = Default::default();
+        let mut rows = Vec::new();
+        for_each_row(&dir.join(RESULTS_FILE), |line, r: ReportRow| {
+            let text = prompt_text(r.prompt.as_ref());
+            let next = prompts.len();
+            let prompt = match index.get(&text) {
+                Some(&i) => i,
+                None => {
+                    index.insert(text.clone(), next);
+                    prompts.push(text);
+                    next
+                }
+            };
+            let info = r.info.as_ref();
+            let row = SampleRow {
+                id: r.example_id.unwrap_or_else(|| format!("line-{line}")),
+                rollout: r.rollout,
+                capture: info_key(info, &CAPTURE_KEYS),
+                family: info_key(info, &FAMILY_KEYS),
+                split: info_key(info, &["split"]),
+                answer: answer_text(r.answer.as_ref()),
+                label: r
+                    .parsed
+                    .as_ref()
+                    .and_then(|p| p.label)
+                    .map(|l| l.as_str().to_string()),
+                confidence: r.parsed.as_ref().and_then(|p| p.confidence),
+                outcome: r.parsed.as_ref().map(|p| p.outcome),
+                reward: r.reward,
+                metrics: r
+                    .metrics
+                    .map(|m| [m.accuracy, m.format, m.calibration, m.cost]),
+                error: r.error,
+                truncated: r.finish_reason.as_deref() == Some("length"),
+                prompt,
+                completion: r
+                    .completion
+                    .as_ref()
+                    .map(completion_text)
+                    .unwrap_or_default(),
+            };
+            rows.push(row);
+            Ok(())
+        })?;
+        drop(index);
+        // Rows are stored in completion order; the report shows them by example and rollout,
+        // and numbers the prompts in that order, so equal runs give equal pages.
+        rows.sort_by(|a: &SampleRow, b: &SampleRow| (&a.id, a.rollout).cmp(&(&b.id, b.rollout)));
+        let mut renumber: Vec<Option<usize>> = vec![None; prompts.len()];
+        let mut order = Vec::with_capacity(prompts.len());
+        for row in &mut rows {
+            let old = row.prompt;
+            row.prompt = *renumber[old].get_or_insert_with(|| {
+                order.push(old);
+                order.len() - 1
+            });
+        }
+        let mut slots: Vec<Option<String>> = prompts.into_iter().map(Some).collect();
+        let prompts = order
+            .into_iter()
+            .map(|old| slots[old].take().unwrap_or_default())
+            .collect();
+        Ok(ReportData {
+            metadata,
+            summary,
+            prompts,
+            rows,
+        })
+    }
+}
