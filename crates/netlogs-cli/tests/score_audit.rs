@@ -165,3 +165,26 @@ fn rubric_file_and_flags() {
     let (_, stderr) = fails(netlogs().args(["audit", "--rubric"]).arg(&rubric));
     assert!(stderr.contains("r.toml"), "{stderr}");
 }
+
+#[test]
+fn verifiers_rows_with_numbered_examples_score_and_report() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let input = tmp.path().join("vf.jsonl");
+    let rows = [
+        r#"{"example_id": 0, "prompt": [{"role": "user", "content": "flow"}], "completion": [{"role": "assistant", "content": "{\"label\": \"Benign\", \"confidence\": 0.9}"}], "answer": "Benign", "info": {"capture": "c1"}, "reward": 0.0}"#,
+        r#"{"example_id": 1, "completion": "no idea", "answer": "Malicious", "task": "default"}"#,
+    ];
+    std::fs::write(&input, rows.join("\n") + "\n").expect("input");
+    let out = tmp.path().join("scored");
+    let mut cmd = assert_cmd::Command::cargo_bin("netlogs").expect("binary");
+    cmd.args(["score", "--input"])
+        .arg(&input)
+        .arg("--output")
+        .arg(&out);
+    cmd.assert().success();
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(html.contains("id=\"samples\""));
+    let data = netlogs_report::ReportData::read(&out).expect("report data");
+    let ids: Vec<&str> = data.rows.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["0", "1"]);
+}

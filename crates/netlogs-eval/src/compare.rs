@@ -77,7 +77,7 @@ fn read_rows(dir: &Path) -> Result<(RunName, Rows)> {
     let path = dir.join(RESULTS_FILE);
     let mut rows = HashMap::new();
     for_each_row(&path, |line, r: ReportRow| {
-        let id = r.example_id.unwrap_or_else(|| format!("line-{line}"));
+        let id = r.id(line);
         let scored = match (&r.error, r.reward, r.metrics, r.parsed) {
             (None, Some(reward), Some(m), Some(p)) => Some(Scored {
                 values: [reward, 0.0, m.format, m.calibration, m.cost],

@@ -194,7 +194,9 @@ pub struct StoredRow {
 /// optional, so foreign results files read too.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ReportRow {
-    pub example_id: Option<String>,
+    /// A string in netlogs runs; verifiers numbers its examples.
+    #[serde(default)]
+    pub example_id: Option<Value>,
     #[serde(default)]
     pub rollout: u32,
     #[serde(default)]
@@ -211,6 +213,17 @@ pub struct ReportRow {
     #[serde(default)]
     pub finish_reason: Option<String>,
     pub error: Option<String>,
+}
+
+impl ReportRow {
+    /// The row's example id as text; `line-N` when it has none.
+    pub fn id(&self, line: usize) -> String {
+        match &self.example_id {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Null) | None => format!("line-{line}"),
+            Some(other) => other.to_string(),
+        }
+    }
 }
 
 /// The names verifiers environments give the breakdown keys inside `info`.

@@ -96,7 +96,7 @@ impl ReportData {
             };
             let info = r.info.as_ref();
             let row = SampleRow {
-                id: r.example_id.unwrap_or_else(|| format!("line-{line}")),
+                id: r.id(line),
                 rollout: r.rollout,
                 capture: info_key(info, &CAPTURE_KEYS),
                 family: info_key(info, &FAMILY_KEYS),
