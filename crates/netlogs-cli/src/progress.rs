@@ -48,17 +48,11 @@ impl Progress {
             b.set_position(already_done);
             b
         });
-        let now = Instant::now();
         Progress {
             bar,
             total,
             done: already_done,
-            errors: 0,
-            reward_sum: 0.0,
-            scored: 0,
-            retries: 0,
-            start: now,
-            last_line: now,
+            ..Progress::default()
         }
     }
 }

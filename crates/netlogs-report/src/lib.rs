@@ -2,13 +2,13 @@
 //! with plotters, CSS and JS, a paginated per-sample table with filters and search), the HTML
 //! of a run comparison, and `netlogs view`, a local server listing runs.
 
-mod compare_html;
+mod compare;
 mod data;
 mod html;
 mod plots;
 pub mod view;
 
-pub use compare_html::render_compare;
+pub use compare::{render_compare, render_compare_markdown};
 pub use data::{ReportData, SampleRow};
 pub use html::{payload, render_report, write_report, REPORT_FILE};
 pub use plots::wilson;
