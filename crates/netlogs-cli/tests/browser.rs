@@ -189,6 +189,8 @@ fn view_lists_runs_skips_foreign_folders_and_serves_nothing_outside() {
     std::fs::create_dir_all(root.join("junk")).expect("junk");
     std::fs::write(root.join("junk/metadata.json"), "{not json").expect("junk");
     std::fs::write(tmp.path().join("secret.txt"), "TOP-SECRET").expect("secret");
+    // A link back up the tree must not trap the walk, nor lead outside.
+    std::os::unix::fs::symlink(tmp.path(), root.join("loop")).expect("symlink");
 
     let mut child = netlogs()
         .arg("view")
@@ -227,6 +229,7 @@ fn view_lists_runs_skips_foreign_folders_and_serves_nothing_outside() {
         "/runs/..%2Fsecret.txt",
         "/runs/%2E%2E/secret.txt",
         "/runs//etc/passwd",
+        "/runs/loop/secret.txt",
         "/compare?a=../..&b=..%2F..",
     ] {
         let answer = get(&addr, path);

@@ -318,6 +318,7 @@ impl RunRecord {
 }
 
 /// Every run directory at or under `root` (a directory holding a metadata.json), sorted.
+/// Symbolic links to folders are not followed, so a link loop cannot trap the walk.
 pub fn find_runs(root: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
@@ -327,7 +328,12 @@ pub fn find_runs(root: &Path) -> Vec<PathBuf> {
             continue;
         }
         if let Ok(entries) = std::fs::read_dir(&dir) {
-            stack.extend(entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
+            stack.extend(
+                entries
+                    .flatten()
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                    .map(|e| e.path()),
+            );
         }
     }
     out.sort();
