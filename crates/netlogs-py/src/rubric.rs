@@ -177,65 +177,26 @@ fn score_batch(
     }))
 }
 
-/// Empty result dicts with their keys in place: each item copies them (a copy of a small dict
-/// is a memcpy of its table) and fills in values, instead of growing three dicts key by key.
-struct ScoreDicts<'py> {
-    outer: Bound<'py, PyDict>,
-    metrics: Bound<'py, PyDict>,
-    parsed: Bound<'py, PyDict>,
-}
-
-impl<'py> ScoreDicts<'py> {
-    fn new(py: Python<'py>) -> PyResult<ScoreDicts<'py>> {
-        let template = |keys: &[&Bound<'py, PyString>]| -> PyResult<Bound<'py, PyDict>> {
-            let d = PyDict::new(py);
-            for k in keys {
-                d.set_item(*k, py.None())?;
-            }
-            Ok(d)
-        };
-        Ok(ScoreDicts {
-            outer: template(&[
-                intern!(py, "reward"),
-                intern!(py, "metrics"),
-                intern!(py, "parsed"),
-            ])?,
-            metrics: template(&[
-                intern!(py, "accuracy"),
-                intern!(py, "format"),
-                intern!(py, "calibration"),
-                intern!(py, "cost"),
-            ])?,
-            parsed: template(&[
-                intern!(py, "label"),
-                intern!(py, "confidence"),
-                intern!(py, "outcome"),
-            ])?,
-        })
-    }
-
-    /// `{reward, metrics: {accuracy, format, calibration, cost}, parsed: {label, confidence,
-    /// outcome}}`, as `/v1/score` answers.
-    fn of(&self, py: Python<'py>, s: &ItemScore) -> PyResult<Bound<'py, PyDict>> {
-        let metrics = self.metrics.copy()?;
-        metrics.set_item(intern!(py, "accuracy"), s.metrics.accuracy)?;
-        metrics.set_item(intern!(py, "format"), s.metrics.format)?;
-        metrics.set_item(intern!(py, "calibration"), s.metrics.calibration)?;
-        metrics.set_item(intern!(py, "cost"), s.metrics.cost)?;
-        let parsed = self.parsed.copy()?;
-        if let Some(l) = s.parsed.label {
-            parsed.set_item(intern!(py, "label"), label_name(py, l))?;
-        }
-        if let Some(c) = s.parsed.confidence {
-            parsed.set_item(intern!(py, "confidence"), c)?;
-        }
-        parsed.set_item(intern!(py, "outcome"), outcome_name(py, s.parsed.outcome))?;
-        let d = self.outer.copy()?;
-        d.set_item(intern!(py, "reward"), s.reward)?;
-        d.set_item(intern!(py, "metrics"), metrics)?;
-        d.set_item(intern!(py, "parsed"), parsed)?;
-        Ok(d)
-    }
+/// `{reward, metrics: {accuracy, format, calibration, cost}, parsed: {label, confidence,
+/// outcome}}`, as `/v1/score` answers.
+fn score_dict<'py>(py: Python<'py>, s: &ItemScore) -> PyResult<Bound<'py, PyDict>> {
+    let metrics = PyDict::new(py);
+    metrics.set_item(intern!(py, "accuracy"), s.metrics.accuracy)?;
+    metrics.set_item(intern!(py, "format"), s.metrics.format)?;
+    metrics.set_item(intern!(py, "calibration"), s.metrics.calibration)?;
+    metrics.set_item(intern!(py, "cost"), s.metrics.cost)?;
+    let parsed = PyDict::new(py);
+    parsed.set_item(
+        intern!(py, "label"),
+        s.parsed.label.map(|l| label_name(py, l)),
+    )?;
+    parsed.set_item(intern!(py, "confidence"), s.parsed.confidence)?;
+    parsed.set_item(intern!(py, "outcome"), outcome_name(py, s.parsed.outcome))?;
+    let d = PyDict::new(py);
+    d.set_item(intern!(py, "reward"), s.reward)?;
+    d.set_item(intern!(py, "metrics"), metrics)?;
+    d.set_item(intern!(py, "parsed"), parsed)?;
+    Ok(d)
 }
 
 /// Label names as interned Python strings: no string is built per item.
@@ -259,7 +220,6 @@ fn outcome_name(py: Python<'_>, outcome: Outcome) -> &Bound<'_, PyString> {
 }
 
 fn dicts<'py>(py: Python<'py>, scores: &[ItemScore]) -> PyResult<Bound<'py, PyList>> {
-    let templates = ScoreDicts::new(py)?;
     // Three fresh dicts per item: left on, the cyclic collector would run over and over while
     // the list grows (half the time of a 100k batch), and these dicts hold no cycles.
     let gc = py.import(intern!(py, "gc"))?;
@@ -267,7 +227,7 @@ fn dicts<'py>(py: Python<'py>, scores: &[ItemScore]) -> PyResult<Bound<'py, PyLi
     gc.call_method0(intern!(py, "disable"))?;
     let out = scores
         .iter()
-        .map(|s| templates.of(py, s))
+        .map(|s| score_dict(py, s))
         .collect::<PyResult<Vec<_>>>();
     if was_enabled {
         gc.call_method0(intern!(py, "enable"))?;
