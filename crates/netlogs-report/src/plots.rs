@@ -258,7 +258,7 @@ pub fn accuracy_by(rows: &[SampleRow], title: &str, key: fn(&SampleRow) -> Optio
             .margin(10)
             .x_label_area_size(40)
             .y_label_area_size(45)
-            .build_cartesian_2d((0..n).into_segmented(), 0f64..1.05f64)
+            .build_cartesian_2d((0..n - 1).into_segmented(), 0f64..1.05f64)
             .map_err(err)?;
         chart
             .configure_mesh()
