@@ -2,7 +2,7 @@
 //! policy, loads and samples data, writes metadata, runs the jobs and summarises.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Instant;
@@ -302,10 +302,6 @@ impl RunLog {
         let stop = self.stopped.as_ref()?;
         let settings = self.metadata.settings.as_ref()?;
         Some(abort_message(&stop.error, settings, stop.rows))
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.dir
     }
 }
 
