@@ -71,18 +71,32 @@ def test_the_gil_is_released_while_scoring():
     texts = ['{"label": "Malicious", "confidence": 0.9}'] * 200_000
     answers = ["Malicious"] * 200_000
     ticks = []
+    started = threading.Event()
     done = threading.Event()
 
     def ticker():
+        started.set()
         while not done.is_set():
             ticks.append(1)
 
+    import sys
+
+    interval = sys.getswitchinterval()
     t = threading.Thread(target=ticker)
     t.start()
-    netlogs.rewards(texts, answers)
-    done.set()
-    t.join()
-    assert len(ticks) > 0
+    started.wait()
+    # With forced switches this rare, the ticker runs during the call only if it releases the GIL.
+    sys.setswitchinterval(0.5)
+    try:
+        before = len(ticks)
+        netlogs.rewards(texts, answers)
+        during = len(ticks) - before
+    finally:
+        sys.setswitchinterval(interval)
+        done.set()
+        t.join()
+    # Holding the GIL through the call would leave the ticker (pure Python) almost no turns.
+    assert during > 1000, during
 
 
 def test_score_leaves_the_garbage_collector_as_it_found_it():
