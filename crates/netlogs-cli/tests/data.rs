@@ -183,3 +183,40 @@ fn eval_uses_fetched_data_by_default() {
     let rows = std::fs::read_to_string(run.join("results.jsonl")).expect("rows");
     assert!(rows.lines().all(|l| l.contains("\"split\":\"test\"")));
 }
+
+#[test]
+fn eval_reads_a_capture_archive_in_the_official_layout() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("CTU-IoT-Malware-Capture-34-1/bro");
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::copy(
+        fixture("iot23/CTU-IoT-Malware-Capture-34-1.conn.log.labeled"),
+        dir.join("conn.log.labeled"),
+    )
+    .expect("copy");
+    let ok = std::process::Command::new("tar")
+        .args(["-czf", "capture.tar.gz", "CTU-IoT-Malware-Capture-34-1"])
+        .current_dir(tmp.path())
+        .status()
+        .expect("tar");
+    assert!(ok.success());
+    netlogs()
+        .current_dir(tmp.path())
+        .args(["eval", "-n", "20", "--data", "capture.tar.gz", "-s", "out"])
+        .assert()
+        .success();
+    let run = common::run_dir(&tmp.path().join("out"));
+    let meta = common::read_json(&run.join("metadata.json"));
+    let file = meta["dataset"]["files"][0]["name"]
+        .as_str()
+        .expect("file name");
+    assert_eq!(
+        file,
+        "capture.tar.gz/CTU-IoT-Malware-Capture-34-1/bro/conn.log.labeled"
+    );
+    let summary = common::read_json(&run.join("summary.json"));
+    assert_eq!(
+        summary["breakdown"]["capture"]["CTU-IoT-Malware-Capture-34-1"]["n"],
+        20
+    );
+}

@@ -10,7 +10,7 @@ pub enum DataError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{file}: is a directory, expected a data file")]
+    #[error("{file}: a directory with no data files (*.log, *.labeled, *.csv, *.tsv, *.parquet, *.jsonl, their .gz, or tar archives)")]
     IsDirectory { file: PathBuf },
     #[error("{file}: file is empty")]
     Empty { file: PathBuf },

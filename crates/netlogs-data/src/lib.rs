@@ -13,6 +13,7 @@ mod digest;
 mod error;
 mod example;
 mod field;
+mod inputs;
 mod load;
 mod ood;
 mod parquet;
@@ -32,6 +33,7 @@ pub use digest::{sha256_hex, Sha256Stream};
 pub use error::DataError;
 pub use example::{row_id, row_key, Example, ExampleInfo, RowIdentity};
 pub use field::{Field, FieldSet};
+pub use inputs::{read_inputs, InputFile};
 pub use load::{load_bytes, load_path, Loaded, SourceFormat};
 pub use parquet::{
     hf_schema, parquet_columns, parse_hf_parquet, read_parquet_frame, write_examples_parquet,

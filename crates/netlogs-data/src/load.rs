@@ -5,6 +5,7 @@ use std::path::Path;
 use crate::csv_export::parse_iot23_csv;
 use crate::error::DataError;
 use crate::example::Example;
+use crate::inputs::read_inputs;
 use crate::ood::{parse_cicids, parse_unsw};
 use crate::parquet::{
     is_example_columns, parquet_columns, parse_examples_parquet, parse_hf_parquet,
@@ -95,29 +96,49 @@ impl SourceFormat {
     }
 }
 
-/// Read a file from disk and parse it (format detected unless given).
+/// Read a path from disk and parse every data file it holds (a file, a `.gz`, a tar archive or
+/// a directory; see [`crate::read_inputs`]), format detected unless given.
 pub fn load_path(
     path: &Path,
     format: Option<SourceFormat>,
     capture: Option<&str>,
 ) -> Result<Loaded, DataError> {
-    if path.is_dir() {
-        return Err(DataError::IsDirectory {
-            file: path.to_path_buf(),
+    let mut merged: Option<Loaded> = None;
+    for input in read_inputs(path)? {
+        let loaded = load_bytes(&input.name, &input.bytes, format, capture)?;
+        merged = Some(match (merged, loaded) {
+            (None, l) => l,
+            (Some(Loaded::Flows(mut a)), Loaded::Flows(b)) => {
+                a.extend(b);
+                Loaded::Flows(a)
+            }
+            (Some(Loaded::Prepared(mut a)), Loaded::Prepared(b)) => {
+                a.extend(b);
+                Loaded::Prepared(a)
+            }
+            _ => {
+                return Err(DataError::Format {
+                    file: path.to_path_buf(),
+                    message: "mixes raw flow files with prepared examples".into(),
+                })
+            }
         });
     }
-    let bytes = std::fs::read(path).map_err(|source| DataError::Io {
+    merged.ok_or_else(|| DataError::IsDirectory {
         file: path.to_path_buf(),
-        source,
-    })?;
-    load_bytes(path, &bytes, format, capture)
+    })
 }
 
-/// A capture id for splits: the IoT-23 capture in the file name, else (for the OOD tables) the
-/// file name up to its first dot.
+/// A capture id for splits: the IoT-23 capture in the file name or, as the official layout
+/// has it (`CTU-IoT-Malware-Capture-34-1/bro/conn.log.labeled`), in a folder or archive member
+/// above it; else (for the OOD tables) the file name up to its first dot.
 pub(crate) fn capture_for(path: &Path, format: SourceFormat) -> Option<String> {
     let name = path.file_name()?.to_string_lossy().into_owned();
-    capture_id_from_name(&name).or_else(|| {
+    let in_path = path
+        .ancestors()
+        .filter_map(|p| p.file_name())
+        .find_map(|c| capture_id_from_name(&c.to_string_lossy()));
+    in_path.or_else(|| {
         matches!(format, SourceFormat::CicIds | SourceFormat::Unsw)
             .then(|| name.split('.').next().unwrap_or(&name).to_string())
     })

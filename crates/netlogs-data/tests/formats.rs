@@ -397,3 +397,76 @@ fn build_is_capture_disjoint_deduplicated_and_flags_conflicts() {
     );
     assert_eq!(a.prompts_shared_across_splits, 0);
 }
+
+/// gzip and tar inputs, written by the system's own tools so the test does not grade our
+/// reader with our writer.
+fn sh(cwd: &Path, script: &str) {
+    let ok = std::process::Command::new("sh")
+        .args(["-c", script])
+        .current_dir(cwd)
+        .status()
+        .expect("sh");
+    assert!(ok.success(), "{script}");
+}
+
+#[test]
+fn gzip_tar_and_directories_with_the_official_layout() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let zeek = fixture("iot23/CTU-IoT-Malware-Capture-34-1.conn.log.labeled");
+    let plain = match load_path(&zeek, None, None).expect("plain") {
+        Loaded::Flows(f) => f,
+        Loaded::Prepared(_) => panic!("flows expected"),
+    };
+    // The official archive layout: the capture id sits in a folder, not the file name.
+    let dir = tmp.path().join("iot23/CTU-IoT-Malware-Capture-34-1/bro");
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::copy(&zeek, dir.join("conn.log.labeled")).expect("copy");
+    std::fs::write(dir.join("README.md"), "not data").expect("readme");
+    sh(tmp.path(), "gzip -c iot23/CTU-IoT-Malware-Capture-34-1/bro/conn.log.labeled > one.conn.log.labeled.gz && tar -czf capture.tar.gz iot23 && tar -cf capture.tar iot23");
+
+    let flows = |p: &Path| match load_path(p, None, None).expect("load") {
+        Loaded::Flows(f) => f,
+        Loaded::Prepared(_) => panic!("flows expected"),
+    };
+    let gz = flows(&tmp.path().join("one.conn.log.labeled.gz"));
+    assert_eq!(gz.len(), plain.len());
+    assert_eq!(gz[10].record, plain[10].record);
+    let from_dir = flows(&tmp.path().join("iot23"));
+    assert_eq!(
+        from_dir.len(),
+        plain.len(),
+        "README skipped, data read once"
+    );
+    assert_eq!(
+        from_dir[0].provenance.capture.as_deref(),
+        Some("CTU-IoT-Malware-Capture-34-1"),
+        "capture id from the folder"
+    );
+    for archive in ["capture.tar.gz", "capture.tar"] {
+        let rows = flows(&tmp.path().join(archive));
+        assert_eq!(rows.len(), plain.len(), "{archive}");
+        assert_eq!(
+            rows[0].provenance.capture.as_deref(),
+            Some("CTU-IoT-Malware-Capture-34-1")
+        );
+    }
+}
+
+#[test]
+fn torn_gzip_and_truncated_tar_name_the_file() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let zeek = fixture("iot23/CTU-IoT-Malware-Capture-34-1.conn.log.labeled");
+    std::fs::copy(&zeek, tmp.path().join("a.conn.log.labeled")).expect("copy");
+    sh(tmp.path(), "gzip -k a.conn.log.labeled && head -c 40000 a.conn.log.labeled.gz > torn.conn.log.labeled.gz && tar -cf whole.tar a.conn.log.labeled && head -c 700000 whole.tar > cut.tar");
+    let err = load_path(&tmp.path().join("torn.conn.log.labeled.gz"), None, None)
+        .expect_err("torn gzip")
+        .to_string();
+    assert!(
+        err.contains("torn.conn.log.labeled.gz") && err.contains("gzip"),
+        "{err}"
+    );
+    let err = load_path(&tmp.path().join("cut.tar"), None, None)
+        .expect_err("truncated tar")
+        .to_string();
+    assert!(err.contains("cut.tar") && err.contains("tar"), "{err}");
+}

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use netlogs_data::{
-    bundled_iot23, load_bytes, load_path, sample_balanced, sample_balanced_examples, sha256_hex,
-    synthesize, DataError, Example, LabeledFlow, Loaded, SourceFormat, SynthConfig, Template,
+    bundled_iot23, load_bytes, load_path, read_inputs, sample_balanced, sample_balanced_examples,
+    sha256_hex, synthesize, Example, LabeledFlow, Loaded, SourceFormat, SynthConfig, Template,
     BUNDLED_IOT23,
 };
 
@@ -103,31 +103,26 @@ fn synthetic((n, seed): (usize, u64)) -> Result<Dataset> {
     })
 }
 
-/// Read every file (once: the same bytes are parsed and hashed for the metadata).
+/// Read every data file the paths hold (files, `.gz`, tar archives, directories; once each:
+/// the same bytes are parsed and hashed for the metadata).
 fn files(spec: &SourceSpec) -> Result<Dataset> {
     let (mut flows, mut prepared, mut files) = (Vec::new(), Vec::new(), Vec::new());
     for path in spec.data {
-        if path.is_dir() {
-            // A directory is not a file format: let the loader say so, naming it.
-            load_path(path, spec.format, spec.capture)?;
-        }
-        let bytes = std::fs::read(path).map_err(|source| DataError::Io {
-            file: path.clone(),
-            source,
-        })?;
-        let loaded = load_bytes(path, &bytes, spec.format, spec.capture)?;
-        let rows = match &loaded {
-            Loaded::Flows(f) => f.len(),
-            Loaded::Prepared(e) => e.len(),
-        };
-        files.push(FileDigest {
-            name: path.display().to_string(),
-            sha256: sha256_hex(&bytes),
-            rows: Some(rows),
-        });
-        match loaded {
-            Loaded::Flows(f) => flows.extend(f),
-            Loaded::Prepared(e) => prepared.extend(e),
+        for input in read_inputs(path)? {
+            let loaded = load_bytes(&input.name, &input.bytes, spec.format, spec.capture)?;
+            let rows = match &loaded {
+                Loaded::Flows(f) => f.len(),
+                Loaded::Prepared(e) => e.len(),
+            };
+            files.push(FileDigest {
+                name: input.name.display().to_string(),
+                sha256: sha256_hex(&input.bytes),
+                rows: Some(rows),
+            });
+            match loaded {
+                Loaded::Flows(f) => flows.extend(f),
+                Loaded::Prepared(e) => prepared.extend(e),
+            }
         }
     }
     let rows = match (flows.is_empty(), prepared.is_empty()) {
