@@ -7,6 +7,7 @@ use std::fmt::Write;
 use anyhow::{Context, Result};
 use netlogs_eval::run_log::RunKind;
 use netlogs_eval::RunLog;
+use netlogs_report::{dataset_fact, truncation_fact};
 use netlogs_rubric::{GroupStats, RubricConfig, RunMetrics};
 
 fn f(x: Option<f64>) -> String {
@@ -192,13 +193,7 @@ fn run_facts(log: &RunLog) -> (String, Vec<(&'static str, String)>) {
     }
     let mut facts = vec![
         ("Model", m.model.clone()),
-        (
-            "Dataset",
-            format!(
-                "{} ({} rows available)",
-                m.dataset.name, m.dataset.rows_available
-            ),
-        ),
+        ("Dataset", dataset_fact(m)),
         (
             "Examples",
             format!(
@@ -226,30 +221,12 @@ fn run_facts(log: &RunLog) -> (String, Vec<(&'static str, String)>) {
     (format!("netlogs eval: {}", m.model), facts)
 }
 
-/// How many answers hit the token limit, with the fix; `None` when none did.
-fn truncation_note(log: &RunLog) -> Option<String> {
-    let n = log.summary.truncated;
-    (n > 0).then(|| {
-        let total = log.summary.metrics.n + log.summary.metrics.n_errors;
-        let limit = log
-            .metadata
-            .settings
-            .as_ref()
-            .and_then(|s| s.max_tokens)
-            .map_or_else(|| "the server's default".to_string(), |t| t.to_string());
-        format!("truncated        {n} of {total} answers hit the token limit ({limit}; finish_reason \"length\"): raise -t/--max-tokens")
-    })
-}
-
 /// Write report.md and report.html beside the run's summary.
 pub fn write_report(log: &RunLog) -> Result<()> {
     netlogs_report::write_report(&log.dir)?;
     let (title, mut facts) = run_facts(log);
-    if let Some(line) = truncation_note(log) {
-        facts.push((
-            "Truncated answers",
-            line.trim_start_matches("truncated").trim().to_string(),
-        ));
+    if let Some(t) = truncation_fact(&log.metadata, &log.summary) {
+        facts.push(("Truncated answers", t));
     }
     let text = render_markdown(&title, &facts, &log.summary.metrics, &log.metadata.rubric);
     let path = log.dir.join("report.md");
@@ -283,8 +260,8 @@ pub fn print_run(log: &RunLog) {
             )
         );
     }
-    if let Some(line) = truncation_note(log) {
-        println!("  {line}");
+    if let Some(t) = truncation_fact(m, &log.summary) {
+        println!("  truncated        {t}");
     }
     if m.dataset.synthetic {
         println!("  WARNING: this run used SYNTHETIC data, not real flows");

@@ -11,6 +11,7 @@ use netlogs_eval::run_log::RunKind;
 use netlogs_eval::EvalError;
 
 use crate::data::{ReportData, SampleRow};
+use crate::facts::{dataset_fact, truncation_fact};
 use crate::plots;
 
 pub const REPORT_FILE: &str = "report.html";
@@ -40,13 +41,7 @@ fn facts(d: &ReportData) -> String {
     let f = |x: Option<f64>| x.map_or_else(|| "n/a".to_string(), |v| format!("{v:.3}"));
     let mut rows = vec![
         ("Model", m.model.clone()),
-        (
-            "Dataset",
-            format!(
-                "{} ({} rows available)",
-                m.dataset.name, m.dataset.rows_available
-            ),
-        ),
+        ("Dataset", dataset_fact(m)),
         ("Rows", format!("{} scored, {} errors", s.n, s.n_errors)),
         ("Mean reward", f(s.mean_reward)),
         ("Accuracy", f(s.accuracy)),
@@ -59,14 +54,8 @@ fn facts(d: &ReportData) -> String {
     if let Some(split) = &m.dataset.split {
         rows.push(("Split", split.clone()));
     }
-    if d.summary.truncated > 0 {
-        rows.push((
-            "Truncated answers",
-            format!(
-                "{} hit the token limit (finish_reason \"length\"): raise -t/--max-tokens",
-                d.summary.truncated
-            ),
-        ));
+    if let Some(t) = truncation_fact(m, &d.summary) {
+        rows.push(("Truncated answers", t));
     }
     let mut o = String::from("<table class=\"facts\">");
     for (k, v) in rows {

@@ -4,11 +4,13 @@
 
 mod compare;
 mod data;
+mod facts;
 mod html;
 mod plots;
 pub mod view;
 
 pub use compare::{render_compare, render_compare_markdown};
 pub use data::{ReportData, SampleRow};
+pub use facts::{dataset_fact, truncation_fact};
 pub use html::{payload, render_report, write_report, REPORT_FILE};
 pub use plots::wilson;

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use netlogs_rubric::{Outcome, ReliabilityBin};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -36,6 +37,32 @@ fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A captioned chart with both axes numeric and described, its mesh drawn.
+fn chart<'a, 'b>(
+    root: &'a Area<'b>,
+    caption: String,
+    (x_desc, y_desc): (&str, &str),
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> Result<Chart<'a, 'b>, String> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(caption, (FONT, 16))
+        .margin(10)
+        .x_label_area_size(35)
+        .y_label_area_size(45)
+        .build_cartesian_2d(x, y)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
+}
+
 /// Bars of accuracy per confidence bin, with the diagonal and each bin's count.
 pub fn reliability(bins: &[ReliabilityBin], ece: Option<f64>) -> String {
     svg(W, H, |root| {
@@ -43,19 +70,13 @@ pub fn reliability(bins: &[ReliabilityBin], ece: Option<f64>) -> String {
             "Reliability (ECE {})",
             ece.map_or("n/a".into(), |e| format!("{e:.3}"))
         );
-        let mut chart = ChartBuilder::on(root)
-            .caption(caption, (FONT, 16))
-            .margin(10)
-            .x_label_area_size(35)
-            .y_label_area_size(45)
-            .build_cartesian_2d(0f64..1f64, 0f64..1.1f64)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc("stated confidence")
-            .y_desc("accuracy")
-            .draw()
-            .map_err(err)?;
+        let mut chart = chart(
+            root,
+            caption,
+            ("stated confidence", "accuracy"),
+            0.0..1.0,
+            0.0..1.1,
+        )?;
         chart
             .draw_series(LineSeries::new([(0.0, 0.0), (1.0, 1.0)], BLACK.mix(0.4)))
             .map_err(err)?;
@@ -99,19 +120,8 @@ pub fn risk_coverage(rows: &[SampleRow], aurc: Option<f64>) -> String {
             "Risk–coverage (AURC {})",
             aurc.map_or("n/a".into(), |a| format!("{a:.3}"))
         );
-        let mut chart = ChartBuilder::on(root)
-            .caption(caption, (FONT, 16))
-            .margin(10)
-            .x_label_area_size(35)
-            .y_label_area_size(45)
-            .build_cartesian_2d(0f64..1f64, 0f64..1f64)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc("coverage (most confident first)")
-            .y_desc("risk (error rate)")
-            .draw()
-            .map_err(err)?;
+        let descs = ("coverage (most confident first)", "risk (error rate)");
+        let mut chart = chart(root, caption, descs, 0.0..1.0, 0.0..1.0)?;
         chart
             .draw_series(LineSeries::new(points, RED.stroke_width(2)))
             .map_err(err)?;
@@ -192,22 +202,8 @@ pub fn reward_histogram(rows: &[SampleRow]) -> String {
     }
     let top = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
     svg(W, H, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!("Reward distribution ({} rows)", rewards.len()),
-                (FONT, 16),
-            )
-            .margin(10)
-            .x_label_area_size(35)
-            .y_label_area_size(45)
-            .build_cartesian_2d(lo..hi, 0f64..top * 1.1)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc("reward")
-            .y_desc("rows")
-            .draw()
-            .map_err(err)?;
+        let caption = format!("Reward distribution ({} rows)", rewards.len());
+        let mut chart = chart(root, caption, ("reward", "rows"), lo..hi, 0.0..top * 1.1)?;
         chart
             .draw_series(counts.iter().enumerate().map(|(i, c)| {
                 let x = lo + i as f64 * width;
