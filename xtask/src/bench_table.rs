@@ -208,6 +208,7 @@ mod tests {
                 rows_available: 100,
                 sampling: String::new(),
                 synthetic: false,
+                ..DatasetInfo::default()
             },
             rubric: cfg,
             settings: None,

@@ -11,8 +11,9 @@ use netlogs_data::{
     build_dataset, hf_schema, load_path, parquet_columns, sha256_hex, write_examples_parquet,
     BuildOptions, Example, Label, Loaded, SplitRatios, Template,
 };
-use netlogs_eval::manifest::{LabelCounts, Manifest, ManifestSource};
+use netlogs_eval::manifest::{LabelCounts, Manifest, ManifestSource, SourceKind};
 
+use crate::stratosphere;
 use crate::util::workspace_root;
 
 pub const DEFAULT_REPO: &str = "19kmunz/iot-23-preprocessed";
@@ -20,8 +21,36 @@ pub const DEFAULT_FILE: &str = "data/train-00000-of-00001-ad1ef30cd88c8d29.parqu
 /// The built dataset's file name inside `--out`; `netlogs eval` reads it via manifest.json.
 pub const DATASET_FILE: &str = "iot23.parquet";
 
+/// Where `fetch-data` downloads from.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FetchSource {
+    /// The Hugging Face parquet (no capture ids: hash splits).
+    Hf,
+    /// Per-capture `conn.log.labeled` files from the Stratosphere Lab (capture-disjoint).
+    Stratosphere,
+}
+
 #[derive(clap::Args)]
 pub struct Args {
+    /// hf (the Hugging Face parquet, default) or stratosphere (IoT-23's per-capture logs).
+    #[arg(long, value_enum, default_value = "hf")]
+    source: FetchSource,
+    /// Stratosphere: captures to download (`34-1` or full names such as
+    /// `CTU-Honeypot-Capture-4-1`).
+    #[arg(long, value_delimiter = ',', default_value = stratosphere::DEFAULT_CAPTURES)]
+    captures: Vec<String>,
+    /// Stratosphere: the site's IndividualScenarios URL.
+    #[arg(long, default_value = stratosphere::STRATOSPHERE_URL)]
+    base_url: String,
+    /// Stratosphere: download cache (default `~/.cache/netlogs/stratosphere`).
+    #[arg(long)]
+    cache: Option<PathBuf>,
+    /// Stratosphere: distinct rows kept per capture.
+    #[arg(long, default_value_t = 50_000)]
+    per_capture: usize,
+    /// Stratosphere: captures that form the test split; without it the seed chooses.
+    #[arg(long, value_delimiter = ',')]
+    test_captures: Vec<String>,
     /// Dataset repository on the hub.
     #[arg(long, default_value = DEFAULT_REPO)]
     repo: String,
@@ -63,6 +92,20 @@ fn explain(e: &ApiError, repo: &str, file: &str, endpoint: &str) -> String {
 }
 
 pub fn run(a: Args) -> Result<()> {
+    if a.source == FetchSource::Stratosphere {
+        let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
+        return stratosphere::run(stratosphere::Plan {
+            base_url: a.base_url.trim_end_matches('/').to_string(),
+            captures: a.captures,
+            cache: a
+                .cache
+                .unwrap_or_else(|| home.join(".cache/netlogs/stratosphere")),
+            out: a.out.unwrap_or_else(|| workspace_root().join("data")),
+            per_capture: a.per_capture,
+            test_captures: a.test_captures,
+            seed: a.seed,
+        });
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -114,9 +157,9 @@ async fn run_async(a: Args) -> Result<()> {
         &BuildOptions {
             ratios: SplitRatios::default(),
             seed: a.seed,
-            balance: false,
+            ..BuildOptions::default()
         },
-    );
+    )?;
     let out = a.out.unwrap_or_else(|| workspace_root().join("data"));
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut f = std::io::BufWriter::new(std::fs::File::create(out.join(DATASET_FILE))?);
@@ -134,6 +177,7 @@ async fn run_async(a: Args) -> Result<()> {
     }
     let manifest = Manifest {
         source: ManifestSource {
+            kind: SourceKind::HuggingFace,
             repo: a.repo.clone(),
             revision: a.revision.clone(),
             file: a.file.clone(),
@@ -150,6 +194,8 @@ async fn run_async(a: Args) -> Result<()> {
         split_method: "seeded hash of example id (this dataset has no capture ids)".into(),
         seed: a.seed,
         created_at: chrono::Utc::now().to_rfc3339(),
+        downloads: Vec::new(),
+        captures: BTreeMap::new(),
     };
     manifest.write(&out)?;
     println!(

@@ -2,11 +2,13 @@
 
 mod bench_data;
 mod bench_eval;
+mod bench_scale;
 mod bench_serve;
 mod bench_table;
 mod fetch;
 mod proc_stats;
 mod screenshots;
+mod stratosphere;
 mod util;
 
 use clap::{Parser, Subcommand};
@@ -31,11 +33,15 @@ enum Cmd {
     ServeLoad(bench_serve::LoadArgs),
     /// Render README's Performance Benchmarks table from run summaries.
     BenchTable(bench_table::Args),
-    /// Download IoT-23 from the Hugging Face hub, verify it and build data/ (train/dev/test).
+    /// Download IoT-23 (the Hugging Face parquet, or per-capture logs from the Stratosphere
+    /// Lab), verify it and build data/ (train/dev/test).
     FetchData(fetch::Args),
     /// Load an 819,024-row parquet (iot-23-preprocessed schema, resampled from real rows) and
     /// render every prompt; time and peak memory.
     BenchData(bench_data::Args),
+    /// Zeek logs of 0.5 and 5 GB (real rows, fresh uids) through `data build --per-capture`
+    /// (plain and gzip'd) and `eval --data -n 1000`: MB/s and peak RSS, one core.
+    BenchScale(bench_scale::Args),
     /// (internal) Load FILE and render all prompts, in a child process the bench measures.
     #[command(hide = true)]
     LoadRender { file: std::path::PathBuf },
@@ -56,6 +62,7 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Cmd::BenchEval(a) => bench_eval::run(a),
         Cmd::BenchData(a) => bench_data::run(a),
+        Cmd::BenchScale(a) => bench_scale::run(a),
         Cmd::FetchData(a) => fetch::run(a),
         Cmd::BenchTable(a) => bench_table::run(a),
         Cmd::BenchServe(a) => bench_serve::run(a),

@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use netlogs_data::{SourceFormat, Template, VariantNames};
+use netlogs_data::{CaptureFrom, SourceFormat, Template, VariantNames};
 use netlogs_eval::{ModelSpec, StructuredOutput};
 use netlogs_rubric::{Preset, RubricConfig, RubricOverrides, Weights};
 
@@ -122,6 +122,21 @@ pub enum DataCommand {
     Synth(DataSynthArgs),
 }
 
+/// How data files are read, shared by `eval` and the data commands.
+#[derive(Debug, Args)]
+pub struct ReadFlags {
+    /// One capture id for every row read (overrides --capture-from).
+    #[arg(long)]
+    pub capture: Option<String>,
+    /// Where a row's capture id comes from: auto (the path when it names a capture, else a
+    /// host session), file, path or host-session. See docs/DATA.md.
+    #[arg(long, default_value = "auto", value_parser = enum_arg::<CaptureFrom>)]
+    pub capture_from: CaptureFrom,
+    /// Count rows that fail to parse, report them and go on, instead of stopping at the first.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+}
+
 /// Inputs shared by the data commands.
 #[derive(Debug, Args)]
 pub struct DataInputs {
@@ -131,9 +146,8 @@ pub struct DataInputs {
     /// Input format override (detected from content otherwise).
     #[arg(long, value_parser = enum_arg::<SourceFormat>)]
     pub input_format: Option<SourceFormat>,
-    /// Capture id for files whose name does not carry one.
-    #[arg(long)]
-    pub capture: Option<String>,
+    #[command(flatten)]
+    pub read: ReadFlags,
     /// Prompt template for raw flows: zeek, logentry (formerly `seed`) or upstream.
     #[arg(long, default_value = "zeek", value_parser = enum_arg::<Template>)]
     pub template: Template,
@@ -154,6 +168,16 @@ pub struct DataBuildArgs {
     /// Downsample the majority class within each split.
     #[arg(long)]
     pub balance: bool,
+    /// Keep at most N distinct rows per capture, shared evenly between labels and then
+    /// families (a seeded reservoir per capture × label × family; bounded memory).
+    #[arg(long, value_name = "N")]
+    pub per_capture: Option<usize>,
+    /// Keep at most N distinct rows in all, shared evenly between captures.
+    #[arg(long, value_name = "N")]
+    pub max_rows: Option<usize>,
+    /// Captures that form the test split (comma-separated); without it the seed chooses.
+    #[arg(long, value_delimiter = ',', value_name = "ID,…")]
+    pub test_captures: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -237,9 +261,8 @@ pub struct EvalArgs {
     /// Data format, when detection from content is not wanted.
     #[arg(long, value_parser = enum_arg::<SourceFormat>)]
     pub format: Option<SourceFormat>,
-    /// Capture id for `--data` files whose name does not carry one.
-    #[arg(long)]
-    pub capture: Option<String>,
+    #[command(flatten)]
+    pub read: ReadFlags,
     /// Evaluate one split (train, dev, test) of a built dataset.
     #[arg(long)]
     pub split: Option<String>,

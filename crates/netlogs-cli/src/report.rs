@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use anyhow::{Context, Result};
+use netlogs_data::SPLITS;
 use netlogs_eval::run_log::RunKind;
 use netlogs_eval::RunLog;
 use netlogs_report::{dataset_fact, truncation_fact};
-use netlogs_rubric::{GroupStats, RubricConfig, RunMetrics};
+use netlogs_rubric::{GroupStats, RubricConfig, RunMetrics, HELD_OUT, SEEN};
 
 fn f(x: Option<f64>) -> String {
     x.map_or_else(|| "n/a".to_string(), |v| format!("{v:.3}"))
@@ -58,6 +59,9 @@ pub fn terminal_summary(m: &RunMetrics) -> String {
     for (k, v) in rows {
         let _ = writeln!(out, "  {k:<width$}  {v}");
     }
+    if let Some(line) = exposure_line(m) {
+        let _ = writeln!(out, "  {:<width$}  {line}", "seen / held out");
+    }
     out
 }
 
@@ -96,6 +100,13 @@ pub fn render_markdown(
 
     detection_table(&mut o, m);
     calibration_table(&mut o, m);
+    if !m.breakdown.exposure.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n## Captures seen in training against held-out captures\n\nA split dataset keeps each capture in one split: rows of `train` captures were seen in training, rows of `dev` and `test` captures were not."
+        );
+        group_rows(&mut o, "captures", &m.breakdown.exposure);
+    }
     for (name, groups) in [
         ("source dataset", &m.breakdown.source),
         ("capture", &m.breakdown.capture),
@@ -167,9 +178,14 @@ fn calibration_table(o: &mut String, m: &RunMetrics) {
 }
 
 fn group_table(o: &mut String, name: &str, groups: &BTreeMap<String, GroupStats>) {
+    let _ = writeln!(o, "\n## By {name}");
+    group_rows(o, name, groups);
+}
+
+fn group_rows(o: &mut String, name: &str, groups: &BTreeMap<String, GroupStats>) {
     let _ = writeln!(
         o,
-        "\n## By {name}\n\n| {name} | n | accuracy | mean reward | abstain | invalid |\n|---|---|---|---|---|---|"
+        "\n| {name} | n | accuracy | mean reward | abstain | invalid |\n|---|---|---|---|---|---|"
     );
     for (k, g) in groups {
         let _ = writeln!(
@@ -205,6 +221,18 @@ fn run_facts(log: &RunLog) -> (String, Vec<(&'static str, String)>) {
     if let Some(t) = m.template {
         facts.push(("Template", t.to_string()));
     }
+    if !m.dataset.captures.is_empty() {
+        facts.push(("Captures by split", captures_fact(&m.dataset.captures)));
+    }
+    if !m.dataset.bad_rows.is_empty() {
+        facts.push((
+            "Bad rows skipped",
+            format!(
+                "{} (--skip-bad-rows; listed in metadata.json)",
+                m.dataset.bad_rows.count
+            ),
+        ));
+    }
     let u = &log.summary.usage;
     facts.push((
         "Usage",
@@ -219,6 +247,32 @@ fn run_facts(log: &RunLog) -> (String, Vec<(&'static str, String)>) {
         ),
     ));
     (format!("netlogs eval: {}", m.model), facts)
+}
+
+/// `train: a, b · dev: c · test: d`, splits in their usual order.
+fn captures_fact(captures: &BTreeMap<String, Vec<String>>) -> String {
+    let mut names: Vec<&String> = captures.keys().collect();
+    names.sort_by_key(|n| SPLITS.iter().position(|s| s == n).unwrap_or(SPLITS.len()));
+    names
+        .iter()
+        .map(|n| format!("{n}: {}", captures[*n].join(", ")))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// Accuracy on seen against held-out captures, when the run has both kinds or either.
+fn exposure_line(m: &RunMetrics) -> Option<String> {
+    let e = &m.breakdown.exposure;
+    if e.is_empty() {
+        return None;
+    }
+    let acc = |k: &str| {
+        e.get(k).map_or_else(
+            || "— (n 0)".to_string(),
+            |g| format!("{} (n {})", f(g.accuracy), g.n),
+        )
+    };
+    Some(format!("accuracy {} / {}", acc(SEEN), acc(HELD_OUT)))
 }
 
 /// Write report.md and report.html beside the run's summary.

@@ -10,11 +10,21 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::digest::sha256_hex;
+use crate::error::DataError;
 use crate::example::Example;
-use crate::prompt::PromptView;
 use crate::record::Label;
 
 pub const SPLITS: [&str; 3] = ["train", "dev", "test"];
+
+/// Whether a split's captures were held out of training: `train` no, `dev` and `test` yes;
+/// `None` for a name that is not a split.
+pub fn held_out(split: &str) -> Option<bool> {
+    match split {
+        "train" => Some(false),
+        "dev" | "test" => Some(true),
+        _ => None,
+    }
+}
 
 /// Shares of train/dev/test.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -40,12 +50,14 @@ impl SplitRatios {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
     pub ratios: SplitRatios,
     pub seed: u64,
     /// Downsample the majority class within each split.
     pub balance: bool,
+    /// Captures that must form the test split; empty: chosen by the seed.
+    pub test_captures: Vec<String>,
 }
 
 /// One prompt that carries both labels.
@@ -62,6 +74,7 @@ pub struct BuildReport {
     pub duplicates_dropped: usize,
     pub conflicts: Vec<Conflict>,
     pub capture_disjoint: bool,
+    /// Capture → split.
     pub captures: BTreeMap<String, String>,
     pub rows_out: usize,
 }
@@ -108,8 +121,74 @@ pub fn conflicts(examples: &[Example]) -> Vec<Conflict> {
     out
 }
 
+/// Whole captures go to one split. Named test captures go to `test`; the rest, greedily in a
+/// seeded order, to the split furthest below its target share of rows.
+fn assign_captures(
+    kept: &[Example],
+    opts: &BuildOptions,
+) -> Result<BTreeMap<String, String>, DataError> {
+    let mut capture_rows: BTreeMap<&str, usize> = BTreeMap::new();
+    for e in kept {
+        if let Some(c) = &e.info.capture {
+            *capture_rows.entry(c.as_str()).or_default() += 1;
+        }
+    }
+    if let Some(missing) = opts
+        .test_captures
+        .iter()
+        .find(|c| !capture_rows.contains_key(c.as_str()))
+    {
+        let known: Vec<&str> = capture_rows.keys().copied().collect();
+        return Err(DataError::Options(format!(
+            "--test-captures names `{missing}`, which is not a capture of this data; captures: {}",
+            known.join(", ")
+        )));
+    }
+    let total: usize = capture_rows.values().sum();
+    let mut filled = [0usize; 3];
+    let mut captures: BTreeMap<String, String> = BTreeMap::new();
+    for c in &opts.test_captures {
+        filled[2] += capture_rows[c.as_str()];
+        captures.insert(c.clone(), SPLITS[2].to_string());
+    }
+    // With test named, the others share train and dev only.
+    let open_splits: &[usize] = if opts.test_captures.is_empty() {
+        &[0, 1, 2]
+    } else {
+        &[0, 1]
+    };
+    let mut order: Vec<&str> = capture_rows
+        .keys()
+        .copied()
+        .filter(|c| !captures.contains_key(*c))
+        .collect();
+    order.sort_by(|a, b| unit_hash(opts.seed, a).total_cmp(&unit_hash(opts.seed, b)));
+    // With test named, train and dev share the rest in their own proportion.
+    let [tr, dv, te] = opts.ratios.0;
+    let targets = if opts.test_captures.is_empty() {
+        [tr, dv, te].map(|r| r * total as f64)
+    } else {
+        let rest = (total - filled[2]) as f64 / (tr + dv).max(f64::MIN_POSITIVE);
+        [tr * rest, dv * rest, 0.0]
+    };
+    for c in order {
+        let deficit = |i: usize| targets[i] - filled[i] as f64;
+        let best = open_splits
+            .iter()
+            .copied()
+            .max_by(|&a, &b| deficit(a).total_cmp(&deficit(b)))
+            .unwrap_or(0);
+        filled[best] += capture_rows[c];
+        captures.insert(c.to_string(), SPLITS[best].to_string());
+    }
+    Ok(captures)
+}
+
 /// Dedup, flag conflicts, split and (optionally) balance.
-pub fn build_dataset(examples: Vec<Example>, opts: &BuildOptions) -> (Vec<Example>, BuildReport) {
+pub fn build_dataset(
+    examples: Vec<Example>,
+    opts: &BuildOptions,
+) -> Result<(Vec<Example>, BuildReport), DataError> {
     let rows_in = examples.len();
     // Keyed by a 128-bit digest of (prompt, label): 800k prompts are not copied to dedup them.
     let mut seen: HashSet<[u8; 16]> = HashSet::with_capacity(examples.len());
@@ -136,27 +215,7 @@ pub fn build_dataset(examples: Vec<Example>, opts: &BuildOptions) -> (Vec<Exampl
         e.info.conflict = f;
     }
 
-    // Whole captures go to one split: greedily, in a seeded order, to the split furthest
-    // below its target share of rows.
-    let mut capture_rows: BTreeMap<String, usize> = BTreeMap::new();
-    for e in &kept {
-        if let Some(c) = &e.info.capture {
-            *capture_rows.entry(c.clone()).or_default() += 1;
-        }
-    }
-    let mut order: Vec<&String> = capture_rows.keys().collect();
-    order.sort_by(|a, b| unit_hash(opts.seed, a).total_cmp(&unit_hash(opts.seed, b)));
-    let total: usize = capture_rows.values().sum();
-    let mut filled = [0usize; 3];
-    let mut captures: BTreeMap<String, String> = BTreeMap::new();
-    for c in order {
-        let deficit = |i: usize| opts.ratios.0[i] * total as f64 - filled[i] as f64;
-        let best = (0..3)
-            .max_by(|&a, &b| deficit(a).total_cmp(&deficit(b)))
-            .unwrap_or(0);
-        filled[best] += capture_rows[c];
-        captures.insert(c.clone(), SPLITS[best].to_string());
-    }
+    let captures = assign_captures(&kept, opts)?;
     for e in &mut kept {
         let split = match &e.info.capture {
             Some(c) => captures.get(c).cloned().unwrap_or_else(|| SPLITS[0].into()),
@@ -175,7 +234,7 @@ pub fn build_dataset(examples: Vec<Example>, opts: &BuildOptions) -> (Vec<Exampl
         captures,
         rows_out: kept.len(),
     };
-    (kept, report)
+    Ok((kept, report))
 }
 
 fn balance(examples: Vec<Example>, seed: u64) -> Vec<Example> {
@@ -203,136 +262,4 @@ fn balance(examples: Vec<Example>, seed: u64) -> Vec<Example> {
         }
     }
     out
-}
-
-/// Counts for `netlogs data inspect`.
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct Inspection {
-    pub rows: usize,
-    pub by_label: BTreeMap<String, usize>,
-    pub by_family: BTreeMap<String, usize>,
-    pub by_capture: BTreeMap<String, usize>,
-    pub by_split: BTreeMap<String, usize>,
-    pub conflicts: Vec<Conflict>,
-}
-
-pub fn inspect(examples: &[Example]) -> Inspection {
-    let mut i = Inspection {
-        rows: examples.len(),
-        conflicts: conflicts(examples),
-        ..Inspection::default()
-    };
-    let key = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
-    for e in examples {
-        *i.by_label.entry(e.answer.as_str().into()).or_default() += 1;
-        *i.by_family.entry(key(&e.info.family)).or_default() += 1;
-        *i.by_capture.entry(key(&e.info.capture)).or_default() += 1;
-        *i.by_split.entry(key(&e.info.split)).or_default() += 1;
-    }
-    i
-}
-
-/// Per-split figures of `netlogs data audit`.
-#[derive(Debug, Clone, Serialize)]
-pub struct SplitAudit {
-    pub rows: usize,
-    pub malicious_share: Option<f64>,
-    /// Accuracy of the majority label by (proto, dest port), fitted on this split itself.
-    pub port_lookup_within: Option<f64>,
-    /// The same lookup fitted on `train` and applied here (unseen keys: majority of train).
-    pub port_lookup_from_train: Option<f64>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct LeakageAudit {
-    /// Distinct prompts found in more than one split (must be 0 for netlogs builds).
-    pub prompts_shared_across_splits: usize,
-    pub splits: BTreeMap<String, SplitAudit>,
-}
-
-fn port_key(prompt: &str) -> (String, Option<u32>) {
-    let v = PromptView::parse(prompt);
-    (v.proto.unwrap_or_default(), v.resp_p)
-}
-
-fn majority(examples: &[&Example]) -> (HashMap<(String, Option<u32>), Label>, Label) {
-    let mut counts: HashMap<(String, Option<u32>), (usize, usize)> = HashMap::new();
-    let (mut b, mut m) = (0, 0);
-    for e in examples {
-        let c = counts.entry(port_key(&e.prompt)).or_default();
-        if e.answer == Label::Benign {
-            c.0 += 1;
-            b += 1;
-        } else {
-            c.1 += 1;
-            m += 1;
-        }
-    }
-    let pick = |b: usize, m: usize| {
-        if m >= b {
-            Label::Malicious
-        } else {
-            Label::Benign
-        }
-    };
-    (
-        counts
-            .into_iter()
-            .map(|(k, (b, m))| (k, pick(b, m)))
-            .collect(),
-        pick(b, m),
-    )
-}
-
-fn lookup_accuracy(
-    model: &(HashMap<(String, Option<u32>), Label>, Label),
-    rows: &[&Example],
-) -> Option<f64> {
-    if rows.is_empty() {
-        return None;
-    }
-    let right = rows
-        .iter()
-        .filter(|e| {
-            model
-                .0
-                .get(&port_key(&e.prompt))
-                .copied()
-                .unwrap_or(model.1)
-                == e.answer
-        })
-        .count();
-    Some(right as f64 / rows.len() as f64)
-}
-
-pub fn audit_leakage(examples: &[Example]) -> LeakageAudit {
-    let mut by_split: BTreeMap<String, Vec<&Example>> = BTreeMap::new();
-    let mut prompt_splits: HashMap<&str, HashSet<&str>> = HashMap::new();
-    for e in examples {
-        let s = e.info.split.as_deref().unwrap_or("-");
-        by_split.entry(s.to_string()).or_default().push(e);
-        prompt_splits
-            .entry(e.prompt.as_str())
-            .or_default()
-            .insert(s);
-    }
-    let shared = prompt_splits.values().filter(|s| s.len() > 1).count();
-    let train = by_split.get("train").map(|t| majority(t));
-    let splits = by_split
-        .iter()
-        .map(|(name, rows)| {
-            let mal = rows.iter().filter(|e| e.answer == Label::Malicious).count();
-            let a = SplitAudit {
-                rows: rows.len(),
-                malicious_share: (!rows.is_empty()).then(|| mal as f64 / rows.len() as f64),
-                port_lookup_within: lookup_accuracy(&majority(rows), rows),
-                port_lookup_from_train: train.as_ref().and_then(|t| lookup_accuracy(t, rows)),
-            };
-            (name.clone(), a)
-        })
-        .collect();
-    LeakageAudit {
-        prompts_shared_across_splits: shared,
-        splits,
-    }
 }

@@ -3,8 +3,9 @@
 
 use std::path::Path;
 
+use crate::capture::{capture_of_file, Attribution, CaptureFrom};
 use crate::error::DataError;
-use crate::load::{capture_for, load_bytes, Loaded, SourceFormat};
+use crate::load::{load_bytes, Loaded, SourceFormat};
 use crate::record::LabeledFlow;
 use crate::zeek::parse_zeek_into;
 
@@ -44,7 +45,7 @@ pub const BUNDLED_IOT23: [BundledFile; 3] = [
 /// Every row of the bundled IoT-23 set, in file order. It is read on every default `netlogs
 /// eval`, so start-up matters: the CSV files parse on a second thread while the Zeek log (most
 /// of the rows) parses straight into the result, sized once for every file, so no second copy
-/// of the rows is ever held.
+/// of the rows is ever held. Rows without a capture id get one by [`CaptureFrom::Auto`].
 pub fn bundled_iot23() -> Result<Vec<LabeledFlow>, DataError> {
     let [zeek, csvs @ ..] = &BUNDLED_IOT23;
     let lines = |f: &BundledFile| memchr::memchr_iter(b'\n', f.bytes).count() + 1;
@@ -57,11 +58,16 @@ pub fn bundled_iot23() -> Result<Vec<LabeledFlow>, DataError> {
         });
         let mut all = Vec::with_capacity(capacity);
         let path = Path::new("fixtures").join(zeek.name);
-        let capture = capture_for(&path, zeek.format);
+        let capture = capture_of_file(&path, zeek.format, CaptureFrom::Path);
         parse_zeek_into(&path, zeek.bytes, "iot23", capture.as_deref(), &mut all)?;
         let others = others.join().unwrap_or_else(|_| Ok(Vec::new()))?;
         for part in others {
             all.extend(part);
+        }
+        // The pooled file has no capture column: its rows get host-session captures.
+        let mut attribution = Attribution::new(CaptureFrom::Auto);
+        for f in &mut all {
+            attribution.attribute(f);
         }
         Ok(all)
     })

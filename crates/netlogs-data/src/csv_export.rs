@@ -12,6 +12,7 @@ use polars::prelude::*;
 use crate::error::DataError;
 use crate::field::{Field, FieldSet};
 use crate::record::{is_unset, FlowRecord, Interner, Label, LabeledFlow, Provenance};
+use crate::zeek::RowSink;
 
 /// Read a CSV (or other delimited) export into a string-typed frame.
 pub(crate) fn read_text_frame(file: &Path, bytes: &[u8], sep: u8) -> Result<DataFrame, DataError> {
@@ -61,69 +62,143 @@ impl Layout {
     }
 }
 
-/// Parse an IoT-23 CSV export (tab- or comma-separated; quotes as in RFC 4180). The caller
-/// has checked that the bytes are UTF-8 and rectangular. An empty cell is a missing value.
-/// Line numbers in errors count the header as line 1.
+/// Parse an IoT-23 CSV export held in memory (tab- or comma-separated; quotes as in RFC 4180).
 pub fn parse_iot23_csv(
     file: &Path,
-    bytes: &[u8],
+    mut bytes: &[u8],
     source: &str,
     capture: Option<&str>,
 ) -> Result<Vec<LabeledFlow>, DataError> {
-    let sep = if first_line(bytes).contains('\t') {
+    let sep = separator(bytes);
+    let origin = Provenance::of_file(source, capture, file);
+    let mut flows = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count());
+    stream_iot23_csv(file, &mut bytes, sep, &origin, &mut |row| {
+        flows.push(row?.clone());
+        Ok(())
+    })?;
+    Ok(flows)
+}
+
+/// Tab when the first line has one, else comma.
+pub(crate) fn separator(head: &[u8]) -> u8 {
+    if first_line(head).contains('\t') {
         b'\t'
     } else {
         b','
-    };
-    let unreadable = |e: csv::Error| DataError::Format {
-        file: file.to_path_buf(),
-        message: format!("not a readable delimited file: {e}"),
-    };
+    }
+}
+
+/// Read an IoT-23 CSV export record by record (bounded memory), handing each row or its
+/// error to `sink`. An empty cell is a missing value. Line numbers count the header as line 1.
+/// Returns the number of data records.
+pub(crate) fn stream_iot23_csv(
+    file: &Path,
+    reader: &mut dyn std::io::BufRead,
+    sep: u8,
+    origin: &Provenance,
+    sink: &mut RowSink,
+) -> Result<usize, DataError> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(sep)
         .has_headers(true)
-        .from_reader(bytes);
-    let names = reader.headers().map_err(unreadable)?.clone();
+        .from_reader(reader);
+    let names = reader.headers().map_err(|e| csv_error(file, e, 1))?.clone();
     let layout = Layout::of(file, &names)?;
-    let origin = Provenance::of_file(source, capture, file);
-    let mut flows = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count());
     let mut row = csv::StringRecord::new();
     let mut families = Interner::default();
-    while reader.read_record(&mut row).map_err(unreadable)? {
-        let line = row.position().map_or(0, |p| p.line() as usize);
-        let cell = |i: usize| row.get(i).filter(|c| !c.is_empty());
-        let mut record = FlowRecord::default();
-        for &(i, field) in &layout.flow {
-            if let Some(raw) = cell(i) {
-                record
-                    .set(field, raw)
-                    .map_err(|m| DataError::bad_value(file, line, &names[i], m))?;
+    let mut rows = 0;
+    loop {
+        match reader.read_record(&mut row) {
+            Ok(false) => break,
+            Ok(true) => {
+                rows += 1;
+                match flow_of(file, &row, &names, &layout, origin, &mut families) {
+                    Ok(mut flow) => sink(Ok(&mut flow))?,
+                    Err(e) => sink(Err(e))?,
+                }
+            }
+            Err(e) => {
+                rows += 1;
+                let e = csv_error(file, e, reader.position().line() as usize);
+                match e {
+                    DataError::NotUtf8 { .. } | DataError::Ragged { .. } => sink(Err(e))?,
+                    fatal => return Err(fatal),
+                }
             }
         }
-        let label_col = names[layout.label].to_string();
-        let family = layout
-            .family
-            .and_then(cell)
-            .map(str::trim)
-            .filter(|f| !is_unset(f))
-            .map(|f| families.get(f));
-        let cells = (cell(layout.label), family);
-        flows.push(labeled(
-            file,
-            line,
-            &label_col,
-            record,
-            layout.fields,
-            cells,
-            &origin,
-        )?);
     }
-    if flows.is_empty() {
+    if rows == 0 {
         return Err(DataError::NoRows {
             file: file.to_path_buf(),
         });
     }
-    Ok(flows)
+    Ok(rows)
+}
+
+/// One CSV record as a labelled flow.
+fn flow_of(
+    file: &Path,
+    row: &csv::StringRecord,
+    names: &csv::StringRecord,
+    layout: &Layout,
+    origin: &Provenance,
+    families: &mut Interner,
+) -> Result<LabeledFlow, DataError> {
+    let line = row.position().map_or(0, |p| p.line() as usize);
+    let cell = |i: usize| row.get(i).filter(|c| !c.is_empty());
+    let mut record = FlowRecord::default();
+    for &(i, field) in &layout.flow {
+        if let Some(raw) = cell(i) {
+            record
+                .set(field, raw)
+                .map_err(|m| DataError::bad_value(file, line, &names[i], m))?;
+        }
+    }
+    let family = layout
+        .family
+        .and_then(cell)
+        .map(str::trim)
+        .filter(|f| !is_unset(f))
+        .map(|f| families.get(f));
+    labeled(
+        file,
+        line,
+        &names[layout.label],
+        record,
+        layout.fields,
+        (cell(layout.label), family),
+        origin,
+    )
+}
+
+/// The csv crate's error as ours, with the line it names.
+fn csv_error(file: &Path, e: csv::Error, current_line: usize) -> DataError {
+    let line = |pos: Option<&csv::Position>| pos.map_or(current_line, |p| p.line() as usize);
+    match e.kind() {
+        csv::ErrorKind::Utf8 { pos, .. } => DataError::NotUtf8 {
+            file: file.to_path_buf(),
+            line: line(pos.as_ref()),
+        },
+        csv::ErrorKind::UnequalLengths {
+            pos,
+            expected_len,
+            len,
+        } => DataError::Ragged {
+            file: file.to_path_buf(),
+            line: line(pos.as_ref()),
+            expected: *expected_len as usize,
+            found: *len as usize,
+        },
+        csv::ErrorKind::Io(io) => DataError::BadLine {
+            file: file.to_path_buf(),
+            line: line(e.position()),
+            message: io.to_string(),
+        },
+        _ => DataError::Format {
+            file: file.to_path_buf(),
+            message: format!("not a readable delimited file: {e}"),
+        },
+    }
 }
 
 /// One row's flow with its label and family cells read.

@@ -42,6 +42,9 @@ pub enum DataError {
     },
     #[error("{file}: {message}")]
     Format { file: PathBuf, message: String },
+    /// Options that do not fit the data (a test capture the data does not have).
+    #[error("{0}")]
+    Options(String),
 }
 
 impl DataError {

@@ -1,24 +1,21 @@
 //! What a data path holds: a file, a gzip-compressed file (`.gz`), a tar archive (`.tar`,
 //! `.tar.gz`, `.tgz`) walked member by member, or a directory walked file by file. Each data
-//! file comes out with a display name that says where it was (`capture.tar.gz/34-1/bro/
-//! conn.log.labeled`), so errors and capture ids can use the whole path.
-//!
-//! Members are decompressed into memory one at a time; the parsers read whole files.
+//! file is handed to the caller as a reader with a display name that says where it was
+//! (`capture.tar.gz/34-1/bro/conn.log.labeled`), so errors and capture ids can use the whole
+//! path. Nothing is read ahead: a 5 GB member streams through a fixed-size buffer.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use flate2::read::MultiGzDecoder;
 
 use crate::error::DataError;
 
-/// One data file to parse.
-#[derive(Debug)]
-pub struct InputFile {
-    /// Where it was: the file's path, or the archive's path joined with the member's.
-    pub name: PathBuf,
-    pub bytes: Vec<u8>,
-}
+/// Read buffer per input: large enough that one `read` per buffer costs nothing.
+const BUFFER: usize = 256 * 1024;
+
+/// Called once per data file with its display name and its (decompressed) bytes.
+pub type InputVisitor<'a> = dyn FnMut(&Path, &mut dyn BufRead) -> Result<(), DataError> + 'a;
 
 /// Inside directories and archives, only files named like data are read (READMEs, pcaps and
 /// notes beside an IoT-23 `conn.log.labeled` are skipped). A file named on its own is always
@@ -30,6 +27,10 @@ fn looks_like_data(name: &str) -> bool {
         .any(|ext| name.ends_with(ext))
 }
 
+fn is_archive(name: &str) -> bool {
+    name.ends_with(".tar") || name.ends_with(".tar.gz") || name.ends_with(".tgz")
+}
+
 fn corrupt(file: &Path, what: &str, e: impl std::fmt::Display) -> DataError {
     DataError::Format {
         file: file.to_path_buf(),
@@ -37,22 +38,43 @@ fn corrupt(file: &Path, what: &str, e: impl std::fmt::Display) -> DataError {
     }
 }
 
-fn gunzip(name: &Path, reader: impl Read) -> Result<Vec<u8>, DataError> {
-    let mut out = Vec::new();
-    MultiGzDecoder::new(reader)
-        .read_to_end(&mut out)
-        .map_err(|e| corrupt(name, "gzip stream", e))?;
-    Ok(out)
+/// A reader whose errors say what layer broke (`truncated or corrupt gzip stream: …`), so a
+/// parser that meets the error mid-file can report it with the line it was on.
+struct Labelled<R> {
+    inner: R,
+    what: &'static str,
+}
+
+impl<R: Read> Read for Labelled<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf).map_err(|e| {
+            std::io::Error::new(e.kind(), format!("truncated or corrupt {}: {e}", self.what))
+        })
+    }
+}
+
+/// Hand one file's bytes to `visit`, decompressed when its name ends in `.gz` (the name
+/// keeps its `.gz`, so messages point at the file on disk).
+fn visit_file(name: &Path, reader: impl Read, visit: &mut InputVisitor) -> Result<(), DataError> {
+    if name.extension().is_some_and(|e| e == "gz") {
+        let gz = Labelled {
+            inner: MultiGzDecoder::new(reader),
+            what: "gzip stream",
+        };
+        visit(name, &mut BufReader::with_capacity(BUFFER, gz))
+    } else {
+        visit(name, &mut BufReader::with_capacity(BUFFER, reader))
+    }
 }
 
 /// Every data member of a tar stream, in archive order.
-fn untar(archive: &Path, reader: impl Read, out: &mut Vec<InputFile>) -> Result<(), DataError> {
+fn untar(archive: &Path, reader: impl Read, visit: &mut InputVisitor) -> Result<(), DataError> {
     let mut tar = tar::Archive::new(reader);
     let entries = tar
         .entries()
         .map_err(|e| corrupt(archive, "tar archive", e))?;
     for entry in entries {
-        let mut entry = entry.map_err(|e| corrupt(archive, "tar archive", e))?;
+        let entry = entry.map_err(|e| corrupt(archive, "tar archive", e))?;
         if !entry.header().entry_type().is_file() {
             continue;
         }
@@ -60,55 +82,39 @@ fn untar(archive: &Path, reader: impl Read, out: &mut Vec<InputFile>) -> Result<
             .path()
             .map_err(|e| corrupt(archive, "tar archive", e))?
             .into_owned();
-        let name = archive.join(&member);
         if !looks_like_data(&member.to_string_lossy()) {
             continue;
         }
-        let mut bytes = Vec::new();
-        entry
-            .read_to_end(&mut bytes)
-            .map_err(|e| corrupt(&name, "tar member", e))?;
-        push_file(name, bytes, out)?;
+        let member_reader = Labelled {
+            inner: entry,
+            what: "tar member",
+        };
+        visit_file(&archive.join(&member), member_reader, visit)?;
     }
     Ok(())
 }
 
-/// A file's bytes, decompressed when its name ends in `.gz`.
-fn push_file(name: PathBuf, bytes: Vec<u8>, out: &mut Vec<InputFile>) -> Result<(), DataError> {
-    let text = name.to_string_lossy().into_owned();
-    match text.strip_suffix(".gz") {
-        Some(plain) => {
-            let bytes = gunzip(&name, bytes.as_slice())?;
-            out.push(InputFile {
-                name: PathBuf::from(plain),
-                bytes,
-            });
-        }
-        None => out.push(InputFile { name, bytes }),
-    }
-    Ok(())
-}
-
-fn read_one(path: &Path, out: &mut Vec<InputFile>) -> Result<(), DataError> {
-    let open = || {
-        std::fs::File::open(path).map_err(|source| DataError::Io {
-            file: path.to_path_buf(),
-            source,
-        })
-    };
-    let name = path.to_string_lossy();
-    if name.ends_with(".tar") {
-        return untar(path, std::io::BufReader::new(open()?), out);
-    }
-    if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
-        let gz = MultiGzDecoder::new(std::io::BufReader::new(open()?));
-        return untar(path, gz, out);
-    }
-    let bytes = std::fs::read(path).map_err(|source| DataError::Io {
+fn open(path: &Path) -> Result<std::fs::File, DataError> {
+    std::fs::File::open(path).map_err(|source| DataError::Io {
         file: path.to_path_buf(),
         source,
-    })?;
-    push_file(path.to_path_buf(), bytes, out)
+    })
+}
+
+fn visit_one(path: &Path, visit: &mut InputVisitor) -> Result<(), DataError> {
+    let name = path.to_string_lossy();
+    let file = open(path)?;
+    if name.ends_with(".tar") {
+        return untar(path, BufReader::with_capacity(BUFFER, file), visit);
+    }
+    if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
+        let gz = Labelled {
+            inner: MultiGzDecoder::new(BufReader::with_capacity(BUFFER, file)),
+            what: "gzip stream",
+        };
+        return untar(path, gz, visit);
+    }
+    visit_file(path, file, visit)
 }
 
 /// Files under `dir`, sorted, not following symbolic links.
@@ -133,26 +139,25 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), DataError> {
     Ok(())
 }
 
-/// Every data file `path` holds.
-pub fn read_inputs(path: &Path) -> Result<Vec<InputFile>, DataError> {
-    let mut out = Vec::new();
+/// Visit every data file `path` holds, one at a time, in a stable order.
+pub fn for_each_input(path: &Path, visit: &mut InputVisitor) -> Result<(), DataError> {
     if !path.is_dir() {
-        read_one(path, &mut out)?;
-        return Ok(out);
+        return visit_one(path, visit);
     }
     let mut files = Vec::new();
     walk(path, &mut files)?;
+    let mut visited = 0;
     for f in files {
         let name = f.to_string_lossy();
-        let archive = name.ends_with(".tar") || name.ends_with(".tar.gz") || name.ends_with(".tgz");
-        if archive || looks_like_data(&name) {
-            read_one(&f, &mut out)?;
+        if is_archive(&name) || looks_like_data(&name) {
+            visit_one(&f, visit)?;
+            visited += 1;
         }
     }
-    if out.is_empty() {
+    if visited == 0 {
         return Err(DataError::IsDirectory {
             file: path.to_path_buf(),
         });
     }
-    Ok(out)
+    Ok(())
 }

@@ -5,8 +5,10 @@
 //! reference's prepared JSONL), prompt rendering, and seeded sampling. The label and
 //! provenance travel next to the record but never into a rendered prompt.
 
+mod audit;
 mod build;
 mod bundled;
+mod capture;
 mod columns;
 mod csv_export;
 mod digest;
@@ -14,6 +16,7 @@ mod error;
 mod example;
 mod field;
 mod inputs;
+mod inspect;
 mod load;
 mod ood;
 mod parquet;
@@ -21,30 +24,38 @@ mod prepared;
 mod prompt;
 mod record;
 mod sample;
+mod stream;
 mod synth;
 mod zeek;
 
+pub use audit::{audit_leakage, Auditor, LeakageAudit, SplitAudit};
 pub use build::{
-    audit_leakage, build_dataset, conflicts, inspect, BuildOptions, BuildReport, Conflict,
-    Inspection, LeakageAudit, SplitAudit, SplitRatios, SPLITS,
+    build_dataset, conflicts, held_out, BuildOptions, BuildReport, Conflict, SplitRatios, SPLITS,
 };
 pub use bundled::{bundled_iot23, BundledFile, BUNDLED_IOT23};
+pub use capture::{Attribution, CaptureFrom, SESSION_GAP_S};
 pub use digest::{sha256_hex, Sha256Stream};
 pub use error::DataError;
 pub use example::{row_id, row_key, Example, ExampleInfo, RowIdentity};
 pub use field::{Field, FieldSet};
-pub use inputs::{read_inputs, InputFile};
+pub use inputs::for_each_input;
+pub use inspect::{inspect, Inspection, Inspector};
 pub use load::{load_bytes, load_path, Loaded, SourceFormat};
 pub use parquet::{
     hf_schema, parquet_columns, parse_hf_parquet, read_parquet_frame, write_examples_parquet,
     write_hf_parquet, IOT23_MINIMUM_COLUMNS, IOT23_PREPROCESSED,
 };
 pub use prepared::{parse_prepared, write_prepared};
-pub use prompt::{render_prompt, PromptView, Template};
+pub use prompt::{prompt_digest, render_prompt, PromptView, Template};
 pub use record::{
     capture_id_from_name, FlowRecord, Interner, Label, LabeledFlow, Provenance, RawField,
 };
-pub use sample::{sample_balanced, sample_balanced_examples};
+pub use sample::{
+    example_key, flow_key, water_fill, BalancedDraw, Offer, Reservoir, SampleCaps, StratifiedSample,
+};
+pub use stream::{
+    read_all, BadRows, DataReader, FileRead, OwnedRow, ReadOptions, ReadReport, Row, RowSink,
+};
 /// Iterate and list the typed settings (`Template::iter()`, `SourceFormat::VARIANTS`).
 pub use strum::{IntoEnumIterator, VariantNames};
 pub use synth::{synthesize, SynthConfig, SynthFamily};

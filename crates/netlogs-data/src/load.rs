@@ -2,17 +2,18 @@
 
 use std::path::Path;
 
+use crate::capture::{capture_of_file, CaptureFrom};
 use crate::csv_export::parse_iot23_csv;
 use crate::error::DataError;
 use crate::example::Example;
-use crate::inputs::read_inputs;
 use crate::ood::{parse_cicids, parse_unsw};
 use crate::parquet::{
     is_example_columns, parquet_columns, parse_examples_parquet, parse_hf_parquet,
     read_parquet_frame,
 };
 use crate::prepared::parse_prepared;
-use crate::record::{capture_id_from_name, LabeledFlow};
+use crate::record::LabeledFlow;
+use crate::stream::{read_all, OwnedRow, ReadOptions};
 use crate::zeek::parse_zeek;
 
 /// The file formats netlogs reads.
@@ -97,51 +98,34 @@ impl SourceFormat {
 }
 
 /// Read a path from disk and parse every data file it holds (a file, a `.gz`, a tar archive or
-/// a directory; see [`crate::read_inputs`]), format detected unless given.
+/// a directory), format detected unless given, captures attributed by the default rule. For
+/// inputs too large to hold, stream them through a [`crate::DataReader`] instead.
 pub fn load_path(
     path: &Path,
     format: Option<SourceFormat>,
     capture: Option<&str>,
 ) -> Result<Loaded, DataError> {
-    let mut merged: Option<Loaded> = None;
-    for input in read_inputs(path)? {
-        let loaded = load_bytes(&input.name, &input.bytes, format, capture)?;
-        merged = Some(match (merged, loaded) {
-            (None, l) => l,
-            (Some(Loaded::Flows(mut a)), Loaded::Flows(b)) => {
-                a.extend(b);
-                Loaded::Flows(a)
-            }
-            (Some(Loaded::Prepared(mut a)), Loaded::Prepared(b)) => {
-                a.extend(b);
-                Loaded::Prepared(a)
-            }
-            _ => {
-                return Err(DataError::Format {
-                    file: path.to_path_buf(),
-                    message: "mixes raw flow files with prepared examples".into(),
-                })
-            }
-        });
+    let options = ReadOptions {
+        format,
+        capture: capture.map(str::to_string),
+        ..ReadOptions::default()
+    };
+    let (rows, _) = read_all(&[path], options)?;
+    let (mut flows, mut prepared) = (Vec::new(), Vec::new());
+    for row in rows {
+        match row {
+            OwnedRow::Flow(f) => flows.push(f),
+            OwnedRow::Example(e) => prepared.push(e),
+        }
     }
-    merged.ok_or_else(|| DataError::IsDirectory {
-        file: path.to_path_buf(),
-    })
-}
-
-/// A capture id for splits: the IoT-23 capture in the file name or, as the official layout
-/// has it (`CTU-IoT-Malware-Capture-34-1/bro/conn.log.labeled`), in a folder or archive member
-/// above it; else (for the OOD tables) the file name up to its first dot.
-pub(crate) fn capture_for(path: &Path, format: SourceFormat) -> Option<String> {
-    let name = path.file_name()?.to_string_lossy().into_owned();
-    let in_path = path
-        .ancestors()
-        .filter_map(|p| p.file_name())
-        .find_map(|c| capture_id_from_name(&c.to_string_lossy()));
-    in_path.or_else(|| {
-        matches!(format, SourceFormat::CicIds | SourceFormat::Unsw)
-            .then(|| name.split('.').next().unwrap_or(&name).to_string())
-    })
+    match (flows.is_empty(), prepared.is_empty()) {
+        (_, true) => Ok(Loaded::Flows(flows)),
+        (true, false) => Ok(Loaded::Prepared(prepared)),
+        (false, false) => Err(DataError::Format {
+            file: path.to_path_buf(),
+            message: "mixes raw flow files with prepared examples".into(),
+        }),
+    }
 }
 
 /// Parse bytes that came from `path` (used for messages and for the capture id).
@@ -164,12 +148,9 @@ pub fn load_bytes(
     };
     let capture = capture
         .map(str::to_string)
-        .or_else(|| capture_for(path, format));
+        .or_else(|| capture_of_file(path, format, CaptureFrom::Path));
     let capture = capture.as_deref();
-    if matches!(
-        format,
-        SourceFormat::Iot23Csv | SourceFormat::CicIds | SourceFormat::Unsw
-    ) {
+    if matches!(format, SourceFormat::CicIds | SourceFormat::Unsw) {
         check_text_table(path, bytes)?;
     }
     Ok(match format {

@@ -34,6 +34,17 @@ pub enum Template {
     Upstream,
 }
 
+impl Template {
+    /// Fields a `key=value` template leaves out; `None` for the sentence form.
+    fn hidden_fields(self) -> Option<&'static [Field]> {
+        match self {
+            Template::Zeek => Some(&[Field::Uid]),
+            Template::LogEntry => Some(&[Field::Ts, Field::Uid]),
+            Template::Upstream => None,
+        }
+    }
+}
+
 /// Render the user message for one flow.
 pub fn render_prompt(flow: &LabeledFlow, template: Template) -> String {
     match template {
@@ -47,6 +58,43 @@ pub fn render_prompt(flow: &LabeledFlow, template: Template) -> String {
         }
         Template::Upstream => upstream(flow),
     }
+}
+
+/// A 128-bit digest of what `template` shows of `flow`, without rendering it: rows with equal
+/// digests get the same prompt. Dedup, conflict detection and sampling over millions of rows
+/// use it, so only the rows kept are ever rendered. xxh3 is specified byte for byte, so a
+/// digest is the same on every machine.
+pub fn prompt_digest(flow: &LabeledFlow, template: Template) -> u128 {
+    with_shown_bytes(flow, template, xxhash_rust::xxh3::xxh3_128)
+}
+
+/// Call `f` with the bytes [`prompt_digest`] hashes: the shown fields, tagged and
+/// length-prefixed, in one buffer (one hash call is much faster than many small updates).
+pub(crate) fn with_shown_bytes<T>(
+    flow: &LabeledFlow,
+    template: Template,
+    f: impl FnOnce(&[u8]) -> T,
+) -> T {
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(512));
+    }
+    BUF.with_borrow_mut(|buf| {
+        buf.clear();
+        match template.hidden_fields() {
+            Some(hidden) => {
+                buf.push(template as u8);
+                for field in flow.fields.iter().filter(|f| !hidden.contains(f)) {
+                    let raw = flow.record.get_raw(field);
+                    let bytes = raw.as_ref().map_or(&[][..], |r| r.as_bytes());
+                    buf.extend_from_slice(&[field as u8, u8::from(raw.is_some())]);
+                    buf.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+                    buf.extend_from_slice(bytes);
+                }
+            }
+            None => buf.extend_from_slice(render_prompt(flow, template).as_bytes()),
+        }
+        f(buf)
+    })
 }
 
 fn key_values(flow: &LabeledFlow, skip: &[Field], sep: &str) -> String {

@@ -53,6 +53,22 @@ impl RawField<'_> {
     }
 }
 
+/// `str::trim`, skipped when neither end is whitespace (nearly every cell of a log).
+pub(crate) fn trim(raw: &str) -> &str {
+    let b = raw.as_bytes();
+    match (b.first(), b.last()) {
+        (Some(f), Some(l))
+            if !f.is_ascii_whitespace()
+                && !l.is_ascii_whitespace()
+                && f.is_ascii()
+                && l.is_ascii() =>
+        {
+            raw
+        }
+        _ => raw.trim(),
+    }
+}
+
 /// Values Zeek and its exports use for "no value".
 pub(crate) fn is_unset(raw: &str) -> bool {
     matches!(raw, "" | "-" | "(empty)")
@@ -98,7 +114,7 @@ impl FlowRecord {
     /// Set one field from its textual form. Unset markers become `None`; a value of the wrong
     /// type is an error message for the caller to place (file, line, column).
     pub fn set(&mut self, field: Field, raw: &str) -> Result<(), String> {
-        let raw = raw.trim();
+        let raw = trim(raw);
         if is_unset(raw) {
             return Ok(());
         }
@@ -308,6 +324,30 @@ impl Provenance {
         }
     }
 
+    /// Become `origin` with `family`, keeping the shared strings where they already match
+    /// (a reader reuses one row's provenance for the next).
+    pub fn set_family(&mut self, origin: &Provenance, family: Option<Arc<str>>) {
+        fn same(a: &Option<Arc<str>>, b: &Option<Arc<str>>) -> bool {
+            match (a, b) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                (None, None) => true,
+                _ => false,
+            }
+        }
+        if !Arc::ptr_eq(&self.source, &origin.source) {
+            self.source = origin.source.clone();
+        }
+        if !Arc::ptr_eq(&self.file, &origin.file) {
+            self.file = origin.file.clone();
+        }
+        if !same(&self.capture, &origin.capture) {
+            self.capture = origin.capture.clone();
+        }
+        if !same(&self.family, &family) {
+            self.family = family;
+        }
+    }
+
     /// This file's provenance for one row of the given family.
     pub fn with_family(&self, family: Option<impl Into<Arc<str>>>) -> Provenance {
         Provenance {
@@ -326,17 +366,28 @@ impl Provenance {
 }
 
 /// Shares repeated short strings (families, captures, breakdown keys): a dataset has few
-/// distinct values and up to millions of rows.
+/// distinct values and up to millions of rows. Consecutive rows mostly repeat the last value,
+/// which is checked before the set.
 #[derive(Debug, Default)]
-pub struct Interner(std::collections::HashSet<Arc<str>>);
+pub struct Interner {
+    set: std::collections::HashSet<Arc<str>, foldhash::fast::FixedState>,
+    last: Option<Arc<str>>,
+}
 
 impl Interner {
     pub fn get(&mut self, key: &str) -> Arc<str> {
-        if let Some(k) = self.0.get(key) {
-            return k.clone();
+        if let Some(last) = self.last.as_ref().filter(|l| ***l == *key) {
+            return last.clone();
         }
-        let k: Arc<str> = Arc::from(key);
-        self.0.insert(k.clone());
+        let k = match self.set.get(key) {
+            Some(k) => k.clone(),
+            None => {
+                let k: Arc<str> = Arc::from(key);
+                self.set.insert(k.clone());
+                k
+            }
+        };
+        self.last = Some(k.clone());
         k
     }
 }
@@ -348,6 +399,18 @@ pub struct LabeledFlow {
     pub fields: FieldSet,
     pub label: Label,
     pub provenance: Provenance,
+}
+
+impl LabeledFlow {
+    /// A blank row for a reader to parse into.
+    pub(crate) fn empty(provenance: Provenance) -> LabeledFlow {
+        LabeledFlow {
+            record: FlowRecord::default(),
+            fields: FieldSet::EMPTY,
+            label: Label::Benign,
+            provenance,
+        }
+    }
 }
 
 /// The IoT-23 capture id embedded in a file name, e.g. `CTU-IoT-Malware-Capture-34-1` from

@@ -4,6 +4,7 @@
 //! IoT-23 quirk (the last three fields joined by three spaces inside one tab field), and the
 //! errors must name the line. It parses at several hundred MB/s.
 
+use std::io::BufRead;
 use std::path::Path;
 
 use crate::error::DataError;
@@ -29,16 +30,25 @@ fn column_of(name: &str) -> Column {
     }
 }
 
+/// Built once: a `memmem` searcher costs more to build than to run on one field.
+static QUIRK_FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(QUIRK_SEP));
+
+/// Split a line on `sep`; with the IoT-23 quirk, the last field is split on three spaces too
+/// (the quirk joins the last columns only, so no other field is searched).
 fn split_fields<'a>(line: &'a str, sep: char, quirk: bool, out: &mut Vec<&'a str>) {
     out.clear();
-    for f in line.split(sep) {
-        // A byte search first: a substring search per field costs more than the split.
-        if quirk && f.as_bytes().contains(&b' ') && f.contains(QUIRK_SEP) {
-            out.extend(f.split(QUIRK_SEP));
-        } else {
-            out.push(f);
-        }
+    out.extend(line.split(sep));
+    if !quirk {
+        return;
     }
+    let Some(last) = out.pop() else { return };
+    let mut start = 0;
+    for at in QUIRK_FINDER.find_iter(last.as_bytes()) {
+        out.push(&last[start..at]);
+        start = at + QUIRK_SEP.len();
+    }
+    out.push(&last[start..]);
 }
 
 /// What the `#separator` and `#fields` lines say about the rows that follow.
@@ -84,14 +94,15 @@ impl Header {
         Ok(())
     }
 
-    /// One data row, split into `parts`.
+    /// One data row, split into `parts`, parsed into `out` (reused across rows: a row is
+    /// never moved on its way to the caller).
     fn row(
         &self,
         parts: &[&str],
         (file, line_no): (&Path, usize),
-        origin: &Provenance,
-        families: &mut Interner,
-    ) -> Result<LabeledFlow, DataError> {
+        (origin, families): (&Provenance, &mut Interner),
+        out: &mut LabeledFlow,
+    ) -> Result<(), DataError> {
         if parts.len() != self.columns.len() {
             return Err(DataError::Ragged {
                 file: file.to_path_buf(),
@@ -100,7 +111,8 @@ impl Header {
                 found: parts.len(),
             });
         }
-        let mut record = FlowRecord::default();
+        out.record = FlowRecord::default();
+        let record = &mut out.record;
         let mut label = None;
         let mut family = None;
         for ((col, raw), name) in self.columns.iter().zip(parts).zip(&self.names) {
@@ -119,7 +131,7 @@ impl Header {
                     })?)
                 }
                 Column::Family => {
-                    let t = raw.trim();
+                    let t = crate::record::trim(raw);
                     family = (!is_unset(t)).then(|| families.get(t));
                 }
                 Column::Ignored => {}
@@ -130,14 +142,18 @@ impl Header {
             file: file.to_path_buf(),
             column: "label".into(),
         })?;
-        Ok(LabeledFlow {
-            record,
-            fields: self.present,
-            label,
-            provenance: origin.with_family(family),
-        })
+        out.fields = self.present;
+        out.label = label;
+        out.provenance.set_family(origin, family);
+        Ok(())
     }
 }
+
+/// Each parsed row, or the error that row met, handed to the caller, who decides whether a
+/// bad row stops the read (`--skip-bad-rows` counts it instead). Errors that are not about
+/// one row (no header, a torn stream) end the read without reaching the sink.
+pub(crate) type RowSink<'a> =
+    dyn FnMut(Result<&mut LabeledFlow, DataError>) -> Result<(), DataError> + 'a;
 
 /// Parse a labelled Zeek conn log. `capture` is the capture id to record in provenance.
 pub fn parse_zeek(
@@ -155,17 +171,27 @@ pub fn parse_zeek(
 /// [`parse_zeek`], appending to `flows` (which the caller may have sized for more files).
 pub(crate) fn parse_zeek_into(
     file: &Path,
-    bytes: &[u8],
+    mut bytes: &[u8],
     source: &str,
     capture: Option<&str>,
     flows: &mut Vec<LabeledFlow>,
 ) -> Result<(), DataError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(DataError::Empty {
-            file: file.to_path_buf(),
-        });
-    }
     let origin = Provenance::of_file(source, capture, file);
+    stream_zeek(file, &mut bytes, &origin, &mut |row| {
+        flows.push(row?.clone());
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// Read a Zeek log line by line from `reader` (bounded memory: one line at a time), handing
+/// each data row to `sink`. Returns the number of data lines.
+pub(crate) fn stream_zeek(
+    file: &Path,
+    reader: &mut dyn BufRead,
+    origin: &Provenance,
+    sink: &mut RowSink,
+) -> Result<usize, DataError> {
     let mut header = Header {
         sep: '\t',
         columns: Vec::new(),
@@ -173,19 +199,42 @@ pub(crate) fn parse_zeek_into(
         present: FieldSet::EMPTY,
         quirk: false,
     };
-    let first_row = flows.len();
     let mut families = Interner::default();
-    let mut parts: Vec<&str> = Vec::with_capacity(32);
-    for (idx, raw_line) in bytes.split(|b| *b == b'\n').enumerate() {
-        let line_no = idx + 1;
+    let mut flow = LabeledFlow::empty(origin.clone());
+    let mut spare_parts: Vec<&str> = Vec::with_capacity(32);
+    let mut buf: Vec<u8> = Vec::with_capacity(1024);
+    let (mut line_no, mut rows, mut any_text) = (0usize, 0usize, false);
+    loop {
+        buf.clear();
+        line_no += 1;
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| DataError::BadLine {
+                file: file.to_path_buf(),
+                line: line_no,
+                message: e.to_string(),
+            })?;
+        if n == 0 {
+            break;
+        }
+        let raw_line = buf.strip_suffix(b"\n").unwrap_or(&buf);
         let raw_line = raw_line.strip_suffix(b"\r").unwrap_or(raw_line);
+        any_text |= !raw_line.iter().all(u8::is_ascii_whitespace);
         if raw_line.is_empty() {
             continue;
         }
-        let line = std::str::from_utf8(raw_line).map_err(|_| DataError::NotUtf8 {
-            file: file.to_path_buf(),
-            line: line_no,
-        })?;
+        let Ok(line) = std::str::from_utf8(raw_line) else {
+            let bad = DataError::NotUtf8 {
+                file: file.to_path_buf(),
+                line: line_no,
+            };
+            if header.columns.is_empty() {
+                return Err(bad);
+            }
+            rows += 1;
+            sink(Err(bad))?;
+            continue;
+        };
         if let Some(directive) = line.strip_prefix('#') {
             header.directive(directive, file, line_no)?;
             continue;
@@ -197,8 +246,17 @@ pub(crate) fn parse_zeek_into(
                 message: "data before the `#fields` header".into(),
             });
         }
+        let mut parts = recycle(std::mem::take(&mut spare_parts));
         split_fields(line, header.sep, header.quirk, &mut parts);
-        flows.push(header.row(&parts, (file, line_no), &origin, &mut families)?);
+        rows += 1;
+        let parsed = header.row(&parts, (file, line_no), (origin, &mut families), &mut flow);
+        sink(parsed.map(|()| &mut flow))?;
+        spare_parts = recycle(parts);
+    }
+    if !any_text {
+        return Err(DataError::Empty {
+            file: file.to_path_buf(),
+        });
     }
     if header.columns.is_empty() {
         return Err(DataError::Format {
@@ -206,12 +264,19 @@ pub(crate) fn parse_zeek_into(
             message: "no `#fields` header line: not a Zeek log".into(),
         });
     }
-    if flows.len() == first_row {
+    if rows == 0 {
         return Err(DataError::NoRows {
             file: file.to_path_buf(),
         });
     }
-    Ok(())
+    Ok(rows)
+}
+
+/// An emptied vector of borrows, ready to borrow from another line: the allocation is reused
+/// (an in-place collect), so splitting a row allocates nothing.
+fn recycle<'b>(mut v: Vec<&str>) -> Vec<&'b str> {
+    v.clear();
+    v.into_iter().map(|_| "").collect()
 }
 
 /// Zeek `#types` of the conn fields, in [`Field::ALL`] order.

@@ -351,15 +351,20 @@ fn build_is_capture_disjoint_deduplicated_and_flags_conflicts() {
                 .map(|f| Example::from_flow(f, Template::Upstream)),
         );
     }
+    // Rows with no capture at all (attribution turned off) split by row hash.
+    for e in ex.iter_mut().filter(|e| e.info.file.contains("pool")) {
+        e.info.capture = None;
+    }
     let n = ex.len();
     let (built, report) = build_dataset(
         ex,
         &BuildOptions {
             ratios: SplitRatios::default(),
             seed: 42,
-            balance: false,
+            ..BuildOptions::default()
         },
-    );
+    )
+    .expect("build");
     assert!(
         report.duplicates_dropped > 0,
         "the upstream template collapses many rows"
@@ -469,4 +474,52 @@ fn torn_gzip_and_truncated_tar_name_the_file() {
         .expect_err("truncated tar")
         .to_string();
     assert!(err.contains("cut.tar") && err.contains("tar"), "{err}");
+}
+
+#[test]
+fn named_test_captures_form_the_test_split() {
+    let ex: Vec<Example> = netlogs_data::bundled_iot23()
+        .expect("bundled")
+        .iter()
+        .map(|f| Example::from_flow(f, Template::Zeek))
+        .collect();
+    let pool_capture = ex
+        .iter()
+        .find_map(|e| {
+            e.info
+                .capture
+                .clone()
+                .filter(|c| c.starts_with("192.168.1.196@"))
+        })
+        .expect("the pool's rows carry host-session captures");
+    let named = vec!["CTU-IoT-Malware-Capture-34-1".to_string(), pool_capture];
+    let opts = BuildOptions {
+        seed: 3,
+        test_captures: named.clone(),
+        ..BuildOptions::default()
+    };
+    let (built, report) = build_dataset(ex.clone(), &opts).expect("build");
+    for e in &built {
+        let c = e
+            .info
+            .capture
+            .clone()
+            .expect("every bundled row has a capture");
+        let in_test = e.info.split.as_deref() == Some("test");
+        assert_eq!(in_test, named.contains(&c), "{c}");
+    }
+    assert!(report.captures.values().any(|s| s == "train"));
+    assert!(report.captures.values().any(|s| s == "dev"));
+    let bad = BuildOptions {
+        test_captures: vec!["CTU-IoT-Malware-Capture-99-9".into()],
+        ..BuildOptions::default()
+    };
+    let err = build_dataset(ex, &bad)
+        .expect_err("unknown capture")
+        .to_string();
+    assert!(
+        err.contains("CTU-IoT-Malware-Capture-99-9")
+            && err.contains("CTU-IoT-Malware-Capture-34-1"),
+        "{err}"
+    );
 }

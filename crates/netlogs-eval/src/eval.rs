@@ -20,7 +20,7 @@ use crate::prompt::default_system_prompt;
 use crate::run_dir::{new_run_id, sanitize, RunDir};
 use crate::run_log::{DatasetInfo, Metadata, RunKind, Summary, Timings, SCHEMA_VERSION};
 use crate::settings::{EvalSettings, StructuredOutput};
-use crate::source::{self, SourceSpec};
+use crate::source::{self, DrawSpec, SourceSpec};
 
 /// How a run starts: afresh, or by finishing an interrupted one with its stored settings.
 #[derive(Debug, Clone)]
@@ -178,32 +178,22 @@ fn prepare(
         data: &settings.data,
         format: settings.format,
         capture: settings.capture.as_deref(),
+        capture_from: settings.capture_from,
+        skip_bad_rows: settings.skip_bad_rows,
+        skip_digests: false,
         synth: (settings.num_examples.max(1), settings.seed),
     };
-    let dataset = source::load(&spec, note)?;
-    let load = clock.lap();
-    let split = settings.split.clone().or(dataset.default_split.clone());
-    let sample = dataset.sample(
-        settings.template,
-        settings.num_examples,
-        settings.seed,
-        split.as_deref(),
-    )?;
-    let sampling = clock.lap();
-    if sample.is_empty() {
-        return Err(EvalError::invalid(format!(
-            "no examples to evaluate (dataset {} is empty)",
-            dataset.name
-        )));
-    }
-    let info = DatasetInfo {
-        rows_available: dataset.len(),
-        name: dataset.name,
-        files: dataset.files,
-        split,
-        sampling: "class-balanced, seeded (ChaCha8)".into(),
-        synthetic: dataset.synthetic,
+    let want = DrawSpec {
+        template: settings.template,
+        n: settings.num_examples,
+        seed: settings.seed,
+        split: settings.split.as_deref(),
     };
+    // One pass draws the sample: reading and sampling are one phase.
+    let drawn = source::draw(&spec, &want, note)?;
+    let load = clock.lap();
+    let sampling = clock.lap();
+    let (sample, info) = (drawn.examples, drawn.dataset);
     Ok((
         Prepared {
             sample,

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use netlogs_client::Usage;
-use netlogs_data::{ExampleInfo, Interner, Label};
+use netlogs_data::{held_out, ExampleInfo, Interner, Label};
 use netlogs_rubric::{
     score_completion, Gold, RowOutcome, RubricConfig, RunMetrics, Score, ScoredRow,
 };
@@ -143,6 +143,7 @@ impl Ledger {
                 source: Some(self.keys.get(&info.source)),
                 capture: info.capture.as_deref().map(|c| self.keys.get(c)),
                 family: info.family.as_deref().map(|f| self.keys.get(f)),
+                held_out: info.split.as_deref().and_then(held_out),
             }),
             RowResult::Failed { example_id, error } => RowOutcome::Error {
                 id: format!("{example_id}#{}", key.1),

@@ -10,15 +10,38 @@ use crate::error::{EvalError, Result};
 
 pub const MANIFEST_FILE: &str = "manifest.json";
 
+/// Which site the raw data came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    /// One parquet file of a Hugging Face dataset repository.
+    #[default]
+    HuggingFace,
+    /// Per-capture `conn.log.labeled` files from the Stratosphere Lab's IoT-23 site.
+    Stratosphere,
+}
+
 /// Where the raw file came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ManifestSource {
+    #[serde(default)]
+    pub kind: SourceKind,
+    /// The Hugging Face repository, or the Stratosphere base URL.
     pub repo: String,
     pub revision: String,
     #[serde(default)]
     pub file: String,
     #[serde(default)]
     pub endpoint: String,
+}
+
+/// One downloaded file: what a later run checks its cached copy against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DownloadedFile {
+    pub capture: String,
+    pub url: String,
+    pub bytes: u64,
+    pub sha256: String,
 }
 
 /// Label counts of one split.
@@ -35,7 +58,7 @@ pub struct LabelCounts {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     pub source: ManifestSource,
-    /// SHA-256 of the downloaded file.
+    /// SHA-256 of the downloaded file (of several: of their digests, in `downloads` order).
     pub sha256: String,
     #[serde(default)]
     pub schema: Option<String>,
@@ -57,6 +80,12 @@ pub struct Manifest {
     pub seed: u64,
     #[serde(default)]
     pub created_at: String,
+    /// Every file downloaded (Stratosphere: one per capture).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub downloads: Vec<DownloadedFile>,
+    /// Capture → split, when the source has capture ids.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub captures: BTreeMap<String, String>,
 }
 
 impl Manifest {
@@ -83,8 +112,17 @@ impl Manifest {
         dir.join(&self.dataset_file)
     }
 
-    /// The dataset's name in run metadata: `fetched:REPO@REVISION`.
+    /// The dataset's name in run metadata: `fetched:REPO@REVISION`, or
+    /// `fetched:stratosphere-iot23(N captures)`.
     pub fn dataset_name(&self) -> String {
-        format!("fetched:{}@{}", self.source.repo, self.source.revision)
+        match self.source.kind {
+            SourceKind::HuggingFace => {
+                format!("fetched:{}@{}", self.source.repo, self.source.revision)
+            }
+            SourceKind::Stratosphere => format!(
+                "fetched:stratosphere-iot23({} captures)",
+                self.downloads.len()
+            ),
+        }
     }
 }

@@ -2,10 +2,11 @@
 //! `results.jsonl` and `summary.json` are read and written here and nowhere else, each with a
 //! `schema_version`, so `eval`, `--resume`, `score`, reports and bench tables agree on one shape.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use netlogs_client::{ChatMessage, MessageRef, Usage};
-use netlogs_data::{ExampleInfo, Template};
+use netlogs_data::{BadRows, ExampleInfo, Template};
 use netlogs_rubric::{AnswerLabel, Components, Outcome, RubricConfig, RunMetrics, Score};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -40,7 +41,7 @@ pub struct FileDigest {
 }
 
 /// Where a run's examples came from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DatasetInfo {
     pub name: String,
     pub files: Vec<FileDigest>,
@@ -48,6 +49,12 @@ pub struct DatasetInfo {
     pub rows_available: usize,
     pub sampling: String,
     pub synthetic: bool,
+    /// Split → the captures a built dataset put in it (empty for raw flows).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub captures: BTreeMap<String, Vec<String>>,
+    /// Rows skipped under `--skip-bad-rows`.
+    #[serde(default, skip_serializing_if = "BadRows::is_empty")]
+    pub bad_rows: BadRows,
 }
 
 /// Wall seconds of each phase of the latest session.

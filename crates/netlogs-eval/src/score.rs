@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use netlogs_data::Sha256Stream;
+use netlogs_data::{held_out, Sha256Stream};
 use netlogs_rubric::{completion_text, score_completion, Gold, RubricConfig, ScoredRow};
 use serde_json::{Map, Value};
 
@@ -81,6 +81,7 @@ fn score_row(
         source: info_key(info, &SOURCE_KEYS).map(Arc::from),
         capture: info_key(info, &CAPTURE_KEYS).map(Arc::from),
         family: info_key(info, &FAMILY_KEYS).map(Arc::from),
+        held_out: info_key(info, &["split"]).and_then(|s| held_out(&s)),
     };
     for k in ["reward", "metrics", "parsed"] {
         input.remove(k);
@@ -121,6 +122,7 @@ fn score_metadata(plan: &ScorePlan, run_id: &str, rows: usize, sha256: String) -
             rows_available: rows,
             sampling: "every row, in input order".into(),
             synthetic: false,
+            ..DatasetInfo::default()
         },
         rubric: plan.rubric,
         settings: None,

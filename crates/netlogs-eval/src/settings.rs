@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use netlogs_client::{RemoteSettings, ResponseFormat, RESERVED_FIELDS};
-use netlogs_data::{SourceFormat, Template};
+use netlogs_data::{CaptureFrom, SourceFormat, Template};
 use netlogs_rubric::{answer_schema, RubricConfig};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -66,6 +66,10 @@ pub struct EvalSettings {
     pub format: Option<SourceFormat>,
     pub capture: Option<String>,
     #[serde(default)]
+    pub capture_from: CaptureFrom,
+    #[serde(default)]
+    pub skip_bad_rows: bool,
+    #[serde(default)]
     pub split: Option<String>,
     pub max_tokens: Option<u32>,
     pub temperature: Option<f64>,
@@ -93,6 +97,8 @@ impl EvalSettings {
             data: Vec::new(),
             format: None,
             capture: None,
+            capture_from: CaptureFrom::default(),
+            skip_bad_rows: false,
             split: None,
             max_tokens: None,
             temperature: None,

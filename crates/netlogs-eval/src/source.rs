@@ -1,35 +1,26 @@
 //! Where an eval's or a data command's examples come from: the bundled IoT-23 set, data files
 //! of any supported format, a built dataset (with splits), the dataset `cargo xtask
 //! fetch-data` built, or (asked for by name) the synthetic generator.
+//!
+//! Everything streams: rows go one at a time into a sink (a sampler, a counter, a writer), so
+//! a 5 GB log is read in bounded memory. [`draw`] is the eval's sample: a seeded, class-balanced
+//! reservoir, so only the rows drawn are ever rendered.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use netlogs_data::{
-    bundled_iot23, load_bytes, load_path, read_inputs, sample_balanced, sample_balanced_examples,
-    sha256_hex, synthesize, Example, LabeledFlow, Loaded, SourceFormat, SynthConfig, Template,
-    BUNDLED_IOT23,
+    bundled_iot23, example_key, flow_key, sha256_hex, synthesize, BadRows, BalancedDraw,
+    CaptureFrom, DataError, DataReader, Example, ReadOptions, Row, RowSink, SourceFormat,
+    SynthConfig, Template, BUNDLED_IOT23,
 };
 
 use crate::error::{EvalError, Result};
 use crate::manifest::Manifest;
-use crate::run_log::FileDigest;
+use crate::run_log::{DatasetInfo, FileDigest};
 
 /// `--data synthetic` asks for generated flows instead of files.
 pub const SYNTHETIC: &str = "synthetic";
-
-pub enum Rows {
-    Flows(Vec<LabeledFlow>),
-    Prepared(Vec<Example>),
-}
-
-pub struct Dataset {
-    pub name: String,
-    pub files: Vec<FileDigest>,
-    pub rows: Rows,
-    pub synthetic: bool,
-    /// The split to evaluate when none is asked for (`test` of a fetched dataset).
-    pub default_split: Option<String>,
-}
 
 /// What to load.
 #[derive(Debug, Clone, Default)]
@@ -38,8 +29,23 @@ pub struct SourceSpec<'a> {
     pub data: &'a [PathBuf],
     pub format: Option<SourceFormat>,
     pub capture: Option<&'a str>,
+    pub capture_from: CaptureFrom,
+    pub skip_bad_rows: bool,
+    /// Leave the files' SHA-256 out (data commands that record none).
+    pub skip_digests: bool,
     /// Size and seed of a synthetic set.
     pub synth: (usize, u64),
+}
+
+/// Where rows came from, once they have all streamed past.
+#[derive(Debug, Clone)]
+pub struct SourceInfo {
+    pub name: String,
+    pub files: Vec<FileDigest>,
+    pub synthetic: bool,
+    /// The split to evaluate when none is asked for (`test` of a fetched dataset).
+    pub default_split: Option<String>,
+    pub bad_rows: BadRows,
 }
 
 /// Where `cargo xtask fetch-data` puts the prepared dataset: `$NETLOGS_DATA_DIR`, else `data/`.
@@ -47,177 +53,275 @@ pub fn fetched_data_dir() -> PathBuf {
     std::env::var_os("NETLOGS_DATA_DIR").map_or_else(|| PathBuf::from("data"), PathBuf::from)
 }
 
-/// The dataset built by `cargo xtask fetch-data`, when present.
-fn fetched(dir: &Path) -> Result<Option<Dataset>> {
-    let Some(manifest) = Manifest::read(dir)? else {
-        return Ok(None);
-    };
-    let path = manifest.dataset_path(dir);
-    let Loaded::Prepared(examples) = load_path(&path, None, None)? else {
-        return Err(EvalError::content(&path, 0, "not a built dataset"));
-    };
-    Ok(Some(Dataset {
-        name: manifest.dataset_name(),
-        files: vec![FileDigest {
-            name: path.display().to_string(),
-            sha256: manifest.sha256.clone(),
-            rows: None,
-        }],
-        rows: Rows::Prepared(examples),
-        synthetic: false,
-        default_split: Some("test".into()),
-    }))
-}
-
-fn bundled() -> Result<Dataset> {
-    let files = BUNDLED_IOT23
-        .iter()
+fn read_paths(
+    paths: &[&Path],
+    spec: &SourceSpec,
+    sink: &mut RowSink,
+) -> Result<(Vec<FileDigest>, BadRows)> {
+    let mut reader = DataReader::new(ReadOptions {
+        format: spec.format,
+        capture: spec.capture.map(str::to_string),
+        capture_from: spec.capture_from,
+        skip_bad_rows: spec.skip_bad_rows,
+        skip_digests: spec.skip_digests,
+    });
+    for p in paths {
+        reader.read(p, sink)?;
+    }
+    let report = reader.finish();
+    let files = report
+        .files
+        .into_iter()
         .map(|f| FileDigest {
-            name: f.name.to_string(),
-            sha256: sha256_hex(f.bytes),
-            rows: None,
+            name: f.name,
+            sha256: f.sha256,
+            rows: Some(f.rows),
         })
         .collect();
-    Ok(Dataset {
-        name: "bundled:iot23".into(),
+    Ok((files, report.bad_rows))
+}
+
+fn info(name: String, files: Vec<FileDigest>, bad_rows: BadRows) -> SourceInfo {
+    SourceInfo {
+        name,
         files,
-        rows: Rows::Flows(bundled_iot23()?),
         synthetic: false,
         default_split: None,
-    })
+        bad_rows,
+    }
 }
 
-fn synthetic((n, seed): (usize, u64)) -> Result<Dataset> {
-    let reference = bundled_iot23()?;
-    let config = SynthConfig {
-        n,
-        seed,
-        ambiguity: 0.0,
-    };
-    Ok(Dataset {
-        name: format!("synthetic:seed{seed}"),
-        files: Vec::new(),
-        rows: Rows::Flows(synthesize(&config, &reference)),
-        synthetic: true,
-        default_split: None,
-    })
+/// The dataset a spec names, picked before any row is read.
+enum Chosen {
+    Fetched(PathBuf, Box<Manifest>),
+    Bundled,
+    Synthetic(usize, u64),
+    Files,
 }
 
-/// Read every data file the paths hold (files, `.gz`, tar archives, directories; once each:
-/// the same bytes are parsed and hashed for the metadata).
-fn files(spec: &SourceSpec) -> Result<Dataset> {
-    let (mut flows, mut prepared, mut files) = (Vec::new(), Vec::new(), Vec::new());
-    for path in spec.data {
-        for input in read_inputs(path)? {
-            let loaded = load_bytes(&input.name, &input.bytes, spec.format, spec.capture)?;
-            let rows = match &loaded {
-                Loaded::Flows(f) => f.len(),
-                Loaded::Prepared(e) => e.len(),
-            };
-            files.push(FileDigest {
-                name: input.name.display().to_string(),
-                sha256: sha256_hex(&input.bytes),
-                rows: Some(rows),
-            });
-            match loaded {
-                Loaded::Flows(f) => flows.extend(f),
-                Loaded::Prepared(e) => prepared.extend(e),
+impl Chosen {
+    fn of(spec: &SourceSpec, note: &mut dyn FnMut(&str)) -> Result<Chosen> {
+        if spec.data.is_empty() {
+            let dir = fetched_data_dir();
+            if let Some(manifest) = Manifest::read(&dir)? {
+                note(&format!(
+                    "dataset: {} from {} (split test unless --split)",
+                    manifest.dataset_name(),
+                    dir.display()
+                ));
+                return Ok(Chosen::Fetched(dir, Box::new(manifest)));
             }
+            note("dataset: the bundled real IoT-23 fixture (`cargo xtask fetch-data` builds the full Hugging Face set)");
+            return Ok(Chosen::Bundled);
         }
-    }
-    let rows = match (flows.is_empty(), prepared.is_empty()) {
-        (_, true) => Rows::Flows(flows),
-        (true, false) => Rows::Prepared(prepared),
-        (false, false) => return Err(EvalError::invalid(
-            "--data mixes raw flow files with prepared examples; build one dataset first (netlogs data build)",
-        )),
-    };
-    Ok(Dataset {
-        name: "files".into(),
-        files,
-        rows,
-        synthetic: false,
-        default_split: None,
-    })
-}
-
-/// Load what `spec` names. `note` is told which dataset was picked, for the user.
-pub fn load(spec: &SourceSpec, note: &mut dyn FnMut(&str)) -> Result<Dataset> {
-    if spec.data.is_empty() {
-        let dir = fetched_data_dir();
-        if let Some(d) = fetched(&dir)? {
-            note(&format!(
-                "dataset: {} from {} (split test unless --split)",
-                d.name,
-                dir.display()
-            ));
-            return Ok(d);
+        if spec.data.len() == 1 && spec.data[0] == Path::new(SYNTHETIC) {
+            let (n, seed) = spec.synth;
+            note(&format!("WARNING: using SYNTHETIC flows (generator seeded {seed}), not real data: figures from this run say nothing about real traffic"));
+            return Ok(Chosen::Synthetic(n, seed));
         }
-        note("dataset: the bundled real IoT-23 fixture (`cargo xtask fetch-data` builds the full Hugging Face set)");
-        return bundled();
-    }
-    if spec.data.len() == 1 && spec.data[0] == Path::new(SYNTHETIC) {
-        note(&format!("WARNING: using SYNTHETIC flows (generator seeded {}), not real data: figures from this run say nothing about real traffic", spec.synth.1));
-        return synthetic(spec.synth);
-    }
-    files(spec)
-}
-
-impl Dataset {
-    pub fn len(&self) -> usize {
-        match &self.rows {
-            Rows::Flows(f) => f.len(),
-            Rows::Prepared(e) => e.len(),
-        }
+        Ok(Chosen::Files)
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    fn default_split(&self) -> Option<&'static str> {
+        matches!(self, Chosen::Fetched(..)).then_some("test")
     }
 
-    /// Every row as an example (flows rendered with `template`).
-    pub fn into_examples(self, template: Template) -> Vec<Example> {
-        match self.rows {
-            Rows::Flows(f) => f.iter().map(|x| Example::from_flow(x, template)).collect(),
-            Rows::Prepared(e) => e,
-        }
-    }
-
-    /// Up to `n` class-balanced examples (seeded), from `split` when given. Only the chosen
-    /// flows are rendered.
-    pub fn sample(
-        &self,
-        template: Template,
-        n: usize,
-        seed: u64,
-        split: Option<&str>,
-    ) -> Result<Vec<Example>> {
-        match &self.rows {
-            Rows::Flows(flows) => {
-                if split.is_some() {
-                    return Err(EvalError::invalid("--split needs a built dataset with splits (netlogs data build), not raw flow files"));
+    fn stream(&self, spec: &SourceSpec, sink: &mut RowSink) -> Result<SourceInfo> {
+        let mut out = match self {
+            Chosen::Fetched(dir, manifest) => {
+                let path = manifest.dataset_path(dir);
+                let (mut files, bad) = read_paths(&[&path], spec, sink)?;
+                for f in &mut files {
+                    f.sha256.clone_from(&manifest.sha256);
                 }
-                Ok(sample_balanced(flows, n, seed)
-                    .into_iter()
-                    .map(|i| Example::from_flow(&flows[i], template))
-                    .collect())
+                info(manifest.dataset_name(), files, bad)
             }
-            Rows::Prepared(all) => {
-                let pool: Vec<&Example> = all
+            Chosen::Bundled => {
+                for flow in bundled_iot23()? {
+                    sink(Row::Flow(&flow))?;
+                }
+                let files = BUNDLED_IOT23
                     .iter()
-                    .filter(|e| split.is_none_or(|s| e.info.split.as_deref() == Some(s)))
+                    .map(|f| FileDigest {
+                        name: f.name.to_string(),
+                        sha256: sha256_hex(f.bytes),
+                        rows: None,
+                    })
                     .collect();
-                if pool.is_empty() {
-                    return Err(EvalError::invalid(format!(
-                        "no examples in split `{}`",
-                        split.unwrap_or("-")
-                    )));
+                info("bundled:iot23".into(), files, BadRows::default())
+            }
+            Chosen::Synthetic(n, seed) => {
+                let config = SynthConfig {
+                    n: *n,
+                    seed: *seed,
+                    ambiguity: 0.0,
+                };
+                for flow in synthesize(&config, &bundled_iot23()?) {
+                    sink(Row::Flow(&flow))?;
                 }
-                Ok(sample_balanced_examples(&pool, n, seed)
-                    .into_iter()
-                    .map(|i| pool[i].clone())
-                    .collect())
+                let mut i = info(
+                    format!("synthetic:seed{seed}"),
+                    Vec::new(),
+                    BadRows::default(),
+                );
+                i.synthetic = true;
+                i
+            }
+            Chosen::Files => {
+                let paths: Vec<&Path> = spec.data.iter().map(PathBuf::as_path).collect();
+                let (files, bad) = read_paths(&paths, spec, sink)?;
+                info("files".into(), files, bad)
+            }
+        };
+        out.default_split = self.default_split().map(str::to_string);
+        Ok(out)
+    }
+}
+
+/// Stream every row `spec` names into `sink`. `note` is told which dataset was picked.
+pub fn for_each_row(
+    spec: &SourceSpec,
+    note: &mut dyn FnMut(&str),
+    sink: &mut RowSink,
+) -> Result<SourceInfo> {
+    Chosen::of(spec, note)?.stream(spec, sink)
+}
+
+/// Every example `spec` names (flows rendered with `template`), from `split` when given (a
+/// fetched dataset's default is `test`). For data that fits in memory.
+pub fn all_examples(
+    spec: &SourceSpec,
+    template: Template,
+    split: Option<&str>,
+    note: &mut dyn FnMut(&str),
+) -> Result<(Vec<Example>, SourceInfo)> {
+    let chosen = Chosen::of(spec, note)?;
+    let split = split.or(chosen.default_split());
+    let mut out = Vec::new();
+    let mut kinds = Kinds::default();
+    let source = chosen.stream(spec, &mut |row| {
+        kinds.see(row)?;
+        match row {
+            Row::Flow(_) if split.is_some() => Err(needs_splits()),
+            Row::Flow(f) => {
+                out.push(Example::from_flow(f, template));
+                Ok(())
+            }
+            Row::Example(e) => {
+                if split.is_none_or(|s| e.info.split.as_deref() == Some(s)) {
+                    out.push(e.clone());
+                }
+                Ok(())
             }
         }
+    })?;
+    Ok((out, source))
+}
+
+fn needs_splits() -> DataError {
+    DataError::Options(
+        "--split needs a built dataset with splits (netlogs data build), not raw flow files".into(),
+    )
+}
+
+/// What an eval draws: how many, how rendered, from which split.
+#[derive(Debug, Clone, Copy)]
+pub struct DrawSpec<'a> {
+    pub template: Template,
+    pub n: usize,
+    pub seed: u64,
+    pub split: Option<&'a str>,
+}
+
+/// An eval's sample and the dataset facts its metadata records.
+pub struct Drawn {
+    pub examples: Vec<Example>,
+    pub dataset: DatasetInfo,
+}
+
+/// Which kind of rows a source turned out to hold (they may not mix).
+#[derive(Default)]
+struct Kinds {
+    flows: bool,
+    examples: bool,
+}
+
+impl Kinds {
+    fn see(&mut self, row: Row<'_>) -> std::result::Result<(), DataError> {
+        match row {
+            Row::Flow(_) => self.flows = true,
+            Row::Example(_) => self.examples = true,
+        }
+        if self.flows && self.examples {
+            return Err(DataError::Options("--data mixes raw flow files with prepared examples; build one dataset first (netlogs data build)".into()));
+        }
+        Ok(())
     }
+}
+
+/// Capture ids by split, as a built dataset assigns them (empty for raw flows).
+fn captures_by_split(captures: BTreeSet<(String, String)>) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (split, capture) in captures {
+        out.entry(split).or_default().push(capture);
+    }
+    out
+}
+
+/// Up to `n` class-balanced examples (seeded), from `split` when given, in one pass. Only the
+/// rows drawn are rendered.
+pub fn draw(spec: &SourceSpec, want: &DrawSpec, note: &mut dyn FnMut(&str)) -> Result<Drawn> {
+    let chosen = Chosen::of(spec, note)?;
+    let split = want.split.or(chosen.default_split());
+    let mut flows = BalancedDraw::new(want.n, want.seed);
+    let mut examples = BalancedDraw::new(want.n, want.seed);
+    let (mut kinds, mut available) = (Kinds::default(), 0usize);
+    let mut split_captures: BTreeSet<(String, String)> = BTreeSet::new();
+    let source = chosen.stream(spec, &mut |row| {
+        kinds.see(row)?;
+        match row {
+            Row::Flow(_) if split.is_some() => return Err(needs_splits()),
+            Row::Flow(f) => {
+                available += 1;
+                flows.offer_with(flow_key(f, want.template, want.seed), f.label, || f.clone());
+            }
+            Row::Example(e) => {
+                if let (Some(s), Some(c)) = (&e.info.split, &e.info.capture) {
+                    split_captures.insert((s.clone(), c.clone()));
+                }
+                if split.is_none_or(|s| e.info.split.as_deref() == Some(s)) {
+                    available += 1;
+                    examples.offer_with(example_key(e, want.seed), e.answer, || e.clone());
+                }
+            }
+        }
+        Ok(())
+    })?;
+    let mut drawn: Vec<Example> = flows
+        .finish()
+        .iter()
+        .map(|f| Example::from_flow(f, want.template))
+        .collect();
+    drawn.extend(examples.finish());
+    if drawn.is_empty() {
+        let what = match split {
+            Some(s) => format!("no examples in split `{s}` of {}", source.name),
+            None => format!("no examples to evaluate (dataset {} is empty)", source.name),
+        };
+        return Err(EvalError::invalid(what));
+    }
+    let dataset = DatasetInfo {
+        name: source.name,
+        files: source.files,
+        split: split.map(str::to_string),
+        rows_available: available,
+        sampling: "class-balanced, seeded: the rows with the smallest xxh3 keys per label (one pass, bounded memory)".into(),
+        synthetic: source.synthetic,
+        captures: captures_by_split(split_captures),
+        bad_rows: source.bad_rows,
+    };
+    Ok(Drawn {
+        examples: drawn,
+        dataset,
+    })
 }

@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use netlogs_data::{Example, SourceFormat, Template};
+use netlogs_data::{CaptureFrom, Example, SourceFormat, Template};
 use netlogs_eval::default_system_prompt;
-use netlogs_eval::source::{self, SourceSpec};
+use netlogs_eval::source::{self, DrawSpec, SourceSpec};
 use pyo3::exceptions::PyValueError;
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -77,7 +77,7 @@ fn row<'py>(py: Python<'py>, e: &Example, system: &str) -> PyResult<Bound<'py, P
 /// class-balanced sample (all rows when None); `split`: one split of a built dataset (a
 /// fetched dataset defaults to `test`, as `netlogs eval` does).
 #[pyfunction]
-#[pyo3(signature = (data=None, split=None, template="zeek", n=None, seed=42, format=None, capture=None, system_prompt=None))]
+#[pyo3(signature = (data=None, split=None, template="zeek", n=None, seed=42, format=None, capture=None, system_prompt=None, capture_from="auto", skip_bad_rows=false))]
 #[allow(clippy::too_many_arguments)]
 pub fn load_examples<'py>(
     py: Python<'py>,
@@ -89,8 +89,11 @@ pub fn load_examples<'py>(
     format: Option<&str>,
     capture: Option<String>,
     system_prompt: Option<String>,
+    capture_from: &str,
+    skip_bad_rows: bool,
 ) -> PyResult<Bound<'py, PyList>> {
     let template: Template = parse(template, "template")?;
+    let capture_from: CaptureFrom = parse(capture_from, "capture_from")?;
     let format: Option<SourceFormat> = format.map(|f| parse(f, "format")).transpose()?;
     let data = paths(data)?;
     let examples = py.detach(|| -> Result<Vec<Example>, String> {
@@ -98,20 +101,25 @@ pub fn load_examples<'py>(
             data: &data,
             format,
             capture: capture.as_deref(),
+            capture_from,
+            skip_bad_rows,
+            skip_digests: false,
             synth: (n.unwrap_or(100).max(1), seed),
         };
-        let dataset = source::load(&spec, &mut |_| {}).map_err(|e| e.to_string())?;
-        let split = split.or(dataset.default_split.clone());
+        let quiet = &mut |_: &str| {};
         match n {
-            Some(n) => dataset
-                .sample(template, n, seed, split.as_deref())
-                .map_err(|e| e.to_string()),
-            None => Ok(dataset
-                .into_examples(template)
-                .into_iter()
-                .filter(|e| split.is_none() || e.info.split == split)
-                .collect()),
+            Some(n) => {
+                let want = DrawSpec {
+                    template,
+                    n,
+                    seed,
+                    split: split.as_deref(),
+                };
+                source::draw(&spec, &want, quiet).map(|d| d.examples)
+            }
+            None => source::all_examples(&spec, template, split.as_deref(), quiet).map(|d| d.0),
         }
+        .map_err(|e| e.to_string())
     });
     let examples = examples.map_err(PyValueError::new_err)?;
     let system = system_prompt.unwrap_or_else(default_system_prompt);

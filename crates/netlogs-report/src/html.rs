@@ -7,8 +7,10 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 
+use netlogs_data::held_out;
 use netlogs_eval::run_log::RunKind;
 use netlogs_eval::EvalError;
+use netlogs_rubric::{HELD_OUT, SEEN};
 
 use crate::data::{ReportData, SampleRow};
 use crate::facts::{dataset_fact, truncation_fact};
@@ -89,8 +91,13 @@ fn plots_html(d: &ReportData) -> String {
             "by-split",
             plots::accuracy_by(
                 &d.rows,
-                "In-capture (train) against held-out (dev, test) accuracy",
-                |r| r.split.as_deref(),
+                "Captures seen in training against held-out captures",
+                |r| {
+                    r.split
+                        .as_deref()
+                        .and_then(held_out)
+                        .map(|h| if h { HELD_OUT } else { SEEN })
+                },
             ),
         ));
     }

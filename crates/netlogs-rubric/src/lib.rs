@@ -32,7 +32,7 @@ pub use contract::{answer_schema, ANSWER_INSTRUCTIONS, ANSWER_LABELS};
 pub use error::RubricError;
 pub use metrics::{
     Breakdown, Calibration, CostMetrics, Detection, GroupStats, Interval, ReliabilityBin,
-    RewardStats, RowOutcome, RunMetrics, ScoredRow,
+    RewardStats, RowOutcome, RunMetrics, ScoredRow, HELD_OUT, SEEN,
 };
 pub use outcome::{Components, Gold, Outcome};
 pub use paired::{mcnemar, paired_delta, McNemar, PairedDelta};

@@ -22,6 +22,9 @@ pub struct ScoredRow {
     pub source: Option<Arc<str>>,
     pub capture: Option<Arc<str>>,
     pub family: Option<Arc<str>>,
+    /// Whether the row's capture was held out of training (its split is dev or test), when
+    /// the example came from a split dataset.
+    pub held_out: Option<bool>,
 }
 
 /// A row is either scored or failed before the model answered (transport/API error). Error rows
@@ -100,7 +103,15 @@ pub struct Breakdown {
     pub source: BTreeMap<String, GroupStats>,
     pub capture: BTreeMap<String, GroupStats>,
     pub family: BTreeMap<String, GroupStats>,
+    /// [`SEEN`] against [`HELD_OUT`] captures, when the examples came with splits.
+    #[serde(default)]
+    pub exposure: BTreeMap<String, GroupStats>,
 }
+
+/// Rows whose capture the train split holds.
+pub const SEEN: &str = "seen in training (train)";
+/// Rows whose capture no training row shares (dev, test).
+pub const HELD_OUT: &str = "held out (dev, test)";
 
 /// Everything summary.json and report.md show.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -207,6 +218,17 @@ impl RunMetrics {
                 source: group_by(&scored, |r| r.source.as_deref()),
                 capture: group_by(&scored, |r| r.capture.as_deref()),
                 family: group_by(&scored, |r| r.family.as_deref()),
+                exposure: {
+                    // Only rows from a split dataset say whether they were held out.
+                    let split: Vec<&ScoredRow> = scored
+                        .iter()
+                        .copied()
+                        .filter(|r| r.held_out.is_some())
+                        .collect();
+                    group_by(&split, |r| {
+                        r.held_out.map(|h| if h { HELD_OUT } else { SEEN })
+                    })
+                },
             },
             errors,
         }
@@ -386,6 +408,7 @@ mod tests {
             source: Some("iot23".into()),
             capture: None,
             family: None,
+            held_out: None,
         })
     }
 

@@ -7,80 +7,87 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use netlogs_data::{
-    audit_leakage, build_dataset, bundled_iot23, inspect, synthesize, write_examples_parquet,
-    write_hf_parquet, write_prepared, write_zeek, BuildOptions, Example, SplitRatios, SynthConfig,
-    Template, SPLITS,
+    build_dataset, bundled_iot23, inspect, synthesize, write_examples_parquet, write_hf_parquet,
+    write_prepared, write_zeek, Auditor, BadRows, BuildOptions, DataError, Example, Inspector, Row,
+    RowSink, SampleCaps, SplitRatios, StratifiedSample, SynthConfig, Template, SPLITS,
 };
 
-use netlogs_eval::source::{self, SourceSpec};
+use netlogs_eval::source::{self, SourceInfo, SourceSpec};
 
-use crate::args::{DataCommand, DataInputs};
+use crate::args::{DataBuildArgs, DataCommand, DataInputs, DataSynthArgs};
 
 pub fn run(cmd: DataCommand) -> Result<()> {
     match cmd {
-        DataCommand::Build(a) => build(&a.inputs, &a.output, &a.ratios, a.seed, a.balance),
+        DataCommand::Build(a) => build(&a),
         DataCommand::Inspect(a) => {
-            let ex = examples(&a.inputs)?;
-            let i = inspect(&ex);
+            let mut inspector = Inspector::new(a.inputs.template);
+            let source = stream(&a.inputs, &mut |row| {
+                inspector.add(row);
+                Ok(())
+            })?;
+            let i = inspector.finish();
             if a.json {
                 println!("{}", serde_json::to_string_pretty(&i)?);
             } else {
                 print!("{}", render_inspection(&i));
+                print!("{}", render_bad_rows(&source.bad_rows));
             }
             Ok(())
         }
         DataCommand::Audit(a) => {
-            let ex = examples(&a.inputs)?;
-            let r = audit_leakage(&ex);
+            let mut auditor = Auditor::new(a.inputs.template);
+            let source = stream(&a.inputs, &mut |row| {
+                auditor.add(row);
+                Ok(())
+            })?;
+            let r = auditor.finish();
             if a.json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {
                 print!("{}", render_audit(&r));
+                print!("{}", render_bad_rows(&source.bad_rows));
             }
             Ok(())
         }
-        DataCommand::Export(a) => {
-            let ex = examples(&a.inputs)?;
-            write_file(&a.output, |w| Ok(write_prepared(&ex, w)?))?;
-            println!("wrote {} examples to {}", ex.len(), a.output.display());
-            Ok(())
-        }
-        DataCommand::Synth(a) => {
-            if !(0.0..=1.0).contains(&a.ambiguity) {
-                bail!("--ambiguity must lie in [0, 1], got {}", a.ambiguity);
-            }
-            let flows = synthesize(
-                &SynthConfig {
-                    n: a.num,
-                    seed: a.seed,
-                    ambiguity: a.ambiguity,
-                },
-                &bundled_iot23()?,
-            );
-            let ext = a.output.extension().and_then(|e| e.to_str()).unwrap_or("");
-            match ext {
-                "jsonl" => {
-                    let ex: Vec<Example> = flows
-                        .iter()
-                        .map(|f| Example::from_flow(f, Template::Zeek))
-                        .collect();
-                    write_file(&a.output, |w| Ok(write_prepared(&ex, w)?))?;
-                }
-                "parquet" => write_file(&a.output, |w| Ok(write_hf_parquet(&flows, w)?))?,
-                _ => write_file(&a.output, |w| {
-                    Ok(std::io::Write::write_all(w, write_zeek(&flows).as_bytes())?)
-                })?,
-            }
-            println!(
-                "wrote {} SYNTHETIC flows (seed {}, ambiguity {}) to {}",
-                flows.len(),
-                a.seed,
-                a.ambiguity,
-                a.output.display()
-            );
-            Ok(())
-        }
+        DataCommand::Export(a) => export(&a.inputs, &a.output),
+        DataCommand::Synth(a) => synth(&a),
     }
+}
+
+fn synth(a: &DataSynthArgs) -> Result<()> {
+    if !(0.0..=1.0).contains(&a.ambiguity) {
+        bail!("--ambiguity must lie in [0, 1], got {}", a.ambiguity);
+    }
+    let flows = synthesize(
+        &SynthConfig {
+            n: a.num,
+            seed: a.seed,
+            ambiguity: a.ambiguity,
+        },
+        &bundled_iot23()?,
+    );
+    let ext = a.output.extension().and_then(|e| e.to_str()).unwrap_or("");
+    match ext {
+        "jsonl" => {
+            let ex: Vec<Example> = flows
+                .iter()
+                .map(|f| Example::from_flow(f, Template::Zeek))
+                .collect();
+            write_file(&a.output, |w| Ok(write_prepared(&ex, w)?))?;
+        }
+        "parquet" => write_file(&a.output, |w| Ok(write_hf_parquet(&flows, w)?))?,
+        _ => write_file(&a.output, |w| {
+            Ok(std::io::Write::write_all(w, write_zeek(&flows).as_bytes())?)
+        })?,
+    }
+    println!(
+        "wrote {} SYNTHETIC flows (seed {}, ambiguity {}) to {}",
+        flows.len(),
+        a.seed,
+        a.ambiguity,
+        a.output.display()
+    );
+    Ok(())
 }
 
 fn write_file(
@@ -96,59 +103,177 @@ fn write_file(
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
 }
 
-fn examples(inputs: &DataInputs) -> Result<Vec<Example>> {
+/// Every row the inputs hold, one at a time, into `sink`.
+fn stream(inputs: &DataInputs, sink: &mut RowSink) -> Result<SourceInfo> {
     let spec = SourceSpec {
         data: &inputs.input,
         format: inputs.input_format,
-        capture: inputs.capture.as_deref(),
+        capture: inputs.read.capture.as_deref(),
+        capture_from: inputs.read.capture_from,
+        skip_bad_rows: inputs.read.skip_bad_rows,
+        skip_digests: true,
         synth: (0, 0),
     };
-    let d = source::load(&spec, &mut |note| eprintln!("{note}"))?;
-    Ok(d.into_examples(inputs.template))
+    Ok(source::for_each_row(
+        &spec,
+        &mut |note| eprintln!("{note}"),
+        sink,
+    )?)
 }
 
-fn build(inputs: &DataInputs, output: &Path, ratios: &str, seed: u64, balance: bool) -> Result<()> {
-    let ratios = SplitRatios::parse(ratios).with_context(|| {
-        format!("--ratios takes three non-negative numbers `train,dev,test`, got `{ratios}`")
+/// Rendered examples are written as they stream past: nothing is held.
+fn export(inputs: &DataInputs, output: &Path) -> Result<()> {
+    let mut written = 0usize;
+    let mut source = None;
+    write_file(output, |w| {
+        source = Some(stream(inputs, &mut |row| {
+            let written_row = match row {
+                Row::Flow(f) => write_prepared(&[Example::from_flow(f, inputs.template)], w),
+                Row::Example(e) => write_prepared(std::slice::from_ref(e), w),
+            };
+            written_row.map_err(|err| {
+                DataError::Options(format!("cannot write {}: {err}", output.display()))
+            })?;
+            written += 1;
+            Ok(())
+        })?);
+        Ok(())
     })?;
-    let ex = examples(inputs)?;
-    let (built, report) = build_dataset(
-        ex,
-        &BuildOptions {
-            ratios,
-            seed,
-            balance,
-        },
-    );
-    let ext = output.extension().and_then(|e| e.to_str()).unwrap_or("");
-    match ext {
-        "jsonl" => write_file(output, |w| Ok(write_prepared(&built, w)?))?,
-        "parquet" => write_file(output, |w| Ok(write_examples_parquet(&built, w)?))?,
-        _ => bail!(
-            "--output must end in .jsonl or .parquet: {}",
-            output.display()
-        ),
+    println!("wrote {written} examples to {}", output.display());
+    if let Some(s) = source {
+        print!("{}", render_bad_rows(&s.bad_rows));
     }
+    Ok(())
+}
+
+/// Flows go through a stratified reservoir (bounded by the caps); prepared examples are
+/// rebuilt as they are.
+fn build(a: &DataBuildArgs) -> Result<()> {
+    let ratios = SplitRatios::parse(&a.ratios).with_context(|| {
+        format!(
+            "--ratios takes three non-negative numbers `train,dev,test`, got `{}`",
+            a.ratios
+        )
+    })?;
+    let ext = a.output.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if !matches!(ext, "jsonl" | "parquet") {
+        bail!(
+            "--output must end in .jsonl or .parquet: {}",
+            a.output.display()
+        );
+    }
+    let caps = SampleCaps {
+        per_capture: a.per_capture,
+        max_rows: a.max_rows,
+    };
+    let template = a.inputs.template;
+    let mut sample = StratifiedSample::new(caps, template, a.seed);
+    let mut prepared: Vec<Example> = Vec::new();
+    let mut rows_read = 0usize;
+    let source = stream(&a.inputs, &mut |row| {
+        rows_read += 1;
+        match row {
+            Row::Flow(f) => sample.offer(f),
+            Row::Example(e) => prepared.push(e.clone()),
+        }
+        Ok(())
+    })?;
+    let sampled_duplicates = sample.duplicates;
+    let mut ex: Vec<Example> = sample
+        .finish()
+        .iter()
+        .map(|f| Example::from_flow(f, template))
+        .collect();
+    ex.append(&mut prepared);
+    let opts = BuildOptions {
+        ratios,
+        seed: a.seed,
+        balance: a.balance,
+        test_captures: a.test_captures.clone(),
+    };
+    let (built, report) = build_dataset(ex, &opts)?;
+    match ext {
+        "jsonl" => write_file(&a.output, |w| Ok(write_prepared(&built, w)?))?,
+        _ => write_file(&a.output, |w| Ok(write_examples_parquet(&built, w)?))?,
+    }
+    print!(
+        "{}",
+        render_build(
+            a,
+            &report,
+            rows_read,
+            sampled_duplicates + report.duplicates_dropped
+        )
+    );
+    let i = inspect(&built);
+    println!("rows by split: {}", counts(&i.by_split));
+    print!("{}", render_bad_rows(&source.bad_rows));
+    Ok(())
+}
+
+fn render_build(
+    a: &DataBuildArgs,
+    report: &netlogs_data::BuildReport,
+    rows_read: usize,
+    duplicates: usize,
+) -> String {
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "built {}: {} rows in, {} exact duplicates dropped, {} prompts with conflicting labels (kept, flagged), {} rows out",
-        output.display(),
-        report.rows_in,
-        report.duplicates_dropped,
+        "built {}: {} rows read, {} duplicates dropped, {} prompts with conflicting labels (kept, flagged), {} rows out",
+        a.output.display(),
+        rows_read,
+        duplicates,
         report.conflicts.len(),
         report.rows_out
     );
+    if a.per_capture.is_some() || a.max_rows.is_some() {
+        let _ = writeln!(
+            o,
+            "sampled (seed {}): at most {} per capture, {} in all; distinct rows only",
+            a.seed,
+            a.per_capture.map_or("all".into(), |n| n.to_string()),
+            a.max_rows.map_or("all".into(), |n| n.to_string()),
+        );
+    }
     if report.capture_disjoint {
-        let _ = writeln!(o, "capture-disjoint splits:");
-        for (c, s) in &report.captures {
-            let _ = writeln!(o, "  {c} → {s}");
+        let chosen = if a.test_captures.is_empty() {
+            format!("test captures chosen by seed {}", a.seed)
+        } else {
+            "test captures named by --test-captures".to_string()
+        };
+        let _ = writeln!(o, "capture-disjoint splits ({chosen}):");
+        for split in SPLITS {
+            let names: Vec<&str> = report
+                .captures
+                .iter()
+                .filter(|(_, s)| s.as_str() == split)
+                .map(|(c, _)| c.as_str())
+                .collect();
+            let _ = writeln!(
+                o,
+                "  {split:<5} {} captures: {}",
+                names.len(),
+                names.join(", ")
+            );
         }
     }
-    let i = inspect(&built);
-    let _ = writeln!(o, "rows by split: {}", counts(&i.by_split));
-    print!("{o}");
-    Ok(())
+    o
+}
+
+/// The bad-row count and the first few errors, when any were skipped.
+fn render_bad_rows(bad: &BadRows) -> String {
+    if bad.is_empty() {
+        return String::new();
+    }
+    let mut o = format!(
+        "skipped {} bad rows (--skip-bad-rows); the first:\n",
+        bad.count
+    );
+    for m in &bad.first {
+        let _ = writeln!(o, "  {m}");
+    }
+    o
 }
 
 fn counts(m: &BTreeMap<String, usize>) -> String {
@@ -175,7 +300,7 @@ fn render_inspection(i: &netlogs_data::Inspection) -> String {
     let _ = writeln!(
         o,
         "\nconflicting-label duplicates (same prompt, both labels): {}",
-        i.conflicts.len()
+        i.conflicting_prompts
     );
     for c in i.conflicts.iter().take(10) {
         let preview: String = c.prompt.chars().take(100).collect();

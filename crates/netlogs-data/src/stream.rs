@@ -1,0 +1,294 @@
+//! The streaming read: every data file a path holds, row by row, into a caller's sink, in
+//! bounded memory. Zeek logs and IoT-23 CSV exports stream a line (a record) at a time;
+//! parquet, prepared JSONL and the CIC-IDS-2017 / UNSW-NB15 tables are read a file at a time
+//! (their own readers want the whole file). Each file's SHA-256 is taken on the way through.
+//! Capture attribution happens here, so every consumer sees the same capture ids.
+
+use std::io::{BufRead, Cursor, Read};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::capture::{capture_of_file, Attribution, CaptureFrom};
+use crate::csv_export::{separator, stream_iot23_csv};
+use crate::digest::Sha256Stream;
+use crate::error::DataError;
+use crate::example::Example;
+use crate::inputs::for_each_input;
+use crate::load::{load_bytes, Loaded, SourceFormat};
+use crate::record::{LabeledFlow, Provenance};
+use crate::zeek::stream_zeek;
+
+/// Bytes read ahead to detect a file's format.
+const HEAD: usize = 8192;
+/// Bad-row messages kept for the report (the count covers all of them).
+const BAD_ROWS_KEPT: usize = 20;
+
+/// How to read data paths.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Detected from content when `None`.
+    pub format: Option<SourceFormat>,
+    /// One capture id for every row, overriding any rule.
+    pub capture: Option<String>,
+    pub capture_from: CaptureFrom,
+    /// Count rows that fail to parse (and report them) instead of stopping at the first.
+    pub skip_bad_rows: bool,
+    /// Skip each file's SHA-256 (about a tenth of the read) when nothing records it.
+    pub skip_digests: bool,
+}
+
+/// One row as read: a raw flow (rendered later with a template) or a prepared example.
+/// Borrowed: most rows are only counted or passed over, and a consumer that keeps one
+/// clones it; the reader parses every row into the same place.
+#[derive(Debug, Clone, Copy)]
+pub enum Row<'a> {
+    Flow(&'a LabeledFlow),
+    Example(&'a Example),
+}
+
+/// A row kept: what [`read_all`] collects (mostly flows, so the size difference is moot).
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
+pub enum OwnedRow {
+    Flow(LabeledFlow),
+    Example(Example),
+}
+
+/// What was read from one data file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileRead {
+    /// Display name (the archive path joined with the member's).
+    pub name: String,
+    /// SHA-256 of the (decompressed) bytes the parser read; empty when skipped.
+    pub sha256: String,
+    /// Rows handed on (bad rows not counted).
+    pub rows: usize,
+    #[serde(default)]
+    pub bad_rows: usize,
+}
+
+/// Rows skipped under `--skip-bad-rows`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BadRows {
+    pub count: usize,
+    /// The first few errors, each naming its file and line.
+    pub first: Vec<String>,
+}
+
+impl BadRows {
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+}
+
+/// Where a [`DataReader`] hands its rows.
+pub type RowSink<'a> = dyn FnMut(Row<'_>) -> Result<(), DataError> + 'a;
+
+/// Everything a read saw, for metadata and messages.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReadReport {
+    pub files: Vec<FileRead>,
+    pub bad_rows: BadRows,
+}
+
+impl ReadReport {
+    pub fn rows(&self) -> usize {
+        self.files.iter().map(|f| f.rows).sum()
+    }
+}
+
+/// A reader over any number of paths, keeping capture attribution and counts across them.
+pub struct DataReader {
+    options: ReadOptions,
+    attribution: Attribution,
+    report: ReadReport,
+}
+
+/// A reader that hashes every byte its consumer takes, through `read` or `consume`.
+struct Hashing<'a> {
+    inner: &'a mut dyn BufRead,
+    /// `None` when digests are not wanted.
+    sha: Option<Sha256Stream>,
+}
+
+impl Read for Hashing<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(sha) = &mut self.sha {
+            sha.update(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
+impl BufRead for Hashing<'_> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        // The bytes are still in the inner buffer: a second `fill_buf` does no I/O.
+        if let (Some(sha), Ok(buf)) = (&mut self.sha, self.inner.fill_buf()) {
+            sha.update(&buf[..amt.min(buf.len())]);
+        }
+        self.inner.consume(amt);
+    }
+}
+
+fn io_error(file: &Path, source: std::io::Error) -> DataError {
+    DataError::BadLine {
+        file: file.to_path_buf(),
+        line: 1,
+        message: source.to_string(),
+    }
+}
+
+/// Up to [`HEAD`] bytes from the front of `reader`.
+fn read_head(file: &Path, reader: &mut dyn Read) -> Result<Vec<u8>, DataError> {
+    let mut head = Vec::with_capacity(HEAD);
+    reader
+        .take(HEAD as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| io_error(file, e))?;
+    Ok(head)
+}
+
+impl DataReader {
+    pub fn new(options: ReadOptions) -> DataReader {
+        DataReader {
+            attribution: Attribution::new(options.capture_from),
+            options,
+            report: ReadReport::default(),
+        }
+    }
+
+    /// Read every data file under `path` into `sink`.
+    pub fn read(&mut self, path: &Path, sink: &mut RowSink) -> Result<(), DataError> {
+        for_each_input(path, &mut |name, reader| self.read_file(name, reader, sink))
+    }
+
+    pub fn finish(self) -> ReadReport {
+        self.report
+    }
+
+    fn read_file(
+        &mut self,
+        name: &Path,
+        reader: &mut dyn BufRead,
+        sink: &mut RowSink,
+    ) -> Result<(), DataError> {
+        let mut hashing = Hashing {
+            inner: reader,
+            sha: (!self.options.skip_digests).then(Sha256Stream::default),
+        };
+        let head = read_head(name, &mut hashing)?;
+        if head.len() < HEAD && head.iter().all(u8::is_ascii_whitespace) {
+            return Err(DataError::Empty {
+                file: name.to_path_buf(),
+            });
+        }
+        let format = self
+            .options
+            .format
+            .or_else(|| SourceFormat::detect(&head))
+            .ok_or_else(|| DataError::Format {
+                file: name.to_path_buf(),
+                message: "unrecognised format (expected a Zeek conn log, IoT-23/CIC-IDS-2017/UNSW-NB15 CSV, parquet or prepared JSONL); pass --format".into(),
+            })?;
+        let capture = self
+            .options
+            .capture
+            .clone()
+            .or_else(|| capture_of_file(name, format, self.options.capture_from));
+        let mut counts = (0usize, 0usize);
+        let mut whole = Cursor::new(head).chain(&mut hashing);
+        match format {
+            SourceFormat::Zeek | SourceFormat::Iot23Csv => {
+                let origin = Provenance::of_file("iot23", capture.as_deref(), name);
+                let sep = separator(whole.get_ref().0.get_ref());
+                let mut on_row = |row: Result<&mut LabeledFlow, DataError>| {
+                    self.take_row(row, &mut counts, sink)
+                };
+                if format == SourceFormat::Zeek {
+                    stream_zeek(name, &mut whole, &origin, &mut on_row)?;
+                } else {
+                    stream_iot23_csv(name, &mut whole, sep, &origin, &mut on_row)?;
+                }
+            }
+            _ => {
+                let mut bytes = Vec::new();
+                whole
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| io_error(name, e))?;
+                match load_bytes(name, &bytes, Some(format), capture.as_deref())? {
+                    Loaded::Flows(mut flows) => {
+                        for f in &mut flows {
+                            self.take_row(Ok(f), &mut counts, sink)?;
+                        }
+                    }
+                    Loaded::Prepared(examples) => {
+                        for e in &examples {
+                            counts.0 += 1;
+                            sink(Row::Example(e))?;
+                        }
+                    }
+                }
+            }
+        }
+        drop(whole);
+        self.report.files.push(FileRead {
+            name: name.display().to_string(),
+            sha256: hashing.sha.map(Sha256Stream::finish).unwrap_or_default(),
+            rows: counts.0,
+            bad_rows: counts.1,
+        });
+        Ok(())
+    }
+
+    /// Attribute a good row and hand it on; count (or raise) a bad one.
+    fn take_row(
+        &mut self,
+        row: Result<&mut LabeledFlow, DataError>,
+        (good, bad): &mut (usize, usize),
+        sink: &mut RowSink,
+    ) -> Result<(), DataError> {
+        match row {
+            Ok(flow) => {
+                self.attribution.attribute(flow);
+                *good += 1;
+                sink(Row::Flow(flow))
+            }
+            Err(e) if self.options.skip_bad_rows => {
+                *bad += 1;
+                let kept = &mut self.report.bad_rows;
+                kept.count += 1;
+                if kept.first.len() < BAD_ROWS_KEPT {
+                    kept.first.push(e.to_string());
+                }
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Every row under `paths`, collected (for data that fits in memory; large inputs should use
+/// a [`DataReader`] with a sampling sink).
+pub fn read_all(
+    paths: &[&Path],
+    options: ReadOptions,
+) -> Result<(Vec<OwnedRow>, ReadReport), DataError> {
+    let mut reader = DataReader::new(options);
+    let mut rows = Vec::new();
+    for p in paths {
+        reader.read(p, &mut |row| {
+            rows.push(match row {
+                Row::Flow(f) => OwnedRow::Flow(f.clone()),
+                Row::Example(e) => OwnedRow::Example(e.clone()),
+            });
+            Ok(())
+        })?;
+    }
+    Ok((rows, reader.finish()))
+}
