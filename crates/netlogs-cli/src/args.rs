@@ -7,7 +7,9 @@ use std::str::FromStr;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use netlogs_data::{CaptureFrom, SourceFormat, Template, VariantNames};
+use netlogs_data::{
+    CaptureFrom, ContextSpec, SourceFormat, Template, VariantNames, DEFAULT_WINDOW_S,
+};
 use netlogs_eval::{ModelSpec, StructuredOutput};
 use netlogs_rubric::{Preset, RubricConfig, RubricOverrides, Weights};
 
@@ -137,6 +139,33 @@ pub struct ReadFlags {
     pub skip_bad_rows: bool,
 }
 
+/// Temporal context under each flow, shared by `eval`, `data build` and `data export`.
+#[derive(Debug, Args)]
+pub struct ContextFlags {
+    /// Show, under each flow, up to K earlier flows of the same local host (same capture),
+    /// in time order: fields only, never their labels.
+    #[arg(long, value_name = "K")]
+    pub context: Option<usize>,
+    /// How far back context reaches, in seconds.
+    #[arg(long, default_value_t = DEFAULT_WINDOW_S, value_name = "SECONDS")]
+    pub context_window: f64,
+}
+
+impl ContextFlags {
+    pub fn spec(&self) -> Result<Option<ContextSpec>> {
+        if !(self.context_window.is_finite() && self.context_window > 0.0) {
+            anyhow::bail!(
+                "--context-window takes a positive number of seconds, got {}",
+                self.context_window
+            );
+        }
+        Ok(self.context.map(|k| ContextSpec {
+            k,
+            window_s: self.context_window,
+        }))
+    }
+}
+
 /// Inputs shared by the data commands.
 #[derive(Debug, Args)]
 pub struct DataInputs {
@@ -157,6 +186,8 @@ pub struct DataInputs {
 pub struct DataBuildArgs {
     #[command(flatten)]
     pub inputs: DataInputs,
+    #[command(flatten)]
+    pub context: ContextFlags,
     /// Output file: .jsonl (prepared JSONL) or .parquet.
     #[arg(long)]
     pub output: PathBuf,
@@ -193,6 +224,8 @@ pub struct DataReadArgs {
 pub struct DataExportArgs {
     #[command(flatten)]
     pub inputs: DataInputs,
+    #[command(flatten)]
+    pub context: ContextFlags,
     /// Output JSONL file.
     #[arg(long)]
     pub output: PathBuf,
@@ -263,6 +296,8 @@ pub struct EvalArgs {
     pub format: Option<SourceFormat>,
     #[command(flatten)]
     pub read: ReadFlags,
+    #[command(flatten)]
+    pub context: ContextFlags,
     /// Evaluate one split (train, dev, test) of a built dataset.
     #[arg(long)]
     pub split: Option<String>,

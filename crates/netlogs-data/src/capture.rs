@@ -76,7 +76,7 @@ pub(crate) fn capture_of_file(
 
 /// The local end of a flow: the originator when it is a private address, else the responder
 /// when that is, else the originator (a flow between two public hosts still has a side).
-fn local_host(flow: &LabeledFlow) -> Option<&CompactString> {
+pub(crate) fn local_host(flow: &LabeledFlow) -> Option<&CompactString> {
     fn private(h: &Option<CompactString>) -> Option<&CompactString> {
         h.as_ref().filter(|h| is_private_text(h))
     }

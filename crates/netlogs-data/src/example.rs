@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 use crate::field::Field;
 use serde::{Deserialize, Serialize};
 
+use crate::context::{render_with_context, ContextSpec};
 use crate::prompt::{render_prompt, Template};
 use crate::record::{Label, LabeledFlow, RawField};
 
@@ -36,9 +37,23 @@ pub struct Example {
 
 impl Example {
     pub fn from_flow(flow: &LabeledFlow, template: Template) -> Example {
+        Example::with_prompt(flow, render_prompt(flow, template))
+    }
+
+    /// [`Example::from_flow`] with the host's earlier flows under the prompt.
+    pub fn with_context(
+        flow: &LabeledFlow,
+        template: Template,
+        context: &[&LabeledFlow],
+        spec: ContextSpec,
+    ) -> Example {
+        Example::with_prompt(flow, render_with_context(flow, template, context, spec))
+    }
+
+    fn with_prompt(flow: &LabeledFlow, prompt: String) -> Example {
         Example {
             example_id: row_id(flow),
-            prompt: render_prompt(flow, template),
+            prompt,
             answer: flow.label,
             info: ExampleInfo {
                 source: flow.provenance.source.to_string(),

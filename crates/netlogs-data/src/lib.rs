@@ -10,6 +10,7 @@ mod build;
 mod bundled;
 mod capture;
 mod columns;
+mod context;
 mod csv_export;
 mod digest;
 mod error;
@@ -34,6 +35,10 @@ pub use build::{
 };
 pub use bundled::{bundled_iot23, BundledFile, BUNDLED_IOT23};
 pub use capture::{Attribution, CaptureFrom, SESSION_GAP_S};
+pub use context::{
+    contexts_in_memory, parse_context, render_with_context, ContextFlow, ContextIndex, ContextSpec,
+    CONTEXT_HEADING, DEFAULT_WINDOW_S,
+};
 pub use digest::{sha256_hex, Sha256Stream};
 pub use error::DataError;
 pub use example::{row_id, row_key, Example, ExampleInfo, RowIdentity};

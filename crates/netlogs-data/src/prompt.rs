@@ -155,6 +155,10 @@ pub struct PromptView {
 
 impl PromptView {
     pub fn parse(prompt: &str) -> PromptView {
+        // The flow itself only: a context block below it describes other flows.
+        let prompt = prompt
+            .split_once(crate::context::CONTEXT_HEADING)
+            .map_or(prompt, |(flow, _)| flow);
         let mut v = PromptView::default();
         for token in prompt.split([' ', ',', '\n']) {
             let Some((k, val)) = token.split_once('=') else {

@@ -3,7 +3,9 @@
 //! of honest rules over the fields a prompt shows; it never sees the gold label.
 
 use netlogs_client::{ChatMessage, Completion};
-use netlogs_data::PromptView;
+use std::collections::HashSet;
+
+use netlogs_data::{parse_context, ContextFlow, PromptView};
 use netlogs_rubric::AnswerLabel;
 use serde_json::json;
 
@@ -23,6 +25,9 @@ use serde_json::json;
 pub enum BuiltinPolicy {
     /// Rules over conn_state, history, proto, ports, bytes, packets and duration.
     Heuristic,
+    /// The heuristic, plus rules over the host's recent flows when the prompt carries
+    /// context (`--context K`): failed-connection bursts, fan-out, fixed-period beacons.
+    HeuristicContext,
     /// Always `Malicious` at confidence 0.5: the alarm-everything baseline.
     AlwaysMalicious,
     /// Always `Benign` at confidence 0.5: the miss-everything baseline.
@@ -54,6 +59,7 @@ impl BuiltinPolicy {
     pub fn answer_prompt(self, prompt: &str) -> Completion {
         let (label, confidence, rationale) = match self {
             BuiltinPolicy::Heuristic => heuristic(&PromptView::parse(prompt)),
+            BuiltinPolicy::HeuristicContext => heuristic_context(prompt),
             BuiltinPolicy::AlwaysMalicious => (AnswerLabel::Malicious, 0.5, "constant baseline"),
             BuiltinPolicy::AlwaysBenign => (AnswerLabel::Benign, 0.5, "constant baseline"),
             BuiltinPolicy::Abstain => (AnswerLabel::Abstain, 0.0, "constant baseline"),
@@ -190,6 +196,88 @@ fn heuristic(v: &PromptView) -> (AnswerLabel, f64, &'static str) {
         ),
         |&(_, label, confidence, why)| (label, confidence, why),
     )
+}
+
+/// What the host's window (its recent flows) says about the flow.
+struct Window {
+    /// Share of the window's flows (the flow included) that went unanswered.
+    unanswered_share: f64,
+    /// Distinct addresses the host reached on the flow's own port.
+    fan_out: usize,
+    /// Every earlier flow went to the flow's endpoint at a near-fixed period.
+    beacon: bool,
+}
+
+fn is_unanswered(state: &str) -> bool {
+    matches!(state, "S0" | "REJ" | "RSTOS0" | "SH" | "RSTRH" | "SHR")
+}
+
+fn window(flow: &PromptView, context: &[ContextFlow]) -> Window {
+    let states = context
+        .iter()
+        .map(|c| c.conn_state.as_deref().unwrap_or(""))
+        .chain(std::iter::once(flow.conn_state.as_deref().unwrap_or("")));
+    let unanswered = states.filter(|s| is_unanswered(s)).count();
+    let fan_out: HashSet<&str> = context
+        .iter()
+        .filter(|c| c.resp_p == flow.resp_p)
+        .filter_map(|c| c.resp_h.as_deref())
+        .collect();
+    let endpoints: HashSet<(Option<&str>, Option<u32>)> = context
+        .iter()
+        .map(|c| (c.resp_h.as_deref(), c.resp_p))
+        .collect();
+    let gaps: Vec<f64> = context
+        .windows(2)
+        .map(|w| w[1].dt - w[0].dt)
+        .chain(context.last().map(|c| -c.dt))
+        .collect();
+    let mean = gaps.iter().sum::<f64>() / gaps.len().max(1) as f64;
+    let spread = gaps.iter().map(|g| (g - mean).abs()).fold(0.0, f64::max);
+    let one_port = endpoints.len() == 1 && endpoints.iter().all(|(_, p)| *p == flow.resp_p);
+    Window {
+        unanswered_share: unanswered as f64 / (context.len() + 1) as f64,
+        fan_out: fan_out.len(),
+        beacon: one_port && gaps.len() >= 3 && mean >= 1.0 && spread <= 0.1 * mean,
+    }
+}
+
+/// Window rules that agree with the flow itself come first; then the flow-only rules. A
+/// window never overrules what the flow shows on its own (an infected host also sends
+/// ordinary traffic, labelled benign).
+fn heuristic_context(prompt: &str) -> (AnswerLabel, f64, &'static str) {
+    let view = PromptView::parse(prompt);
+    let flow_only = heuristic(&view);
+    let context = parse_context(prompt);
+    // A flow the flow-only rules call infrastructure stays benign.
+    let confident_benign = flow_only.0 == AnswerLabel::Benign && flow_only.1 >= 0.6;
+    if context.len() < 3 || confident_benign {
+        return flow_only;
+    }
+    let w = window(&view, &context);
+    let flow_unanswered = is_unanswered(view.conn_state.as_deref().unwrap_or(""));
+    if flow_unanswered && w.unanswered_share >= 0.8 {
+        return (
+            AnswerLabel::Malicious,
+            0.9,
+            "unanswered, in a burst of unanswered connections from the same host: scanning or flooding",
+        );
+    }
+    if w.fan_out >= 5 {
+        return (
+            AnswerLabel::Malicious,
+            0.85,
+            "the host reaches many addresses on this same port: scanning",
+        );
+    }
+    if w.beacon {
+        return (
+            AnswerLabel::Malicious,
+            0.75,
+            "the host contacts this endpoint at a fixed period: a beacon",
+        );
+    }
+    flow_only
 }
 
 #[cfg(test)]

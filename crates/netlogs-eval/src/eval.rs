@@ -188,6 +188,7 @@ fn prepare(
         n: settings.num_examples,
         seed: settings.seed,
         split: settings.split.as_deref(),
+        context: settings.context,
     };
     // One pass draws the sample: reading and sampling are one phase.
     let drawn = source::draw(&spec, &want, note)?;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use netlogs_client::{RemoteSettings, ResponseFormat, RESERVED_FIELDS};
-use netlogs_data::{CaptureFrom, SourceFormat, Template};
+use netlogs_data::{CaptureFrom, ContextSpec, SourceFormat, Template};
 use netlogs_rubric::{answer_schema, RubricConfig};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -69,6 +69,9 @@ pub struct EvalSettings {
     pub capture_from: CaptureFrom,
     #[serde(default)]
     pub skip_bad_rows: bool,
+    /// Each flow's host history under its prompt (`--context K --context-window S`).
+    #[serde(default)]
+    pub context: Option<ContextSpec>,
     #[serde(default)]
     pub split: Option<String>,
     pub max_tokens: Option<u32>,
@@ -99,6 +102,7 @@ impl EvalSettings {
             capture: None,
             capture_from: CaptureFrom::default(),
             skip_bad_rows: false,
+            context: None,
             split: None,
             max_tokens: None,
             temperature: None,

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use netlogs_data::{
     bundled_iot23, example_key, flow_key, sha256_hex, synthesize, BadRows, BalancedDraw,
-    CaptureFrom, DataError, DataReader, Example, ReadOptions, Row, RowSink, SourceFormat,
-    SynthConfig, Template, BUNDLED_IOT23,
+    CaptureFrom, ContextIndex, ContextSpec, DataError, DataReader, Example, LabeledFlow,
+    ReadOptions, Row, RowSink, SourceFormat, SynthConfig, Template, BUNDLED_IOT23,
 };
 
 use crate::error::{EvalError, Result};
@@ -231,6 +231,8 @@ pub struct DrawSpec<'a> {
     pub n: usize,
     pub seed: u64,
     pub split: Option<&'a str>,
+    /// Render each flow with its host's earlier flows under it.
+    pub context: Option<ContextSpec>,
 }
 
 /// An eval's sample and the dataset facts its metadata records.
@@ -268,6 +270,31 @@ fn captures_by_split(captures: BTreeSet<(String, String)>) -> BTreeMap<String, V
     out
 }
 
+/// `targets` rendered with their context, found in a second pass over the same source.
+fn with_context(
+    chosen: &Chosen,
+    spec: &SourceSpec,
+    targets: &[LabeledFlow],
+    template: Template,
+    context: ContextSpec,
+) -> Result<Vec<Example>> {
+    let mut index = ContextIndex::new(context, targets)?;
+    chosen.stream(spec, &mut |row| {
+        if let Row::Flow(f) = row {
+            index.offer(f);
+        }
+        Ok(())
+    })?;
+    Ok(targets
+        .iter()
+        .zip(index.finish())
+        .map(|(f, ctx)| {
+            let ctx: Vec<&LabeledFlow> = ctx.iter().collect();
+            Example::with_context(f, template, &ctx, context)
+        })
+        .collect())
+}
+
 /// Up to `n` class-balanced examples (seeded), from `split` when given, in one pass. Only the
 /// rows drawn are rendered.
 pub fn draw(spec: &SourceSpec, want: &DrawSpec, note: &mut dyn FnMut(&str)) -> Result<Drawn> {
@@ -297,12 +324,19 @@ pub fn draw(spec: &SourceSpec, want: &DrawSpec, note: &mut dyn FnMut(&str)) -> R
         }
         Ok(())
     })?;
-    let mut drawn: Vec<Example> = flows
-        .finish()
-        .iter()
-        .map(|f| Example::from_flow(f, want.template))
-        .collect();
-    drawn.extend(examples.finish());
+    let prepared = examples.finish();
+    if want.context.is_some() && !prepared.is_empty() {
+        return Err(EvalError::invalid("--context renders raw flows; a built dataset's prompts are fixed: build it with `netlogs data build --context K` instead"));
+    }
+    let flows = flows.finish();
+    let mut drawn = match want.context {
+        Some(spec_ctx) => with_context(&chosen, spec, &flows, want.template, spec_ctx)?,
+        None => flows
+            .iter()
+            .map(|f| Example::from_flow(f, want.template))
+            .collect(),
+    };
+    drawn.extend(prepared);
     if drawn.is_empty() {
         let what = match split {
             Some(s) => format!("no examples in split `{s}` of {}", source.name),

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use netlogs_data::{CaptureFrom, Example, SourceFormat, Template};
+use netlogs_data::{CaptureFrom, ContextSpec, Example, SourceFormat, Template};
 use netlogs_eval::default_system_prompt;
 use netlogs_eval::source::{self, DrawSpec, SourceSpec};
 use pyo3::exceptions::PyValueError;
@@ -77,7 +77,7 @@ fn row<'py>(py: Python<'py>, e: &Example, system: &str) -> PyResult<Bound<'py, P
 /// class-balanced sample (all rows when None); `split`: one split of a built dataset (a
 /// fetched dataset defaults to `test`, as `netlogs eval` does).
 #[pyfunction]
-#[pyo3(signature = (data=None, split=None, template="zeek", n=None, seed=42, format=None, capture=None, system_prompt=None, capture_from="auto", skip_bad_rows=false))]
+#[pyo3(signature = (data=None, split=None, template="zeek", n=None, seed=42, format=None, capture=None, system_prompt=None, capture_from="auto", skip_bad_rows=false, context=None, context_window=60.0))]
 #[allow(clippy::too_many_arguments)]
 pub fn load_examples<'py>(
     py: Python<'py>,
@@ -91,7 +91,18 @@ pub fn load_examples<'py>(
     system_prompt: Option<String>,
     capture_from: &str,
     skip_bad_rows: bool,
+    context: Option<usize>,
+    context_window: f64,
 ) -> PyResult<Bound<'py, PyList>> {
+    if !(context_window.is_finite() && context_window > 0.0) {
+        return Err(PyValueError::new_err(format!(
+            "context_window: a positive number of seconds, got {context_window}"
+        )));
+    }
+    let context = context.map(|k| ContextSpec {
+        k,
+        window_s: context_window,
+    });
     let template: Template = parse(template, "template")?;
     let capture_from: CaptureFrom = parse(capture_from, "capture_from")?;
     let format: Option<SourceFormat> = format.map(|f| parse(f, "format")).transpose()?;
@@ -114,6 +125,7 @@ pub fn load_examples<'py>(
                     n,
                     seed,
                     split: split.as_deref(),
+                    context,
                 };
                 source::draw(&spec, &want, quiet).map(|d| d.examples)
             }

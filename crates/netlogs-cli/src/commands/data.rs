@@ -7,9 +7,10 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use netlogs_data::{
-    build_dataset, bundled_iot23, inspect, synthesize, write_examples_parquet, write_hf_parquet,
-    write_prepared, write_zeek, Auditor, BadRows, BuildOptions, DataError, Example, Inspector, Row,
-    RowSink, SampleCaps, SplitRatios, StratifiedSample, SynthConfig, Template, SPLITS,
+    build_dataset, bundled_iot23, contexts_in_memory, inspect, synthesize, write_examples_parquet,
+    write_hf_parquet, write_prepared, write_zeek, Auditor, BadRows, BuildOptions, ContextIndex,
+    ContextSpec, DataError, Example, Inspector, LabeledFlow, Row, RowSink, SampleCaps, SplitRatios,
+    StratifiedSample, SynthConfig, Template, SPLITS,
 };
 
 use netlogs_eval::source::{self, SourceInfo, SourceSpec};
@@ -49,7 +50,10 @@ pub fn run(cmd: DataCommand) -> Result<()> {
             }
             Ok(())
         }
-        DataCommand::Export(a) => export(&a.inputs, &a.output),
+        DataCommand::Export(a) => match a.context.spec()? {
+            Some(spec) => export_with_context(&a.inputs, &a.output, spec),
+            None => export(&a.inputs, &a.output),
+        },
         DataCommand::Synth(a) => synth(&a),
     }
 }
@@ -179,11 +183,14 @@ fn build(a: &DataBuildArgs) -> Result<()> {
         Ok(())
     })?;
     let sampled_duplicates = sample.duplicates;
-    let mut ex: Vec<Example> = sample
-        .finish()
-        .iter()
-        .map(|f| Example::from_flow(f, template))
-        .collect();
+    let flows = sample.finish();
+    let mut ex: Vec<Example> = match a.context.spec()? {
+        Some(spec) => with_context(&a.inputs, &flows, spec)?,
+        None => flows
+            .iter()
+            .map(|f| Example::from_flow(f, template))
+            .collect(),
+    };
     ex.append(&mut prepared);
     let opts = BuildOptions {
         ratios,
@@ -207,6 +214,59 @@ fn build(a: &DataBuildArgs) -> Result<()> {
     );
     let i = inspect(&built);
     println!("rows by split: {}", counts(&i.by_split));
+    print!("{}", render_bad_rows(&source.bad_rows));
+    Ok(())
+}
+
+/// The sampled flows rendered with their context, found in a second pass over the inputs.
+/// Every flow needs a capture: context stays inside a capture, and so inside a split.
+fn with_context(
+    inputs: &DataInputs,
+    flows: &[LabeledFlow],
+    spec: ContextSpec,
+) -> Result<Vec<Example>> {
+    if let Some(f) = flows.iter().find(|f| f.provenance.capture.is_none()) {
+        bail!("--context in a build needs a capture on every row, so that context never crosses splits; {} has rows without one (use --capture-from auto or host-session, or --capture)", f.provenance.file);
+    }
+    let mut index = ContextIndex::new(spec, flows)?;
+    stream(inputs, &mut |row| {
+        if let Row::Flow(f) = row {
+            index.offer(f);
+        }
+        Ok(())
+    })?;
+    Ok(flows
+        .iter()
+        .zip(index.finish())
+        .map(|(f, ctx)| {
+            let ctx: Vec<&LabeledFlow> = ctx.iter().collect();
+            Example::with_context(f, inputs.template, &ctx, spec)
+        })
+        .collect())
+}
+
+/// Export with context: every flow is a target, so the flows are held (context of all rows
+/// needs them all).
+fn export_with_context(inputs: &DataInputs, output: &Path, spec: ContextSpec) -> Result<()> {
+    let mut flows: Vec<LabeledFlow> = Vec::new();
+    let source = stream(inputs, &mut |row| match row {
+        Row::Flow(f) => {
+            flows.push(f.clone());
+            Ok(())
+        }
+        Row::Example(_) => Err(DataError::Options(
+            "--context renders raw flows; these are prepared examples with fixed prompts".into(),
+        )),
+    })?;
+    let contexts = contexts_in_memory(&flows, spec)?;
+    write_file(output, |w| {
+        for (f, ctx) in flows.iter().zip(&contexts) {
+            let ctx: Vec<&LabeledFlow> = ctx.iter().map(|&i| &flows[i]).collect();
+            write_prepared(&[Example::with_context(f, inputs.template, &ctx, spec)], w)?;
+        }
+        Ok(())
+    })?;
+    println!("wrote {} examples to {}", flows.len(), output.display());
     print!("{}", render_bad_rows(&source.bad_rows));
     Ok(())
 }

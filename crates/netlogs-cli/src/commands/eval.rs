@@ -27,6 +27,7 @@ fn settings(a: &EvalArgs) -> Result<EvalSettings> {
         capture: a.read.capture.clone(),
         capture_from: a.read.capture_from,
         skip_bad_rows: a.read.skip_bad_rows,
+        context: a.context.spec()?,
         split: a.split.clone(),
         max_tokens: a.max_tokens,
         temperature: a.temperature,

@@ -10,9 +10,10 @@ ENV_ID = "netlogs-env"
 COMPONENTS = ("accuracy", "format", "calibration", "cost")
 
 
-def examples(dataset_name=None, max_examples=1000, split=None, template="zeek", seed=42, system_prompt=None):
+def examples(dataset_name=None, max_examples=1000, split=None, template="zeek", seed=42, system_prompt=None, context=None, context_window=60.0):
     """Rows from netlogs' own loaders (bundled set, a data file or a built dataset), shuffled
-    with ``seed`` so a first-n slice is class-mixed."""
+    with ``seed`` so a first-n slice is class-mixed. ``context``: up to that many earlier flows
+    of the same host under each flow (raw flows only)."""
     rows = netlogs.load_examples(
         data=dataset_name,
         split=split,
@@ -20,6 +21,8 @@ def examples(dataset_name=None, max_examples=1000, split=None, template="zeek", 
         n=max_examples,
         seed=seed,
         system_prompt=system_prompt,
+        context=context,
+        context_window=context_window,
     )
     random.Random(seed).shuffle(rows)
     return rows

@@ -28,15 +28,18 @@ def load_environment(
     split=None,
     seed=42,
     system_prompt=None,
+    context=None,
+    context_window=60.0,
     **rubric_overrides,
 ):
     """The netlogs environment. ``dataset_name``: a data file or built dataset in any format
     netlogs reads (default: the fetched dataset if present, else the bundled real IoT-23 set);
     ``max_examples``: a class-balanced seeded sample of that many; ``preset``: ``proper``
-    (default) or ``legacy``; other keywords (``fn_cost``, ``weights``, …) override the rubric."""
+    (default) or ``legacy``; ``context``: up to that many earlier flows of the same host under
+    each flow, from ``context_window`` seconds before; other keywords (``fn_cost``, ``weights``, …) override the rubric."""
     rubric = netlogs.Rubric(preset, **rubric_overrides)
     system = system_prompt or netlogs.default_system_prompt()
-    rows = examples(dataset_name, max_examples, split, template, seed, system)
+    rows = examples(dataset_name, max_examples, split, template, seed, system, context, context_window)
     dataset = Dataset.from_list(
         [
             {"question": r["prompt"][-1]["content"], "answer": r["answer"], "info": r["info"]}

@@ -56,13 +56,24 @@ class NetlogsConfig(vf.TasksetConfig):
     split: str | None = None
     template: str = "zeek"
     seed: int = 42
+    context: int | None = None
+    """Up to this many earlier flows of the same host under each flow (raw flows only)."""
+    context_window: float = 60.0
     task: NetlogsTaskConfig = NetlogsTaskConfig()
 
 
 class NetlogsTaskset(vf.Taskset[NetlogsTask, NetlogsConfig]):
     def load(self) -> list[NetlogsTask]:
         c = self.config
-        rows = examples(c.dataset_name, c.max_examples, c.split, c.template, c.seed)
+        rows = examples(
+            c.dataset_name,
+            c.max_examples,
+            c.split,
+            c.template,
+            c.seed,
+            context=c.context,
+            context_window=c.context_window,
+        )
         return [
             NetlogsTask(
                 NetlogsData(

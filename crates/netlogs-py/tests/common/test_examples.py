@@ -27,3 +27,25 @@ def test_files_templates_and_built_datasets(fixtures, netlogs_bin, tmp_path):
     subprocess.run([netlogs_bin, "data", "build", str(csv), "--output", str(built)], check=True, stdout=subprocess.DEVNULL)
     test = netlogs.load_examples(data=str(built), split="test")
     assert test and all(r["info"]["split"] == "test" for r in test)
+
+
+def test_context_under_each_flow_and_clear_errors(fixtures):
+    rows = netlogs.load_examples(n=20, seed=3, context=4, context_window=120)
+    assert len(rows) == 20
+    for r in rows:
+        user = r["prompt"][1]["content"]
+        assert "Earlier flows of the same host" in user
+        assert "Malicious" not in user and "Benign" not in user
+    unsw = fixtures / "unsw_nb15" / "UNSW_NB15_testing-set_excerpt.shared_half.csv"
+    try:
+        netlogs.load_examples(data=str(unsw), n=5, context=3)
+    except ValueError as e:
+        assert "timestamp" in str(e) and "UNSW_NB15" in str(e)
+    else:
+        raise AssertionError("context on a set without timestamps must fail")
+    try:
+        netlogs.load_examples(n=5, context=3, context_window=-1)
+    except ValueError as e:
+        assert "context_window" in str(e)
+    else:
+        raise AssertionError("a negative window must fail")
