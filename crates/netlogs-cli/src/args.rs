@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use netlogs_data::{
     CaptureFrom, ContextSpec, SourceFormat, Template, VariantNames, DEFAULT_WINDOW_S,
 };
-use netlogs_eval::{ModelSpec, StructuredOutput};
+use netlogs_eval::{EvalMode, ModelSpec, StructuredOutput, DEFAULT_MAX_TURNS};
 use netlogs_rubric::{Preset, RubricConfig, RubricOverrides, Weights};
 
 /// Parse a typed setting. The allowed values come from the enum itself; a deprecated alias
@@ -298,6 +298,13 @@ pub struct EvalArgs {
     pub read: ReadFlags,
     #[command(flatten)]
     pub context: ContextFlags,
+    /// single (one request per flow) or lookup (the model may call tools for more of the
+    /// log: flows_for_host, flows_to_port, host_summary).
+    #[arg(long, default_value = "single", value_parser = enum_arg::<EvalMode>)]
+    pub mode: EvalMode,
+    /// Lookup mode: model calls per conversation, the final answer's included.
+    #[arg(long, default_value_t = DEFAULT_MAX_TURNS)]
+    pub max_turns: u32,
     /// Evaluate one split (train, dev, test) of a built dataset.
     #[arg(long)]
     pub split: Option<String>,
@@ -387,6 +394,9 @@ pub struct RubricArgs {
     /// Accuracy credit for abstaining.
     #[arg(long)]
     pub abstain_credit: Option<f64>,
+    /// Reward taken off per tool call (`--mode lookup`).
+    #[arg(long)]
+    pub tool_cost: Option<f64>,
     /// Weights `accuracy,format,calibration,cost`.
     #[arg(long)]
     pub weights: Option<String>,
@@ -406,6 +416,7 @@ impl RubricArgs {
             fp_cost: self.fp_cost,
             abstain_cost: self.abstain_cost,
             abstain_credit: self.abstain_credit,
+            tool_cost: self.tool_cost,
         })
     }
 

@@ -11,7 +11,7 @@ mod secret;
 
 pub use message::{ChatMessage, Completion, MessageRef, PromptMessages};
 pub use remote::{
-    Attempted, RemoteClient, RemoteCompletion, RemoteSettings, RequestError, ResponseFormat, Usage,
-    RESERVED_FIELDS,
+    Attempted, RemoteClient, RemoteCompletion, RemoteSettings, RequestError, ResponseFormat,
+    ToolCall, Usage, RESERVED_FIELDS,
 };
 pub use secret::Secret;

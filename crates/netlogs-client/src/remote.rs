@@ -70,6 +70,17 @@ pub struct RemoteCompletion {
     pub text: String,
     pub finish_reason: Option<String>,
     pub usage: Option<Usage>,
+    /// Tools the model asked to call (requests that offered tools only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+}
+
+/// One tool call as the model made it: the arguments are the model's text, unchecked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolCall {
+    pub id: String,
+    pub name: String,
+    pub arguments: String,
 }
 
 /// Why one attempt failed.
@@ -194,6 +205,9 @@ pub struct RemoteClient {
 struct RequestBody<'a> {
     model: &'a str,
     messages: &'a RawValue,
+    /// OpenAI `tools` (function definitions), when the caller offers any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tools: Option<&'a RawValue>,
     #[serde(flatten)]
     options: &'a Map<String, Value>,
 }
@@ -257,9 +271,20 @@ impl RemoteClient {
 
     /// The JSON body sent for these messages (from [`crate::PromptMessages`]).
     pub fn request_body(&self, messages: &RawValue) -> Box<RawValue> {
+        self.request_body_with_tools(messages, None)
+    }
+
+    /// [`RemoteClient::request_body`] offering `tools` (an OpenAI `tools` array; the caller
+    /// defines them, this crate only carries them).
+    pub fn request_body_with_tools(
+        &self,
+        messages: &RawValue,
+        tools: Option<&RawValue>,
+    ) -> Box<RawValue> {
         let body = RequestBody {
             model: &self.settings.model,
             messages,
+            tools,
             options: &self.options,
         };
         // Borrowed strings and JSON values always serialise.
@@ -395,6 +420,46 @@ struct WireChoice {
 #[derive(Debug, Deserialize)]
 struct WireMessage {
     content: Option<Value>,
+    #[serde(default)]
+    tool_calls: Option<Vec<WireToolCall>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireToolCall {
+    #[serde(default)]
+    id: Option<String>,
+    function: Option<WireFunction>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireFunction {
+    #[serde(default)]
+    name: Option<String>,
+    /// A JSON string by the spec; some servers send an object.
+    #[serde(default)]
+    arguments: Option<Value>,
+}
+
+impl WireToolCall {
+    fn into_call(self, index: usize) -> ToolCall {
+        let function = self.function;
+        let (name, arguments) = match function {
+            Some(f) => (
+                f.name.unwrap_or_default(),
+                match f.arguments {
+                    Some(Value::String(s)) => s,
+                    Some(Value::Null) | None => String::new(),
+                    Some(other) => other.to_string(),
+                },
+            ),
+            None => (String::new(), String::new()),
+        };
+        ToolCall {
+            id: self.id.unwrap_or_else(|| format!("call_{index}")),
+            name,
+            arguments,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -423,10 +488,18 @@ impl WireResponse {
                 completion_tokens: u.completion_tokens.unwrap_or(0),
             })
         });
+        let tool_calls = message
+            .tool_calls
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| c.into_call(i))
+            .collect();
         Ok(RemoteCompletion {
             text,
             finish_reason: choice.finish_reason,
             usage,
+            tool_calls,
         })
     }
 }

@@ -198,6 +198,7 @@ mod tests {
             text: text.into(),
             finish_reason: Some("stop".into()),
             usage: None,
+            tool_calls: Vec::new(),
         }
     }
 

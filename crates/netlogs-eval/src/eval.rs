@@ -8,10 +8,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use netlogs_client::{PromptMessages, RequestError};
-use netlogs_data::Example;
+use netlogs_data::{Example, LabeledFlow};
 
+use crate::conversation::Lookup;
 use crate::error::{EvalError, Result};
 use crate::ledger::Ledger;
+use crate::lookup::{tool_definitions, Anchor, FlowTable};
 use crate::pipeline::{run_jobs, EarlyStopped, Job, Workload};
 use crate::policy::Policy;
 use crate::prices::PriceTable;
@@ -19,7 +21,7 @@ use crate::progress::ProgressSink;
 use crate::prompt::default_system_prompt;
 use crate::run_dir::{new_run_id, sanitize, RunDir};
 use crate::run_log::{DatasetInfo, Metadata, RunKind, Summary, Timings, SCHEMA_VERSION};
-use crate::settings::{EvalSettings, StructuredOutput};
+use crate::settings::{EvalMode, EvalSettings, StructuredOutput};
 use crate::source::{self, DrawSpec, SourceSpec};
 
 /// How a run starts: afresh, or by finishing an interrupted one with its stored settings.
@@ -166,6 +168,34 @@ fn new_metadata(
 struct Prepared {
     sample: Vec<Example>,
     dataset: DatasetInfo,
+    lookup: Option<Lookup>,
+}
+
+/// Lookup mode's tools and their data: every flow of the source, held in memory, and where
+/// each drawn flow sits in it.
+fn lookup_for(
+    spec: &SourceSpec,
+    settings: &EvalSettings,
+    drawn_flows: &[LabeledFlow],
+    sample_len: usize,
+) -> Result<Lookup> {
+    if drawn_flows.len() != sample_len {
+        return Err(EvalError::invalid("--mode lookup needs raw flows (files, the bundled set): a built dataset's prompts carry no flow to look around"));
+    }
+    let anchors = drawn_flows
+        .iter()
+        .map(Anchor::of)
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| EvalError::invalid("--mode lookup needs a timestamp on every flow, and this data has flows without one"))?;
+    if settings.max_turns == 0 {
+        return Err(EvalError::invalid("--max-turns must be at least 1"));
+    }
+    Ok(Lookup {
+        table: FlowTable::new(source::all_flows(spec)?),
+        anchors,
+        tools: tool_definitions(),
+        max_turns: settings.max_turns,
+    })
 }
 
 /// Load the data the settings name and draw the sample (timed as `load` and `sample`).
@@ -194,11 +224,21 @@ fn prepare(
     let drawn = source::draw(&spec, &want, note)?;
     let load = clock.lap();
     let sampling = clock.lap();
+    let lookup = match settings.mode {
+        EvalMode::Lookup => Some(lookup_for(
+            &spec,
+            settings,
+            &drawn.flows,
+            drawn.examples.len(),
+        )?),
+        EvalMode::Single => None,
+    };
     let (sample, info) = (drawn.examples, drawn.dataset);
     Ok((
         Prepared {
             sample,
             dataset: info,
+            lookup,
         },
         load,
         sampling,
@@ -223,7 +263,15 @@ pub async fn run_eval(plan: EvalPlan, progress: &mut dyn ProgressSink) -> Result
     let mut note = |t: &str| progress.note(t);
     let policy = Policy::open(&settings, plan.cache_dir.clone(), &mut note)?;
     let prices = PriceTable::load(plan.prices.as_deref())?;
-    let (Prepared { sample, dataset }, load, sampling) = prepare(&settings, &mut clock, &mut note)?;
+    let (
+        Prepared {
+            sample,
+            dataset,
+            lookup,
+        },
+        load,
+        sampling,
+    ) = prepare(&settings, &mut clock, &mut note)?;
     let model = policy.model_name();
     let (mut dir, mut ledger) = open_run(&plan.start, &model, &sample, &settings)?;
     let mut meta = match stored_meta {
@@ -255,6 +303,7 @@ pub async fn run_eval(plan: EvalPlan, progress: &mut dyn ProgressSink) -> Result
         sample,
         cfg: settings.rubric,
         retries: AtomicU64::new(0),
+        lookup,
     });
     let stopped = run_jobs(
         work,

@@ -15,7 +15,9 @@ use netlogs_rubric::{
 
 use crate::error::{EvalError, Result};
 use crate::prices::PriceTable;
-use crate::run_log::{for_each_row, StoredRow, Summary, UsageSummary, SCHEMA_VERSION};
+use crate::run_log::{
+    for_each_row, tool_calls_in, StoredRow, Summary, UsageSummary, SCHEMA_VERSION,
+};
 
 pub fn gold_of(label: Label) -> Gold {
     match label {
@@ -205,7 +207,8 @@ impl Ledger {
                     let gold = Gold::from_value(&serde_json::Value::String(r.answer.clone()))
                         .map_err(|e| EvalError::content(path, line, e.to_string()))?;
                     RowResult::Scored {
-                        score: score_completion(cfg, text, gold),
+                        score: score_completion(cfg, text, gold)
+                            .after_tool_calls(tool_calls_in(&r.completion), cfg),
                         gold,
                         info: &r.info,
                     }

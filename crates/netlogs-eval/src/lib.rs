@@ -13,9 +13,11 @@
 mod builtin;
 mod cache;
 mod compare;
+mod conversation;
 mod error;
 mod eval;
 mod ledger;
+pub mod lookup;
 pub mod manifest;
 mod model_spec;
 mod pipeline;
@@ -47,4 +49,4 @@ pub use prompt::default_system_prompt;
 pub use reward::{response_in_query, score_item, score_text, ItemScore, TrainerLabel};
 pub use run_dir::{sanitize, RunDir};
 pub use score::{score_file, ScorePlan};
-pub use settings::{EvalSettings, StructuredOutput, DEFAULT_API_BASE};
+pub use settings::{EvalMode, EvalSettings, StructuredOutput, DEFAULT_API_BASE, DEFAULT_MAX_TURNS};

@@ -13,12 +13,13 @@ use netlogs_rubric::{score_completion, RubricConfig, Score};
 use serde_json::value::RawValue;
 use tokio::sync::{mpsc, Semaphore};
 
+use crate::conversation::{converse, Lookup};
 use crate::error::Result;
 use crate::ledger::{gold_of, Ledger, RowResult, Served, FINISH_LENGTH};
 use crate::policy::Policy;
 use crate::progress::ProgressSink;
 use crate::run_dir::RunDir;
-use crate::run_log::ResultRow;
+use crate::run_log::{ResultRow, RowCompletion};
 
 /// One rollout to run.
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +36,8 @@ pub struct Workload {
     pub cfg: RubricConfig,
     /// Retries so far, counted by the request tasks.
     pub retries: AtomicU64,
+    /// Lookup mode: the tools' data; `None` for single-turn runs.
+    pub lookup: Option<Lookup>,
 }
 
 /// The first rows that decide whether a run is hopeless.
@@ -51,6 +54,8 @@ struct Done {
     latency_ms: f64,
     attempts: u32,
     cached: bool,
+    /// Lookup mode: every message after the prompt.
+    turns: Option<Box<RawValue>>,
 }
 
 struct Answered {
@@ -62,13 +67,48 @@ async fn run_job(work: &Workload, job: Job) -> Done {
     let ex = &work.sample[job.index];
     let prompt = work.messages.with_user(&ex.prompt);
     let t0 = Instant::now();
+    let gold = gold_of(ex.answer);
+    if let Some(lookup) = &work.lookup {
+        let talk = converse(
+            &work.policy,
+            lookup,
+            job.index,
+            (&prompt, &ex.prompt),
+            job.rollout,
+            &work.retries,
+        )
+        .await;
+        let latency_ms = t0.elapsed().as_secs_f64() * 1e3;
+        let (attempts, cached) = talk.as_ref().map_or((1, false), |c| (c.attempts, c.cached));
+        let (answer, turns) = match talk {
+            Ok(c) => {
+                let score = score_completion(&work.cfg, &c.last.text, gold)
+                    .after_tool_calls(c.tool_calls, &work.cfg);
+                let answered = Answered {
+                    completion: c.last,
+                    score,
+                };
+                (Ok(answered), Some(c.turns))
+            }
+            Err(e) => (Err(e), None),
+        };
+        return Done {
+            job,
+            prompt,
+            answer,
+            latency_ms,
+            attempts,
+            cached,
+            turns,
+        };
+    }
     let answer = work
         .policy
-        .answer(&prompt, &ex.prompt, job.rollout, &work.retries)
+        .answer(&prompt, &ex.prompt, None, job.rollout, &work.retries)
         .await;
     let latency_ms = t0.elapsed().as_secs_f64() * 1e3;
     let result = answer.result.map(|completion| Answered {
-        score: score_completion(&work.cfg, &completion.text, gold_of(ex.answer)),
+        score: score_completion(&work.cfg, &completion.text, gold),
         completion,
     });
     Done {
@@ -78,6 +118,7 @@ async fn run_job(work: &Workload, job: Job) -> Done {
         latency_ms,
         attempts: answer.attempts,
         cached: answer.cached,
+        turns: None,
     }
 }
 
@@ -90,7 +131,11 @@ fn record(work: &Workload, done: Done, dir: &mut RunDir, ledger: &mut Ledger) ->
         example_id: &ex.example_id,
         rollout: done.job.rollout,
         prompt: &done.prompt,
-        completion: ok.map(|a| a.completion.text.as_str()),
+        completion: match (ok, &done.turns) {
+            (None, _) => RowCompletion::None,
+            (Some(_), Some(turns)) => RowCompletion::Messages(turns),
+            (Some(a), None) => RowCompletion::Text(&a.completion.text),
+        },
         answer: ex.answer.as_str(),
         info: &ex.info,
         reward: ok.map(|a| a.score.reward),

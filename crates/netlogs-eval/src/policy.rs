@@ -88,11 +88,13 @@ impl Policy {
         matches!(self, Policy::Remote { .. })
     }
 
-    /// Answer one prompt (`prompt`: the messages as JSON; `user`: the flow's message).
+    /// Answer one prompt (`prompt`: the messages as JSON; `user`: the flow's message),
+    /// offering `tools` to a remote model (builtin policies answer without them).
     pub async fn answer(
         &self,
         prompt: &RawValue,
         user: &str,
+        tools: Option<&RawValue>,
         rollout: u32,
         retries: &AtomicU64,
     ) -> Answer {
@@ -103,6 +105,7 @@ impl Policy {
                     text: c.text,
                     finish_reason: c.finish_reason,
                     usage: None,
+                    tool_calls: Vec::new(),
                 };
                 return Answer {
                     result: Ok(completion),
@@ -112,7 +115,7 @@ impl Policy {
             }
             Policy::Remote { client, cache } => (client, cache),
         };
-        let body = client.request_body(prompt);
+        let body = client.request_body_with_tools(prompt, tools);
         let s = client.settings();
         let key = cache
             .as_ref()

@@ -5,7 +5,8 @@
 //! give the same reward for the same row.
 
 use netlogs_rubric::{
-    completion_text, score_completion, Components, Gold, RubricConfig, RubricError,
+    completion_text, score_completion, tool_results_in, Components, Gold, RubricConfig,
+    RubricError, Score,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -28,16 +29,23 @@ pub fn score_item(
     answer: &Value,
 ) -> Result<ItemScore, RubricError> {
     let gold = Gold::from_value(answer)?;
-    Ok(score_text(cfg, &completion_text(completion), gold))
+    let score = score_completion(cfg, &completion_text(completion), gold)
+        .after_tool_calls(tool_results_in(completion), cfg);
+    Ok(ItemScore::from(&score))
 }
 
 /// Score a completion's text against a known gold label.
 pub fn score_text(cfg: &RubricConfig, text: &str, gold: Gold) -> ItemScore {
-    let score = score_completion(cfg, text, gold);
-    ItemScore {
-        reward: score.reward,
-        metrics: score.components,
-        parsed: (&score).into(),
+    ItemScore::from(&score_completion(cfg, text, gold))
+}
+
+impl From<&Score> for ItemScore {
+    fn from(score: &Score) -> ItemScore {
+        ItemScore {
+            reward: score.reward,
+            metrics: score.components,
+            parsed: score.into(),
+        }
     }
 }
 

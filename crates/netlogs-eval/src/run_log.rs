@@ -149,9 +149,9 @@ pub struct ResultRow<'a> {
     pub rollout: u32,
     /// The messages sent, as sent.
     pub prompt: &'a RawValue,
-    /// The assistant's reply; empty for an error row.
-    #[serde(serialize_with = "as_completion")]
-    pub completion: Option<&'a str>,
+    /// The assistant's reply (the whole lookup conversation after the prompt, in lookup
+    /// mode); empty for an error row.
+    pub completion: RowCompletion<'a>,
     pub answer: &'a str,
     pub info: &'a ExampleInfo,
     pub reward: Option<f64>,
@@ -168,13 +168,33 @@ pub struct ResultRow<'a> {
     pub error: Option<&'a str>,
 }
 
-/// `completion` is a message list, as in verifiers: `[]` or one assistant message.
-fn as_completion<S: serde::Serializer>(text: &Option<&str>, s: S) -> Result<S::Ok, S::Error> {
-    let message = text.map(|content| MessageRef {
-        role: "assistant",
-        content,
-    });
-    s.collect_seq(message)
+/// A row's `completion`: a message list, as in verifiers.
+#[derive(Debug, Clone, Copy)]
+pub enum RowCompletion<'a> {
+    /// An error row: `[]`.
+    None,
+    /// One assistant message.
+    Text(&'a str),
+    /// Several turns (assistant `tool_calls`, `tool` results, the final answer), as sent.
+    Messages(&'a RawValue),
+}
+
+impl Serialize for RowCompletion<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            RowCompletion::None => s.collect_seq(std::iter::empty::<MessageRef>()),
+            RowCompletion::Text(content) => s.collect_seq([MessageRef {
+                role: "assistant",
+                content,
+            }]),
+            RowCompletion::Messages(raw) => raw.serialize(s),
+        }
+    }
+}
+
+/// Tool messages in a stored completion: the tool calls a lookup rollout made.
+pub fn tool_calls_in(completion: &[ChatMessage]) -> usize {
+    completion.iter().filter(|m| m.role == "tool").count()
 }
 
 /// The fields of a stored eval row that summaries and resume need, as read back: the prompt

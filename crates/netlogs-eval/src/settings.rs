@@ -52,6 +52,38 @@ impl StructuredOutput {
     }
 }
 
+/// How a model meets a flow.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::Display,
+    strum::VariantNames,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum EvalMode {
+    /// One request, one answer.
+    #[default]
+    Single,
+    /// The model may call tools for more of the log (`crate::lookup`) before it answers.
+    Lookup,
+}
+
+/// Model calls a lookup conversation may make when none is asked for.
+pub const DEFAULT_MAX_TURNS: u32 = 6;
+
+fn default_max_turns() -> u32 {
+    DEFAULT_MAX_TURNS
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvalSettings {
     pub model: ModelSpec,
@@ -72,6 +104,11 @@ pub struct EvalSettings {
     /// Each flow's host history under its prompt (`--context K --context-window S`).
     #[serde(default)]
     pub context: Option<ContextSpec>,
+    #[serde(default)]
+    pub mode: EvalMode,
+    /// Model calls per conversation in lookup mode, the final answer's included.
+    #[serde(default = "default_max_turns")]
+    pub max_turns: u32,
     #[serde(default)]
     pub split: Option<String>,
     pub max_tokens: Option<u32>,
@@ -103,6 +140,8 @@ impl EvalSettings {
             capture_from: CaptureFrom::default(),
             skip_bad_rows: false,
             context: None,
+            mode: EvalMode::Single,
+            max_turns: DEFAULT_MAX_TURNS,
             split: None,
             max_tokens: None,
             temperature: None,

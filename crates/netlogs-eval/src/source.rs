@@ -239,6 +239,22 @@ pub struct DrawSpec<'a> {
 pub struct Drawn {
     pub examples: Vec<Example>,
     pub dataset: DatasetInfo,
+    /// The drawn raw flows, in the order of the first `flows.len()` examples (none for a
+    /// built dataset).
+    pub flows: Vec<LabeledFlow>,
+}
+
+/// Every raw flow `spec` names, held (lookup mode's tools read them at random).
+pub fn all_flows(spec: &SourceSpec) -> Result<Vec<LabeledFlow>> {
+    let chosen = Chosen::of(spec, &mut |_| {})?;
+    let mut out = Vec::new();
+    chosen.stream(spec, &mut |row| {
+        if let Row::Flow(f) = row {
+            out.push(f.clone());
+        }
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 /// Which kind of rows a source turned out to hold (they may not mix).
@@ -357,5 +373,6 @@ pub fn draw(spec: &SourceSpec, want: &DrawSpec, note: &mut dyn FnMut(&str)) -> R
     Ok(Drawn {
         examples: drawn,
         dataset,
+        flows,
     })
 }

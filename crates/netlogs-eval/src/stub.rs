@@ -43,6 +43,20 @@ pub enum Fault {
     NotFound,
 }
 
+/// How the stub uses tools a request offers (lookup mode).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ToolScript {
+    /// Answer at once, tools or not.
+    #[default]
+    Answer,
+    /// First turn: look at the flow's host (`flows_for_host` and `host_summary`); then answer.
+    LookThenAnswer,
+    /// First turn: an unknown tool and a call with broken arguments; then answer.
+    BadCalls,
+    /// Call a tool on every turn, never answering.
+    Endless,
+}
+
 /// How the stub behaves.
 #[derive(Debug, Clone)]
 pub struct StubConfig {
@@ -59,6 +73,8 @@ pub struct StubConfig {
     pub reject_json_schema: bool,
     /// Every request gets this fault.
     pub always: Option<Fault>,
+    /// What to do when a request offers tools.
+    pub tools: ToolScript,
 }
 
 impl Default for StubConfig {
@@ -71,6 +87,7 @@ impl Default for StubConfig {
             delay: Duration::ZERO,
             reject_json_schema: false,
             always: None,
+            tools: ToolScript::Answer,
         }
     }
 }
@@ -319,5 +336,63 @@ async fn handle(
     if let Some(response) = fault.and_then(|f| fault_response(f, &body)) {
         return response;
     }
+    if let Some(calls) = scripted_calls(shared.config.tools, &body) {
+        return tool_call_response(n, calls);
+    }
     answer(n, &body, fault == Some(Fault::Length))
+}
+
+/// The tool calls the script makes on this turn, or `None` to answer.
+fn scripted_calls(script: ToolScript, body: &Value) -> Option<Vec<(String, String)>> {
+    body.get("tools")?;
+    let messages = body.get("messages").and_then(Value::as_array)?;
+    let looked = messages
+        .iter()
+        .any(|m| m.get("role").and_then(Value::as_str) == Some("tool"));
+    let user = messages
+        .iter()
+        .rev()
+        .find(|m| m.get("role").and_then(Value::as_str) == Some("user"))
+        .and_then(|m| m.get("content").and_then(Value::as_str))
+        .unwrap_or("");
+    let host = user
+        .split_whitespace()
+        .find_map(|t| t.strip_prefix("id.orig_h="))
+        .unwrap_or("0.0.0.0");
+    let call = |name: &str, args: Value| (name.to_string(), args.to_string());
+    match script {
+        ToolScript::Answer => None,
+        ToolScript::LookThenAnswer if !looked => Some(vec![
+            call(
+                "flows_for_host",
+                json!({"host": host, "before_s": 30, "limit": 3}),
+            ),
+            call("host_summary", json!({"host": host, "window_s": 120})),
+        ]),
+        ToolScript::BadCalls if !looked => Some(vec![
+            call("drop_table", json!({"table": "flows"})),
+            ("flows_to_port".to_string(), "{\"port\": ".to_string()),
+        ]),
+        ToolScript::Endless => Some(vec![call("flows_to_port", json!({"port": 23}))]),
+        _ => None,
+    }
+}
+
+fn tool_call_response(n: u64, calls: Vec<(String, String)>) -> Response {
+    let calls: Vec<Value> = calls
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, arguments))| {
+            json!({"id": format!("call_{n}_{i}"), "type": "function", "function": {"name": name, "arguments": arguments}})
+        })
+        .collect();
+    Json(json!({
+        "id": format!("stub-{n}"),
+        "object": "chat.completion",
+        "created": 0,
+        "model": "stub",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": null, "tool_calls": calls}, "finish_reason": "tool_calls"}],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+    }))
+    .into_response()
 }

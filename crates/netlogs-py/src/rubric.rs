@@ -63,9 +63,10 @@ fn overrides(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<RubricOverrides> {
             "fp_cost" => o.fp_cost = Some(number(&v, &key)?),
             "abstain_cost" => o.abstain_cost = Some(number(&v, &key)?),
             "abstain_credit" => o.abstain_credit = Some(number(&v, &key)?),
+            "tool_cost" => o.tool_cost = Some(number(&v, &key)?),
             other => {
                 return Err(PyValueError::new_err(format!(
-                "unknown rubric option {other:?}: one of preset, weights, fn_cost, fp_cost, abstain_cost, abstain_credit"
+                "unknown rubric option {other:?}: one of preset, weights, fn_cost, fp_cost, abstain_cost, abstain_credit, tool_cost"
             )))
             }
         }
@@ -130,6 +131,7 @@ fn cfg_overrides(cfg: RubricConfig) -> RubricOverrides {
         fp_cost: Some(cfg.fp_cost),
         abstain_cost: Some(cfg.abstain_cost),
         abstain_credit: Some(cfg.abstain_credit),
+        tool_cost: Some(cfg.tool_cost),
     }
 }
 

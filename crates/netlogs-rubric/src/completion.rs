@@ -25,6 +25,17 @@ pub fn completion_text(completion: &Value) -> String {
     }
 }
 
+/// Tool results in a completion given as messages (`role: "tool"`): the tool calls a
+/// multi-turn rollout made, each worth `tool_cost` off the reward.
+pub fn tool_results_in(completion: &Value) -> usize {
+    completion.as_array().map_or(0, |messages| {
+        messages
+            .iter()
+            .filter(|m| m.get("role").and_then(Value::as_str) == Some("tool"))
+            .count()
+    })
+}
+
 fn content_text(content: &Value) -> String {
     match content {
         Value::String(s) => s.clone(),

@@ -85,6 +85,9 @@ pub struct RubricConfig {
     /// Accuracy credit for abstaining. Proper preset only. 0.75 makes abstention the best action
     /// for P(malicious) in about (0.35, 0.53) with default weights (`netlogs audit`).
     pub abstain_credit: f64,
+    /// Reward taken off per tool call in the multi-turn lookup mode (0: tools are free).
+    #[serde(default)]
+    pub tool_cost: f64,
 }
 
 impl Default for RubricConfig {
@@ -104,6 +107,7 @@ pub struct RubricOverrides {
     pub fp_cost: Option<f64>,
     pub abstain_cost: Option<f64>,
     pub abstain_credit: Option<f64>,
+    pub tool_cost: Option<f64>,
 }
 
 impl RubricOverrides {
@@ -121,6 +125,7 @@ impl RubricOverrides {
             fp_cost: top.fp_cost.or(self.fp_cost),
             abstain_cost: top.abstain_cost.or(self.abstain_cost),
             abstain_credit: top.abstain_credit.or(self.abstain_credit),
+            tool_cost: top.tool_cost.or(self.tool_cost),
         }
     }
 
@@ -134,6 +139,7 @@ impl RubricOverrides {
             fp_cost: self.fp_cost.unwrap_or(base.fp_cost),
             abstain_cost: self.abstain_cost.unwrap_or(base.abstain_cost),
             abstain_credit: self.abstain_credit.unwrap_or(base.abstain_credit),
+            tool_cost: self.tool_cost.unwrap_or(base.tool_cost),
         }
         .validate()
     }
@@ -151,6 +157,7 @@ impl RubricConfig {
                 Preset::Proper => 0.75,
                 Preset::Legacy => 0.0,
             },
+            tool_cost: 0.0,
         }
     }
 
@@ -183,6 +190,7 @@ impl RubricConfig {
             ("fn_cost", self.fn_cost),
             ("fp_cost", self.fp_cost),
             ("abstain_cost", self.abstain_cost),
+            ("tool_cost", self.tool_cost),
         ] {
             if !(v.is_finite() && v >= 0.0) {
                 return Err(RubricError::Config(format!(

@@ -26,7 +26,7 @@ mod score;
 
 pub use answer::{parse_answer, AnswerLabel, Dialect, Extraction, ParsedAnswer};
 pub use audit::{audit_rubric, BestResponse, ConstantPolicy, Finding, RubricAudit};
-pub use completion::completion_text;
+pub use completion::{completion_text, tool_results_in};
 pub use config::{Preset, RubricConfig, RubricOverrides, Weights};
 pub use contract::{answer_schema, ANSWER_INSTRUCTIONS, ANSWER_LABELS};
 pub use error::RubricError;

@@ -18,6 +18,15 @@ pub struct Score {
     pub confidence: Option<f64>,
 }
 
+impl Score {
+    /// This score after `calls` tool calls: `tool_cost` each comes off the reward (the
+    /// components stay what the answer earned).
+    pub fn after_tool_calls(mut self, calls: usize, cfg: &RubricConfig) -> Score {
+        self.reward -= cfg.tool_cost * calls as f64;
+        self
+    }
+}
+
 /// Parse and score a completion's text under `cfg`.
 ///
 /// Under `proper`, a leading reasoning block (`<think>…</think>`, as Qwen3 and DeepSeek-R1

@@ -28,6 +28,8 @@ fn settings(a: &EvalArgs) -> Result<EvalSettings> {
         capture_from: a.read.capture_from,
         skip_bad_rows: a.read.skip_bad_rows,
         context: a.context.spec()?,
+        mode: a.mode,
+        max_turns: a.max_turns,
         split: a.split.clone(),
         max_tokens: a.max_tokens,
         temperature: a.temperature,

@@ -1,0 +1,129 @@
+//! One lookup-mode rollout: ask, run the tools the model calls, ask again, until it answers
+//! or runs out of turns. The turns are kept as verifiers-style messages (assistant turns with
+//! `tool_calls`, then `tool` messages), the final answer last.
+
+use std::sync::atomic::AtomicU64;
+
+use netlogs_client::{RemoteCompletion, RequestError, ToolCall, Usage};
+use serde_json::value::{to_raw_value, RawValue};
+use serde_json::{json, Value};
+
+use crate::lookup::{Anchor, FlowTable};
+use crate::policy::Policy;
+
+/// What a lookup conversation needs beyond the policy.
+pub struct Lookup {
+    pub table: FlowTable,
+    /// Per example of the sample, where its tools look.
+    pub anchors: Vec<Anchor>,
+    pub tools: Box<RawValue>,
+    pub max_turns: u32,
+}
+
+/// A finished conversation.
+pub struct Conversation {
+    /// The last model turn (its text is the answer; empty when the turns ran out).
+    pub last: RemoteCompletion,
+    /// Every message after the prompt, the final answer included.
+    pub turns: Box<RawValue>,
+    pub tool_calls: usize,
+    /// HTTP attempts over all the model calls.
+    pub attempts: u32,
+    pub cached: bool,
+}
+
+/// What the model is told when it keeps calling tools on its last turn.
+pub const OUT_OF_TURNS: &str = "out of turns: no final answer";
+
+fn assistant_turn(c: &RemoteCompletion) -> Value {
+    let calls: Vec<Value> = c
+        .tool_calls
+        .iter()
+        .map(|t| json!({"id": t.id, "type": "function", "function": {"name": t.name, "arguments": t.arguments}}))
+        .collect();
+    json!({"role": "assistant", "content": c.text, "tool_calls": calls})
+}
+
+fn tool_message(call: &ToolCall, content: String) -> Value {
+    json!({"role": "tool", "tool_call_id": call.id, "name": call.name, "content": content})
+}
+
+fn add_usage(total: &mut Option<Usage>, u: Option<Usage>) {
+    if let Some(u) = u {
+        let t = total.get_or_insert_with(Usage::default);
+        t.prompt_tokens += u.prompt_tokens;
+        t.completion_tokens += u.completion_tokens;
+    }
+}
+
+/// Run one conversation from `prompt` (`[system, user]`).
+pub async fn converse(
+    policy: &Policy,
+    lookup: &Lookup,
+    index: usize,
+    (prompt, user): (&RawValue, &str),
+    rollout: u32,
+    retries: &AtomicU64,
+) -> Result<Conversation, RequestError> {
+    let mut messages: Vec<Value> = serde_json::from_str(prompt.get()).unwrap_or_default();
+    let first = messages.len();
+    let (mut attempts, mut cached, mut calls) = (0u32, true, 0usize);
+    let mut usage = None;
+    let mut turn = 0u32;
+    loop {
+        turn += 1;
+        let sent = to_raw_value(&messages).unwrap_or_default();
+        let answer = policy
+            .answer(&sent, user, Some(&lookup.tools), rollout, retries)
+            .await;
+        attempts += answer.attempts;
+        cached &= answer.cached;
+        let mut completion = answer.result?;
+        add_usage(&mut usage, completion.usage);
+        messages.push(assistant_turn(&completion));
+        if completion.tool_calls.is_empty() {
+            completion.usage = usage;
+            return Ok(finish(
+                completion,
+                &messages[first..],
+                calls,
+                attempts,
+                cached,
+            ));
+        }
+        for call in &completion.tool_calls {
+            calls += 1;
+            let result = match lookup.anchors.get(index) {
+                Some(at) => lookup.table.call(at, &call.name, &call.arguments),
+                None => json!({"error": "no data to look up for this flow"}).to_string(),
+            };
+            messages.push(tool_message(call, result));
+        }
+        if turn >= lookup.max_turns {
+            // The turns ran out mid-lookup: an unanswered rollout, scored as invalid.
+            let last = RemoteCompletion {
+                text: String::new(),
+                finish_reason: Some(OUT_OF_TURNS.into()),
+                usage,
+                tool_calls: Vec::new(),
+            };
+            return Ok(finish(last, &messages[first..], calls, attempts, cached));
+        }
+    }
+}
+
+fn finish(
+    last: RemoteCompletion,
+    turns: &[Value],
+    tool_calls: usize,
+    attempts: u32,
+    cached: bool,
+) -> Conversation {
+    Conversation {
+        last,
+        turns: to_raw_value(turns).unwrap_or_default(),
+        tool_calls,
+        attempts,
+        cached,
+    }
+}
