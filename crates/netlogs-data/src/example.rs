@@ -11,7 +11,7 @@ use crate::prompt::{render_prompt, Template};
 use crate::record::{Label, LabeledFlow, RawField};
 
 /// Provenance and split of an example, carried into every result row for breakdowns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExampleInfo {
     pub source: String,
     pub capture: Option<String>,
@@ -22,6 +22,10 @@ pub struct ExampleInfo {
     /// where abstaining is right).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub conflict: bool,
+    /// The source row's timestamp (never shown in a prompt by this field): where lookup tools
+    /// look around the flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ts: Option<f64>,
 }
 
 /// One evaluation example.
@@ -62,6 +66,7 @@ impl Example {
                 file: flow.provenance.file.to_string(),
                 split: None,
                 conflict: false,
+                ts: flow.record.ts,
             },
         }
     }

@@ -303,6 +303,7 @@ pub fn parse_examples_parquet(
                     file: name.clone(),
                     split: splits[i].clone(),
                     conflict: conflicts[i].as_deref() == Some("true"),
+                    ts: None,
                 },
             })
         })

@@ -81,6 +81,7 @@ pub fn parse_prepared(file: &Path, bytes: &[u8]) -> Result<Vec<Example>, DataErr
                     .get("conflict")
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
+                ts: meta.get("ts").and_then(Value::as_f64),
             },
         });
     }
@@ -95,7 +96,7 @@ pub fn parse_prepared(file: &Path, bytes: &[u8]) -> Result<Vec<Example>, DataErr
 /// Write examples as prepared JSONL.
 pub fn write_prepared(examples: &[Example], out: &mut impl Write) -> std::io::Result<()> {
     for e in examples {
-        let line = json!({
+        let mut line = json!({
             "question": e.prompt,
             "answer": e.answer.as_str(),
             "meta": {
@@ -107,6 +108,9 @@ pub fn write_prepared(examples: &[Example], out: &mut impl Write) -> std::io::Re
                 "conflict": e.info.conflict,
             }
         });
+        if let Some(ts) = e.info.ts {
+            line["meta"]["ts"] = json!(ts);
+        }
         serde_json::to_writer(&mut *out, &line)?;
         out.write_all(b"\n")?;
     }

@@ -46,7 +46,7 @@ pub use policy::Policy;
 pub use prices::PriceTable;
 pub use progress::{ProgressSink, Silent};
 pub use prompt::default_system_prompt;
-pub use reward::{response_in_query, score_item, score_text, ItemScore, TrainerLabel};
+pub use reward::{response_in_query, score_item, score_text, score_turns, ItemScore, TrainerLabel};
 pub use run_dir::{sanitize, RunDir};
 pub use score::{score_file, ScorePlan};
 pub use settings::{EvalMode, EvalSettings, StructuredOutput, DEFAULT_API_BASE, DEFAULT_MAX_TURNS};

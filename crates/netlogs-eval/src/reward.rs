@@ -29,14 +29,19 @@ pub fn score_item(
     answer: &Value,
 ) -> Result<ItemScore, RubricError> {
     let gold = Gold::from_value(answer)?;
-    let score = score_completion(cfg, &completion_text(completion), gold)
-        .after_tool_calls(tool_results_in(completion), cfg);
-    Ok(ItemScore::from(&score))
+    let text = completion_text(completion);
+    Ok(score_turns(cfg, &text, gold, tool_results_in(completion)))
 }
 
 /// Score a completion's text against a known gold label.
 pub fn score_text(cfg: &RubricConfig, text: &str, gold: Gold) -> ItemScore {
-    ItemScore::from(&score_completion(cfg, text, gold))
+    score_turns(cfg, text, gold, 0)
+}
+
+/// [`score_text`] for a multi-turn completion that made `tool_calls` tool calls (each costs
+/// the rubric's `tool_cost`).
+pub fn score_turns(cfg: &RubricConfig, text: &str, gold: Gold, tool_calls: usize) -> ItemScore {
+    ItemScore::from(&score_completion(cfg, text, gold).after_tool_calls(tool_calls, cfg))
 }
 
 impl From<&Score> for ItemScore {
@@ -128,6 +133,27 @@ mod tests {
     use super::*;
 
     const ANSWER: &str = r#"{"label": "Malicious", "confidence": 0.9, "rationale": "scan"}"#;
+
+    #[test]
+    fn tool_results_cost_tool_cost_each() {
+        let talk = serde_json::json!([
+            {"role": "assistant", "content": "", "tool_calls": [{"id": "a"}, {"id": "b"}]},
+            {"role": "tool", "content": "{}"},
+            {"role": "tool", "content": "{}"},
+            {"role": "assistant", "content": ANSWER}
+        ]);
+        let gold = Value::String("Malicious".into());
+        let free = score_item(&RubricConfig::default(), &talk, &gold).expect("score");
+        let cfg = RubricConfig {
+            tool_cost: 0.25,
+            ..RubricConfig::default()
+        };
+        let costly = score_item(&cfg, &talk, &gold).expect("score");
+        assert!((free.reward - costly.reward - 0.5).abs() < 1e-12);
+        assert_eq!(free.metrics, costly.metrics, "components stay what the answer earned");
+        let plain = score_item(&cfg, &Value::String(ANSWER.into()), &gold).expect("score");
+        assert_eq!(plain.reward, free.reward);
+    }
 
     #[test]
     fn responses_in_templated_queries() {

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use netlogs_rubric::{completion_text, Gold};
+use netlogs_rubric::{completion_text, tool_results_in, Gold};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -86,18 +86,22 @@ pub fn to_json(v: &Bound<'_, PyAny>, at: &str) -> PyResult<Value> {
     )))
 }
 
-/// A completion's text: a string as is (borrowed), or the last assistant message of a chat
-/// message list, as `netlogs score` reads it.
-pub fn completion<'py>(v: &'py Bound<'py, PyAny>, i: usize) -> PyResult<Cow<'py, str>> {
+/// A completion's text and the tool calls it made: a string as is (borrowed, no calls), or
+/// the last assistant message of a chat message list and its tool results, as `netlogs
+/// score` reads them.
+pub fn completion<'py>(v: &'py Bound<'py, PyAny>, i: usize) -> PyResult<(Cow<'py, str>, usize)> {
     if let Ok(s) = v.cast::<PyString>() {
-        return Ok(Cow::Borrowed(s.to_str()?));
+        return Ok((Cow::Borrowed(s.to_str()?), 0));
     }
     if v.is_none() {
-        return Ok(Cow::Borrowed(""));
+        return Ok((Cow::Borrowed(""), 0));
     }
     if v.cast::<PyList>().is_ok() || v.cast::<PyTuple>().is_ok() {
         let messages = to_json(v, &format!("completions[{i}]"))?;
-        return Ok(Cow::Owned(completion_text(&messages)));
+        return Ok((
+            Cow::Owned(completion_text(&messages)),
+            tool_results_in(&messages),
+        ));
     }
     Err(PyValueError::new_err(format!(
         "completions[{i}]: expected a string or a list of chat messages, got {}",

@@ -13,7 +13,10 @@ use pyo3::types::{PyDict, PyList};
 
 use crate::convert::{items, to_py, type_name};
 
-fn parse<T: std::str::FromStr + strum_names::Names>(name: &str, what: &str) -> PyResult<T> {
+pub(crate) fn parse<T: std::str::FromStr + strum_names::Names>(
+    name: &str,
+    what: &str,
+) -> PyResult<T> {
     name.parse().map_err(|_| {
         PyValueError::new_err(format!(
             "unknown {what} {name:?}: one of {}",
@@ -23,7 +26,7 @@ fn parse<T: std::str::FromStr + strum_names::Names>(name: &str, what: &str) -> P
 }
 
 /// The allowed names of a typed setting, from the enum itself.
-mod strum_names {
+pub(crate) mod strum_names {
     pub trait Names {
         fn names() -> &'static [&'static str];
     }
@@ -35,7 +38,7 @@ mod strum_names {
 }
 
 /// `data` as paths: None (bundled or fetched), one path, or a list of paths.
-fn paths(data: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<PathBuf>> {
+pub(crate) fn paths(data: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<PathBuf>> {
     let Some(data) = data.filter(|d| !d.is_none()) else {
         return Ok(Vec::new());
     };

@@ -4,6 +4,7 @@
 
 mod convert;
 mod examples;
+mod lookup;
 mod rubric;
 
 use netlogs_eval::{response_in_query, TrainerLabel};
@@ -39,6 +40,7 @@ fn _netlogs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rubric::score, m)?)?;
     m.add_function(wrap_pyfunction!(rubric::rewards, m)?)?;
     m.add_class::<rubric::PyRubric>()?;
+    m.add_class::<lookup::PyLookupTools>()?;
     m.add_function(wrap_pyfunction!(examples::load_examples, m)?)?;
     m.add_function(wrap_pyfunction!(py_response_in_query, m)?)?;
     m.add_function(wrap_pyfunction!(parse_label, m)?)?;

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use netlogs_eval::{score_text, ItemScore};
+use netlogs_eval::{score_turns, ItemScore};
 use netlogs_rubric::{
     audit_rubric, AnswerLabel, Gold, Outcome, Preset, RubricConfig, RubricOverrides, Weights,
 };
@@ -159,7 +159,7 @@ fn score_batch(
             )));
         }
     }
-    let texts: Vec<Cow<'_, str>> = completions
+    let texts: Vec<(Cow<'_, str>, usize)> = completions
         .iter()
         .enumerate()
         .map(|(i, c)| completion(c, i))
@@ -174,7 +174,7 @@ fn score_batch(
         texts
             .iter()
             .zip(golds)
-            .map(|(t, g)| score_text(&cfg, t, g))
+            .map(|((t, calls), g)| score_turns(&cfg, t, g, *calls))
             .collect()
     }))
 }

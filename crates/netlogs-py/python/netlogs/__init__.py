@@ -7,6 +7,7 @@ The verifiers environment is the ``netlogs_env`` module (id ``netlogs-env``).
 """
 
 from netlogs._netlogs import (
+    LookupTools,
     Rubric,
     __version__,
     default_system_prompt,
@@ -18,6 +19,7 @@ from netlogs._netlogs import (
 )
 
 __all__ = [
+    "LookupTools",
     "Rubric",
     "__version__",
     "default_system_prompt",

@@ -30,12 +30,15 @@ def load_environment(
     system_prompt=None,
     context=None,
     context_window=60.0,
+    mode="single",
+    max_turns=6,
     **rubric_overrides,
 ):
     """The netlogs environment. ``dataset_name``: a data file or built dataset in any format
     netlogs reads (default: the fetched dataset if present, else the bundled real IoT-23 set);
     ``max_examples``: a class-balanced seeded sample of that many; ``preset``: ``proper``
-    (default) or ``legacy``; ``context``: up to that many earlier flows of the same host under
+    (default) or ``legacy``; ``mode="lookup"``: a multi-turn tool environment (netlogs'
+    lookup tools, at most ``max_turns`` model turns, ``tool_cost`` per call); ``context``: up to that many earlier flows of the same host under
     each flow, from ``context_window`` seconds before; other keywords (``fn_cost``, ``weights``, …) override the rubric."""
     rubric = netlogs.Rubric(preset, **rubric_overrides)
     system = system_prompt or netlogs.default_system_prompt()
@@ -47,11 +50,36 @@ def load_environment(
         ]
     )
     w = rubric.config["weights"]
+    if mode == "lookup":
+        return _lookup_environment(dataset, system, rubric, dataset_name, max_turns)
+    if mode != "single":
+        raise ValueError(f"mode: 'single' or 'lookup', got {mode!r}")
     vf_rubric = vf.Rubric(
         funcs=_reward_funcs(rubric),
         weights=[w[name] for name in COMPONENTS],
     )
     return vf.SingleTurnEnv(
+        dataset=dataset,
+        eval_dataset=dataset,
+        system_prompt=system,
+        rubric=vf_rubric,
+        parser=vf.Parser(),
+    )
+
+
+def _lookup_environment(dataset, system, rubric, dataset_name, max_turns):
+    """The multi-turn tool variant (``mode="lookup"``): netlogs' lookup tools over the same
+    raw flows, each call costing ``tool_cost``."""
+    from netlogs_env._lookup import NetlogsLookupEnv, tool_use_penalty
+
+    w = rubric.config["weights"]
+    vf_rubric = vf.Rubric(
+        funcs=_reward_funcs(rubric) + [tool_use_penalty(rubric)],
+        weights=[w[name] for name in COMPONENTS] + [1.0],
+    )
+    return NetlogsLookupEnv(
+        netlogs.LookupTools(data=dataset_name),
+        max_turns=max_turns,
         dataset=dataset,
         eval_dataset=dataset,
         system_prompt=system,

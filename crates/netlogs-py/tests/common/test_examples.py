@@ -49,3 +49,28 @@ def test_context_under_each_flow_and_clear_errors(fixtures):
         assert "context_window" in str(e)
     else:
         raise AssertionError("a negative window must fail")
+
+
+def test_lookup_tools_and_tool_cost():
+    import json
+
+    rows = netlogs.load_examples(n=4, seed=5)
+    tools = netlogs.LookupTools()
+    defs = json.loads(netlogs.LookupTools.definitions_json())
+    assert [d["function"]["name"] for d in defs] == ["flows_for_host", "flows_to_port", "host_summary"]
+    r = rows[0]
+    host = r["prompt"][1]["content"].split("id.orig_h=")[1].split()[0]
+    out = json.loads(tools.call("flows_for_host", json.dumps({"host": host, "limit": 2}), ts=r["info"]["ts"], capture=r["info"]["capture"]))
+    assert out["shown"] <= 2 and all("label" not in f for f in out["flows"])
+    err = json.loads(tools.call("nope", "{}", ts=r["info"]["ts"]))
+    assert "unknown tool" in err["error"]
+    # Each tool result in a completion costs tool_cost.
+    answer = '{"label": "Malicious", "confidence": 0.9, "rationale": "scan"}'
+    talk = [
+        {"role": "assistant", "content": "", "tool_calls": []},
+        {"role": "tool", "content": "{}"},
+        {"role": "tool", "content": "{}"},
+        {"role": "assistant", "content": answer},
+    ]
+    free, costly = netlogs.rewards([talk, talk], ["Malicious", "Malicious"], rubric=None), netlogs.rewards([talk], ["Malicious"], rubric={"tool_cost": 0.1})
+    assert abs(free[0] - costly[0] - 0.2) < 1e-9

@@ -1,0 +1,77 @@
+"""The multi-turn lookup variant for verifiers v0: a ``StatefulToolEnv`` whose tools are
+netlogs' own (``netlogs.LookupTools``), so the model may ask for the host's flows, the
+port's flows or a host summary before it answers. Each tool call costs the rubric's
+``tool_cost`` off the reward."""
+
+import json
+
+import verifiers as vf
+
+
+def _tools(lookup):
+    """The three tools as Python functions verifiers can describe; ``ts`` and ``capture``
+    are filled in from the example's info, never by the model."""
+
+    def call(name, args, ts, capture):
+        if ts is None:
+            return json.dumps({"error": "this example has no timestamp to look around"})
+        args = {k: v for k, v in args.items() if v is not None}
+        return lookup.call(name, json.dumps(args), ts=float(ts), capture=capture)
+
+    def flows_for_host(host: str, before_s: float = 60.0, after_s: float = 0.0, limit: int = 20, ts: float = 0.0, capture: str = "") -> str:
+        """Flows of one host (as originator or responder) around the flow being judged, in the same capture.
+
+        Args:
+            host: an IP address.
+            before_s: seconds before the flow to include (at most 3600).
+            after_s: seconds after the flow to include (at most 3600).
+            limit: flows to return, nearest in time first (at most 100).
+        """
+        return call("flows_for_host", {"host": host, "before_s": before_s, "after_s": after_s, "limit": limit}, ts, capture or None)
+
+    def flows_to_port(port: int, before_s: float = 60.0, after_s: float = 0.0, limit: int = 20, ts: float = 0.0, capture: str = "") -> str:
+        """Flows to one destination port around the flow being judged, in the same capture.
+
+        Args:
+            port: the destination port.
+            before_s: seconds before the flow to include (at most 3600).
+            after_s: seconds after the flow to include (at most 3600).
+            limit: flows to return, nearest in time first (at most 100).
+        """
+        return call("flows_to_port", {"port": port, "before_s": before_s, "after_s": after_s, "limit": limit}, ts, capture or None)
+
+    def host_summary(host: str, window_s: float = 300.0, ts: float = 0.0, capture: str = "") -> str:
+        """What one host did in the window before the flow: flows, distinct destinations and ports, connection rate, share of unanswered connections, bytes.
+
+        Args:
+            host: an IP address.
+            window_s: seconds before the flow (at most 86400).
+        """
+        return call("host_summary", {"host": host, "window_s": window_s}, ts, capture or None)
+
+    return [flows_for_host, flows_to_port, host_summary]
+
+
+class NetlogsLookupEnv(vf.StatefulToolEnv):
+    """Answer after up to ``max_turns`` model turns, looking things up on the way."""
+
+    def __init__(self, lookup, max_turns=6, **kwargs):
+        super().__init__(tools=[], max_turns=max_turns, **kwargs)
+        for tool in _tools(lookup):
+            self.add_tool(tool, args_to_skip=["ts", "capture"])
+
+    def update_tool_args(self, tool_name, tool_args, messages, state, **kwargs):
+        info = state.get("info") or {}
+        return {**tool_args, "ts": info.get("ts"), "capture": info.get("capture") or ""}
+
+
+def tool_use_penalty(rubric):
+    """A reward function: ``-tool_cost`` per tool result in the completion."""
+
+    def tool_use(completion, **kwargs):
+        if not isinstance(completion, list):
+            return 0.0
+        calls = sum(1 for m in completion if isinstance(m, dict) and m.get("role") == "tool")
+        return -rubric.config["tool_cost"] * calls
+
+    return tool_use
