@@ -11,7 +11,7 @@ use netlogs_data::{
     build_dataset, hf_schema, load_path, parquet_columns, sha256_hex, write_examples_parquet,
     BuildOptions, Example, Label, Loaded, SplitRatios, Template,
 };
-use netlogs_eval::manifest::{LabelCounts, Manifest, ManifestSource, SourceKind};
+use netlogs_eval::manifest::{split_counts, Manifest, ManifestSource, SourceKind};
 
 use crate::stratosphere;
 use crate::util::workspace_root;
@@ -165,16 +165,7 @@ async fn run_async(a: Args) -> Result<()> {
     let mut f = std::io::BufWriter::new(std::fs::File::create(out.join(DATASET_FILE))?);
     write_examples_parquet(&built, &mut f)?;
     drop(f);
-    let mut splits: BTreeMap<String, LabelCounts> = BTreeMap::new();
-    for e in &built {
-        let counts = splits
-            .entry(e.info.split.clone().unwrap_or_default())
-            .or_default();
-        match e.answer {
-            Label::Benign => counts.benign += 1,
-            Label::Malicious => counts.malicious += 1,
-        }
-    }
+    let splits = split_counts(&built);
     let manifest = Manifest {
         source: ManifestSource {
             kind: SourceKind::HuggingFace,

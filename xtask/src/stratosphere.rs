@@ -11,10 +11,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use netlogs_data::{
-    build_dataset, sha256_hex, write_examples_parquet, BuildOptions, DataReader, Example, Label,
-    ReadOptions, Row, SampleCaps, Sha256Stream, SplitRatios, StratifiedSample, Template,
+    build_dataset, sha256_hex, write_examples_parquet, BuildOptions, BuildReport, DataReader,
+    Example, ReadOptions, Row, SampleCaps, Sha256Stream, SplitRatios, StratifiedSample, Template,
 };
-use netlogs_eval::manifest::{DownloadedFile, LabelCounts, Manifest, ManifestSource, SourceKind};
+use netlogs_eval::manifest::{
+    split_counts, DownloadedFile, LabelCounts, Manifest, ManifestSource, SourceKind,
+};
 use reqwest_tls::header::{CONTENT_LENGTH, CONTENT_RANGE, RANGE};
 use reqwest_tls::StatusCode;
 
@@ -239,18 +241,29 @@ fn build(plan: &Plan, downloads: Vec<DownloadedFile>) -> Result<()> {
     let mut f = std::io::BufWriter::new(std::fs::File::create(plan.out.join(DATASET_FILE))?);
     write_examples_parquet(&built, &mut f)?;
     drop(f);
-    let mut splits: BTreeMap<String, LabelCounts> = BTreeMap::new();
-    for e in &built {
-        let c = splits
-            .entry(e.info.split.clone().unwrap_or_default())
-            .or_default();
-        match e.answer {
-            Label::Benign => c.benign += 1,
-            Label::Malicious => c.malicious += 1,
-        }
+    let manifest = manifest(plan, &report, rows_read, split_counts(&built), downloads);
+    manifest.write(&plan.out)?;
+    println!(
+        "wrote {DATASET_FILE} ({} rows from {rows_read} read) and manifest.json to {}",
+        report.rows_out,
+        plan.out.display()
+    );
+    for (capture, split) in &report.captures {
+        println!("  {capture} → {split}");
     }
+    Ok(())
+}
+
+/// What `manifest.json` records of a Stratosphere build.
+fn manifest(
+    plan: &Plan,
+    report: &BuildReport,
+    rows_read: usize,
+    splits: BTreeMap<String, LabelCounts>,
+    downloads: Vec<DownloadedFile>,
+) -> Manifest {
     let digests: String = downloads.iter().map(|d| d.sha256.as_str()).collect();
-    let manifest = Manifest {
+    Manifest {
         source: ManifestSource {
             kind: SourceKind::Stratosphere,
             repo: plan.base_url.clone(),
@@ -274,15 +287,5 @@ fn build(plan: &Plan, downloads: Vec<DownloadedFile>) -> Result<()> {
         created_at: chrono::Utc::now().to_rfc3339(),
         downloads,
         captures: report.captures.clone(),
-    };
-    manifest.write(&plan.out)?;
-    println!(
-        "wrote {DATASET_FILE} ({} rows from {rows_read} read) and manifest.json to {}",
-        report.rows_out,
-        plan.out.display()
-    );
-    for (capture, split) in &report.captures {
-        println!("  {capture} → {split}");
     }
-    Ok(())
 }

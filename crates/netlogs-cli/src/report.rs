@@ -83,6 +83,13 @@ pub fn render_markdown(
         "- **Rubric:** preset `{}`, weights accuracy {} / format {} / calibration {} / cost {}; fn_cost {}, fp_cost {}, abstain_cost {}, abstain_credit {}\n",
         cfg.preset, w.accuracy, w.format, w.calibration, w.cost, cfg.fn_cost, cfg.fp_cost, cfg.abstain_cost, cfg.abstain_credit
     );
+    if cfg.tool_cost > 0.0 {
+        let _ = writeln!(
+            o,
+            "- **Tool cost:** {} per tool call (lookup mode)\n",
+            cfg.tool_cost
+        );
+    }
 
     let _ = writeln!(o, "## Reward\n\n| metric | value |\n|---|---|");
     for (k, v) in [

@@ -221,19 +221,8 @@ impl DataReader {
                 whole
                     .read_to_end(&mut bytes)
                     .map_err(|e| io_error(name, e))?;
-                match load_bytes(name, &bytes, Some(format), capture.as_deref())? {
-                    Loaded::Flows(mut flows) => {
-                        for f in &mut flows {
-                            self.take_row(Ok(f), &mut counts, sink)?;
-                        }
-                    }
-                    Loaded::Prepared(examples) => {
-                        for e in &examples {
-                            counts.0 += 1;
-                            sink(Row::Example(e))?;
-                        }
-                    }
-                }
+                let loaded = load_bytes(name, &bytes, Some(format), capture.as_deref())?;
+                self.take_loaded(loaded, &mut counts, sink)?;
             }
         }
         drop(whole);
@@ -243,6 +232,29 @@ impl DataReader {
             rows: counts.0,
             bad_rows: counts.1,
         });
+        Ok(())
+    }
+
+    /// The rows of a file read whole, handed on one by one.
+    fn take_loaded(
+        &mut self,
+        loaded: Loaded,
+        counts: &mut (usize, usize),
+        sink: &mut RowSink,
+    ) -> Result<(), DataError> {
+        match loaded {
+            Loaded::Flows(mut flows) => {
+                for f in &mut flows {
+                    self.take_row(Ok(f), counts, sink)?;
+                }
+            }
+            Loaded::Prepared(examples) => {
+                for e in &examples {
+                    counts.0 += 1;
+                    sink(Row::Example(e))?;
+                }
+            }
+        }
         Ok(())
     }
 

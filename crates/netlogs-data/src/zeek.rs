@@ -202,23 +202,9 @@ pub(crate) fn stream_zeek(
     let mut families = Interner::default();
     let mut flow = LabeledFlow::empty(origin.clone());
     let mut spare_parts: Vec<&str> = Vec::with_capacity(32);
-    let mut buf: Vec<u8> = Vec::with_capacity(1024);
-    let (mut line_no, mut rows, mut any_text) = (0usize, 0usize, false);
-    loop {
-        buf.clear();
-        line_no += 1;
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| DataError::BadLine {
-                file: file.to_path_buf(),
-                line: line_no,
-                message: e.to_string(),
-            })?;
-        if n == 0 {
-            break;
-        }
-        let raw_line = buf.strip_suffix(b"\n").unwrap_or(&buf);
-        let raw_line = raw_line.strip_suffix(b"\r").unwrap_or(raw_line);
+    let mut lines = Lines::new(file, reader);
+    let (mut rows, mut any_text) = (0usize, false);
+    while let Some((line_no, raw_line)) = lines.next_line()? {
         any_text |= !raw_line.iter().all(u8::is_ascii_whitespace);
         if raw_line.is_empty() {
             continue;
@@ -253,23 +239,73 @@ pub(crate) fn stream_zeek(
         sink(parsed.map(|()| &mut flow))?;
         spare_parts = recycle(parts);
     }
-    if !any_text {
-        return Err(DataError::Empty {
-            file: file.to_path_buf(),
-        });
+    whole_file_checks(file, any_text, !header.columns.is_empty(), rows)?;
+    Ok(rows)
+}
+
+/// Lines of a reader, without their line ends, numbered from 1; a read error (a torn
+/// stream) names the line it broke on.
+struct Lines<'a> {
+    file: &'a Path,
+    reader: &'a mut dyn BufRead,
+    buf: Vec<u8>,
+    line_no: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(file: &'a Path, reader: &'a mut dyn BufRead) -> Lines<'a> {
+        Lines {
+            file,
+            reader,
+            buf: Vec::with_capacity(1024),
+            line_no: 0,
+        }
     }
-    if header.columns.is_empty() {
+
+    /// The next line and its number.
+    fn next_line(&mut self) -> Result<Option<(usize, &[u8])>, DataError> {
+        self.buf.clear();
+        self.line_no += 1;
+        let n = self
+            .reader
+            .read_until(b'\n', &mut self.buf)
+            .map_err(|e| DataError::BadLine {
+                file: self.file.to_path_buf(),
+                line: self.line_no,
+                message: e.to_string(),
+            })?;
+        if n == 0 {
+            return Ok(None);
+        }
+        let line = self.buf.strip_suffix(b"\n").unwrap_or(&self.buf);
+        Ok(Some((
+            self.line_no,
+            line.strip_suffix(b"\r").unwrap_or(line),
+        )))
+    }
+}
+
+/// What a whole log must have: some text, a `#fields` header, a data row.
+fn whole_file_checks(
+    file: &Path,
+    any_text: bool,
+    has_header: bool,
+    rows: usize,
+) -> Result<(), DataError> {
+    let file = file.to_path_buf();
+    if !any_text {
+        return Err(DataError::Empty { file });
+    }
+    if !has_header {
         return Err(DataError::Format {
-            file: file.to_path_buf(),
+            file,
             message: "no `#fields` header line: not a Zeek log".into(),
         });
     }
     if rows == 0 {
-        return Err(DataError::NoRows {
-            file: file.to_path_buf(),
-        });
+        return Err(DataError::NoRows { file });
     }
-    Ok(rows)
+    Ok(())
 }
 
 /// An emptied vector of borrows, ready to borrow from another line: the allocation is reused

@@ -53,6 +53,21 @@ pub struct LabelCounts {
     pub malicious: usize,
 }
 
+/// Label counts per split of a built dataset, as the manifest records them.
+pub fn split_counts(built: &[netlogs_data::Example]) -> BTreeMap<String, LabelCounts> {
+    let mut splits: BTreeMap<String, LabelCounts> = BTreeMap::new();
+    for e in built {
+        let c = splits
+            .entry(e.info.split.clone().unwrap_or_default())
+            .or_default();
+        match e.answer {
+            netlogs_data::Label::Benign => c.benign += 1,
+            netlogs_data::Label::Malicious => c.malicious += 1,
+        }
+    }
+    splits
+}
+
 /// Only `source`, `sha256` and `dataset_file` are required to read one: the rest describes the
 /// build for people, and a hand-made manifest may leave it out.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

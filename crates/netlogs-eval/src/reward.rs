@@ -150,7 +150,10 @@ mod tests {
         };
         let costly = score_item(&cfg, &talk, &gold).expect("score");
         assert!((free.reward - costly.reward - 0.5).abs() < 1e-12);
-        assert_eq!(free.metrics, costly.metrics, "components stay what the answer earned");
+        assert_eq!(
+            free.metrics, costly.metrics,
+            "components stay what the answer earned"
+        );
         let plain = score_item(&cfg, &Value::String(ANSWER.into()), &gold).expect("score");
         assert_eq!(plain.reward, free.reward);
     }

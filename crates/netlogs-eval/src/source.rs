@@ -286,6 +286,23 @@ fn captures_by_split(captures: BTreeSet<(String, String)>) -> BTreeMap<String, V
     out
 }
 
+/// `targets` (flows of the data `spec` names) rendered with their context, found in a
+/// second pass over that data.
+pub fn examples_with_context(
+    spec: &SourceSpec,
+    targets: &[LabeledFlow],
+    template: Template,
+    context: ContextSpec,
+) -> Result<Vec<Example>> {
+    with_context(
+        &Chosen::of(spec, &mut |_| {})?,
+        spec,
+        targets,
+        template,
+        context,
+    )
+}
+
 /// `targets` rendered with their context, found in a second pass over the same source.
 fn with_context(
     chosen: &Chosen,

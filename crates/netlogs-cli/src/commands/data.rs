@@ -8,8 +8,8 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use netlogs_data::{
     build_dataset, bundled_iot23, contexts_in_memory, inspect, synthesize, write_examples_parquet,
-    write_hf_parquet, write_prepared, write_zeek, Auditor, BadRows, BuildOptions, ContextIndex,
-    ContextSpec, DataError, Example, Inspector, LabeledFlow, Row, RowSink, SampleCaps, SplitRatios,
+    write_hf_parquet, write_prepared, write_zeek, Auditor, BadRows, BuildOptions, ContextSpec,
+    DataError, Example, Inspector, LabeledFlow, Row, RowSink, SampleCaps, SplitRatios,
     StratifiedSample, SynthConfig, Template, SPLITS,
 };
 
@@ -107,9 +107,9 @@ fn write_file(
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Every row the inputs hold, one at a time, into `sink`.
-fn stream(inputs: &DataInputs, sink: &mut RowSink) -> Result<SourceInfo> {
-    let spec = SourceSpec {
+/// What the data flags name (no file digests: the data commands record none).
+fn source_spec(inputs: &DataInputs) -> SourceSpec<'_> {
+    SourceSpec {
         data: &inputs.input,
         format: inputs.input_format,
         capture: inputs.read.capture.as_deref(),
@@ -117,7 +117,12 @@ fn stream(inputs: &DataInputs, sink: &mut RowSink) -> Result<SourceInfo> {
         skip_bad_rows: inputs.read.skip_bad_rows,
         skip_digests: true,
         synth: (0, 0),
-    };
+    }
+}
+
+/// Every row the inputs hold, one at a time, into `sink`.
+fn stream(inputs: &DataInputs, sink: &mut RowSink) -> Result<SourceInfo> {
+    let spec = source_spec(inputs);
     Ok(source::for_each_row(
         &spec,
         &mut |note| eprintln!("{note}"),
@@ -228,21 +233,12 @@ fn with_context(
     if let Some(f) = flows.iter().find(|f| f.provenance.capture.is_none()) {
         bail!("--context in a build needs a capture on every row, so that context never crosses splits; {} has rows without one (use --capture-from auto or host-session, or --capture)", f.provenance.file);
     }
-    let mut index = ContextIndex::new(spec, flows)?;
-    stream(inputs, &mut |row| {
-        if let Row::Flow(f) = row {
-            index.offer(f);
-        }
-        Ok(())
-    })?;
-    Ok(flows
-        .iter()
-        .zip(index.finish())
-        .map(|(f, ctx)| {
-            let ctx: Vec<&LabeledFlow> = ctx.iter().collect();
-            Example::with_context(f, inputs.template, &ctx, spec)
-        })
-        .collect())
+    Ok(source::examples_with_context(
+        &source_spec(inputs),
+        flows,
+        inputs.template,
+        spec,
+    )?)
 }
 
 /// Export with context: every flow is a target, so the flows are held (context of all rows
