@@ -88,6 +88,24 @@ fn a_lookup_then_an_answer_keeps_the_conversation_and_costs_per_call() {
             "two calls at 0.05: {ra} vs {rb}"
         );
     }
+    // `netlogs score` on the stored conversations gives the same costly rewards.
+    let out = tmp.path().join("rescored");
+    Command::cargo_bin("netlogs")
+        .expect("binary")
+        .args(["score", "--tool-cost", "0.05", "--input"])
+        .arg(run_dir(&free).join("results.jsonl"))
+        .arg("--output")
+        .arg(&out)
+        .assert()
+        .success();
+    let mut rescored = rows(&out);
+    rescored.sort_by_key(|x| x["example_id"].as_str().unwrap_or("").to_string());
+    for (a, b) in rescored.iter().zip(&costly_rows) {
+        assert_eq!(
+            a["reward"], b["reward"],
+            "score and eval agree on the tool cost"
+        );
+    }
     // The stub saw the tools offered, and the tool results sent back.
     let bodies = server.bodies();
     assert!(bodies

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use netlogs_data::{held_out, Sha256Stream};
-use netlogs_rubric::{completion_text, score_completion, Gold, RubricConfig, ScoredRow};
+use netlogs_rubric::{
+    completion_text, score_completion, tool_results_in, Gold, RubricConfig, ScoredRow,
+};
 use serde_json::{Map, Value};
 
 use crate::error::{EvalError, Result};
@@ -65,15 +67,15 @@ fn score_row(
         return Ok((row, InputOutcome::Failed { id, error: message }));
     }
     let missing = |field: &str| EvalError::content(path, line, format!("missing field `{field}`"));
-    let text = completion_text(
-        input
-            .get("completion")
-            .ok_or_else(|| missing("completion"))?,
-    );
+    let completion = input
+        .get("completion")
+        .ok_or_else(|| missing("completion"))?;
+    let (text, tool_calls) = (completion_text(completion), tool_results_in(completion));
     let answer = input.get("answer").ok_or_else(|| missing("answer"))?;
     let gold = Gold::from_value(answer)
         .map_err(|e| EvalError::content(path, line, format!("field `answer`: {e}")))?;
-    let score = score_completion(cfg, &text, gold);
+    // A lookup conversation's tool calls cost what the rubric says, as in eval and serve.
+    let score = score_completion(cfg, &text, gold).after_tool_calls(tool_calls, cfg);
     let info = input.get("info");
     let scored = ScoredRow {
         score,
