@@ -7,7 +7,7 @@ use netlogs_eval::run_log::{
     for_each_row, info_key, Metadata, ReportRow, Summary, CAPTURE_KEYS, FAMILY_KEYS, RESULTS_FILE,
 };
 use netlogs_eval::EvalError;
-use netlogs_rubric::{completion_text, Outcome};
+use netlogs_rubric::{completion_text, tool_results_in, Outcome};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -119,7 +119,7 @@ impl ReportData {
                 completion: r
                     .completion
                     .as_ref()
-                    .map(completion_text)
+                    .map(conversation_text)
                     .unwrap_or_default(),
             };
             rows.push(row);
@@ -149,5 +149,75 @@ impl ReportData {
             prompts,
             rows,
         })
+    }
+}
+
+/// Tool text shown per call in a lookup transcript, at most.
+const TOOL_TEXT: usize = 400;
+
+/// A completion as the page shows it: its answer text; for a lookup conversation, each tool
+/// call (`→ name(arguments)`) and the start of its result (`← …`) above the answer.
+fn conversation_text(completion: &Value) -> String {
+    let answer = completion_text(completion);
+    let Some(messages) = completion
+        .as_array()
+        .filter(|_| tool_results_in(completion) > 0)
+    else {
+        return answer;
+    };
+    let mut out = String::new();
+    for m in messages {
+        let text = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("");
+        match text("role") {
+            "assistant" => {
+                for call in m
+                    .get("tool_calls")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let f = &call["function"];
+                    let name = f["name"].as_str().unwrap_or("?");
+                    let args = f["arguments"].as_str().unwrap_or("");
+                    out.push_str(&format!("→ {name}({args})\n"));
+                }
+            }
+            "tool" => {
+                let t: String = text("content").chars().take(TOOL_TEXT).collect();
+                let more = if text("content").chars().count() > TOOL_TEXT {
+                    " …"
+                } else {
+                    ""
+                };
+                out.push_str(&format!("← {t}{more}\n"));
+            }
+            _ => {}
+        }
+    }
+    out.push_str(&answer);
+    out
+}
+
+#[cfg(test)]
+mod conversation_tests {
+    use super::*;
+
+    #[test]
+    fn lookup_rows_show_their_calls_and_plain_rows_their_answer() {
+        let answer = r#"{"label": "Benign", "confidence": 0.7}"#;
+        assert_eq!(conversation_text(&Value::String(answer.into())), answer);
+        let talk = serde_json::json!([
+            {"role": "assistant", "content": "", "tool_calls": [
+                {"id": "a", "type": "function", "function": {"name": "host_summary", "arguments": "{\"host\": \"10.0.0.1\"}"}}
+            ]},
+            {"role": "tool", "tool_call_id": "a", "content": "x".repeat(500)},
+            {"role": "assistant", "content": answer}
+        ]);
+        let shown = conversation_text(&talk);
+        assert!(
+            shown.starts_with("→ host_summary({\"host\": \"10.0.0.1\"})\n← xxx"),
+            "{shown}"
+        );
+        assert!(shown.contains(" …\n") && shown.ends_with(answer), "{shown}");
     }
 }
