@@ -96,7 +96,7 @@ fn measure(bin: &Path, cpus: &str, args: &[&std::ffi::OsStr]) -> Result<ProcStat
     Ok(stats)
 }
 
-struct Row {
+struct Measured {
     what: String,
     input_mb: f64,
     stats: ProcStats,
@@ -139,7 +139,7 @@ pub fn run(a: Args) -> Result<()> {
     Ok(())
 }
 
-fn bench(bin: &Path, dir: &Path, sizes_mb: &[u64], cpus: &str) -> Result<Vec<Row>> {
+fn bench(bin: &Path, dir: &Path, sizes_mb: &[u64], cpus: &str) -> Result<Vec<Measured>> {
     let (header, rows) = real_rows()?;
     let mut out = Vec::new();
     for &mb in sizes_mb {
@@ -163,7 +163,7 @@ fn bench(bin: &Path, dir: &Path, sizes_mb: &[u64], cpus: &str) -> Result<Vec<Row
                 ],
             )
         };
-        out.push(Row {
+        out.push(Measured {
             what: format!("data build --per-capture 50000, {mb} MB log"),
             input_mb,
             stats: build(&log)?,
@@ -183,7 +183,7 @@ fn bench(bin: &Path, dir: &Path, sizes_mb: &[u64], cpus: &str) -> Result<Vec<Row
                 log.as_os_str(),
             ],
         )?;
-        out.push(Row {
+        out.push(Measured {
             what: format!("eval --data -n 1000 (builtin), {mb} MB log"),
             input_mb,
             stats: eval,
@@ -191,7 +191,7 @@ fn bench(bin: &Path, dir: &Path, sizes_mb: &[u64], cpus: &str) -> Result<Vec<Row
         let gz = dir.join(format!("scale-{mb}MB.conn.log.labeled.gz"));
         gzip(&log, &gz)?;
         std::fs::remove_file(&log)?;
-        out.push(Row {
+        out.push(Measured {
             what: format!("data build --per-capture 50000, {mb} MB log as .gz"),
             input_mb,
             stats: build(&gz)?,

@@ -7,12 +7,12 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::digest::sha256_hex;
 use crate::error::DataError;
 use crate::example::Example;
 use crate::record::Label;
+use crate::sample::example_key;
 
 pub const SPLITS: [&str; 3] = ["train", "dev", "test"];
 
@@ -190,19 +190,11 @@ pub fn build_dataset(
     opts: &BuildOptions,
 ) -> Result<(Vec<Example>, BuildReport), DataError> {
     let rows_in = examples.len();
-    // Keyed by a 128-bit digest of (prompt, label): 800k prompts are not copied to dedup them.
-    let mut seen: HashSet<[u8; 16]> = HashSet::with_capacity(examples.len());
+    // Keyed by the sampling key of (prompt, label): 800k prompts are not copied to dedup them.
+    let mut seen: HashSet<u128> = HashSet::with_capacity(examples.len());
     let mut kept: Vec<Example> = examples
         .into_iter()
-        .filter(|e| {
-            let mut h = Sha256::new();
-            h.update(e.prompt.as_bytes());
-            h.update([e.answer as u8]);
-            let d = h.finalize();
-            let mut key = [0u8; 16];
-            key.copy_from_slice(&d[..16]);
-            seen.insert(key)
-        })
+        .filter(|e| seen.insert(example_key(e, 0)))
         .collect();
     let duplicates_dropped = rows_in - kept.len();
     let conflicts = conflicts(&kept);

@@ -77,13 +77,22 @@ pub(crate) fn capture_of_file(
 /// The local end of a flow: the originator when it is a private address, else the responder
 /// when that is, else the originator (a flow between two public hosts still has a side).
 pub(crate) fn local_host(flow: &LabeledFlow) -> Option<&CompactString> {
-    fn private(h: &Option<CompactString>) -> Option<&CompactString> {
-        h.as_ref().filter(|h| is_private_text(h))
-    }
+    let orig_private = flow
+        .record
+        .orig_h
+        .as_ref()
+        .is_some_and(|h| is_private_text(h));
+    local_host_given(flow, orig_private)
+}
+
+/// [`local_host`], told whether the originator is private (a caller may know already).
+fn local_host_given(flow: &LabeledFlow, orig_private: bool) -> Option<&CompactString> {
     let r = &flow.record;
-    private(&r.orig_h)
-        .or_else(|| private(&r.resp_h))
-        .or(r.orig_h.as_ref())
+    let orig = r.orig_h.as_ref();
+    if orig_private {
+        return orig;
+    }
+    r.resp_h.as_ref().filter(|h| is_private_text(h)).or(orig)
 }
 
 fn is_private_text(h: &str) -> bool {
@@ -121,10 +130,6 @@ impl Attribution {
             ids: Interner::default(),
             last_orig: None,
         }
-    }
-
-    pub fn rule(&self) -> CaptureFrom {
-        self.rule
     }
 
     /// Give `flow` a session capture when the rule asks for one and the row has none.
@@ -172,10 +177,7 @@ impl Attribution {
                 private
             }
         };
-        if orig_private {
-            return Some(orig.clone());
-        }
-        local_host(flow).cloned()
+        local_host_given(flow, orig_private).cloned()
     }
 }
 

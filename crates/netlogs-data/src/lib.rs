@@ -58,9 +58,7 @@ pub use record::{
 pub use sample::{
     example_key, flow_key, water_fill, BalancedDraw, Offer, Reservoir, SampleCaps, StratifiedSample,
 };
-pub use stream::{
-    read_all, BadRows, DataReader, FileRead, OwnedRow, ReadOptions, ReadReport, Row, RowSink,
-};
+pub use stream::{BadRows, DataReader, FileRead, ReadOptions, ReadReport, Row, RowSink};
 /// Iterate and list the typed settings (`Template::iter()`, `SourceFormat::VARIANTS`).
 pub use strum::{IntoEnumIterator, VariantNames};
 pub use synth::{synthesize, SynthConfig, SynthFamily};

@@ -13,7 +13,7 @@ use crate::parquet::{
 };
 use crate::prepared::parse_prepared;
 use crate::record::LabeledFlow;
-use crate::stream::{read_all, OwnedRow, ReadOptions};
+use crate::stream::{DataReader, ReadOptions, Row};
 use crate::zeek::parse_zeek;
 
 /// The file formats netlogs reads.
@@ -105,19 +105,19 @@ pub fn load_path(
     format: Option<SourceFormat>,
     capture: Option<&str>,
 ) -> Result<Loaded, DataError> {
-    let options = ReadOptions {
+    let mut reader = DataReader::new(ReadOptions {
         format,
         capture: capture.map(str::to_string),
         ..ReadOptions::default()
-    };
-    let (rows, _) = read_all(&[path], options)?;
+    });
     let (mut flows, mut prepared) = (Vec::new(), Vec::new());
-    for row in rows {
+    reader.read(path, &mut |row| {
         match row {
-            OwnedRow::Flow(f) => flows.push(f),
-            OwnedRow::Example(e) => prepared.push(e),
+            Row::Flow(f) => flows.push(f.clone()),
+            Row::Example(e) => prepared.push(e.clone()),
         }
-    }
+        Ok(())
+    })?;
     match (flows.is_empty(), prepared.is_empty()) {
         (_, true) => Ok(Loaded::Flows(flows)),
         (true, false) => Ok(Loaded::Prepared(prepared)),
@@ -140,16 +140,31 @@ pub fn load_bytes(
             file: path.to_path_buf(),
         });
     }
-    let Some(format) = format.or_else(|| SourceFormat::detect(bytes)) else {
-        return Err(DataError::Format {
-            file: path.to_path_buf(),
-            message: "unrecognised format (expected a Zeek conn log, IoT-23/CIC-IDS-2017/UNSW-NB15 CSV, parquet or prepared JSONL); pass --format".into(),
-        });
-    };
+    let format = format
+        .or_else(|| SourceFormat::detect(bytes))
+        .ok_or_else(|| unrecognised(path))?;
     let capture = capture
         .map(str::to_string)
         .or_else(|| capture_of_file(path, format, CaptureFrom::Path));
-    let capture = capture.as_deref();
+    parse_bytes(path, bytes, format, capture.as_deref())
+}
+
+/// The error for a file whose format is not detected.
+pub(crate) fn unrecognised(file: &Path) -> DataError {
+    DataError::Format {
+        file: file.to_path_buf(),
+        message: "unrecognised format (expected a Zeek conn log, IoT-23/CIC-IDS-2017/UNSW-NB15 CSV, parquet or prepared JSONL); pass --format".into(),
+    }
+}
+
+/// Parse a whole file of a known format, with exactly the capture id given (the caller has
+/// applied its capture rule).
+pub(crate) fn parse_bytes(
+    path: &Path,
+    bytes: &[u8],
+    format: SourceFormat,
+    capture: Option<&str>,
+) -> Result<Loaded, DataError> {
     if matches!(format, SourceFormat::CicIds | SourceFormat::Unsw) {
         check_text_table(path, bytes)?;
     }

@@ -15,7 +15,7 @@ use crate::digest::Sha256Stream;
 use crate::error::DataError;
 use crate::example::Example;
 use crate::inputs::for_each_input;
-use crate::load::{load_bytes, Loaded, SourceFormat};
+use crate::load::{parse_bytes, unrecognised, Loaded, SourceFormat};
 use crate::record::{LabeledFlow, Provenance};
 use crate::zeek::stream_zeek;
 
@@ -45,14 +45,6 @@ pub struct ReadOptions {
 pub enum Row<'a> {
     Flow(&'a LabeledFlow),
     Example(&'a Example),
-}
-
-/// A row kept: what [`read_all`] collects (mostly flows, so the size difference is moot).
-#[derive(Debug, Clone)]
-#[allow(clippy::large_enum_variant)]
-pub enum OwnedRow {
-    Flow(LabeledFlow),
-    Example(Example),
 }
 
 /// What was read from one data file.
@@ -90,12 +82,6 @@ pub type RowSink<'a> = dyn FnMut(Row<'_>) -> Result<(), DataError> + 'a;
 pub struct ReadReport {
     pub files: Vec<FileRead>,
     pub bad_rows: BadRows,
-}
-
-impl ReadReport {
-    pub fn rows(&self) -> usize {
-        self.files.iter().map(|f| f.rows).sum()
-    }
 }
 
 /// A reader over any number of paths, keeping capture attribution and counts across them.
@@ -137,10 +123,9 @@ impl BufRead for Hashing<'_> {
 }
 
 fn io_error(file: &Path, source: std::io::Error) -> DataError {
-    DataError::BadLine {
+    DataError::Io {
         file: file.to_path_buf(),
-        line: 1,
-        message: source.to_string(),
+        source,
     }
 }
 
@@ -192,10 +177,7 @@ impl DataReader {
             .options
             .format
             .or_else(|| SourceFormat::detect(&head))
-            .ok_or_else(|| DataError::Format {
-                file: name.to_path_buf(),
-                message: "unrecognised format (expected a Zeek conn log, IoT-23/CIC-IDS-2017/UNSW-NB15 CSV, parquet or prepared JSONL); pass --format".into(),
-            })?;
+            .ok_or_else(|| unrecognised(name))?;
         let capture = self
             .options
             .capture
@@ -221,7 +203,7 @@ impl DataReader {
                 whole
                     .read_to_end(&mut bytes)
                     .map_err(|e| io_error(name, e))?;
-                let loaded = load_bytes(name, &bytes, Some(format), capture.as_deref())?;
+                let loaded = parse_bytes(name, &bytes, format, capture.as_deref())?;
                 self.take_loaded(loaded, &mut counts, sink)?;
             }
         }
@@ -283,24 +265,4 @@ impl DataReader {
             Err(e) => Err(e),
         }
     }
-}
-
-/// Every row under `paths`, collected (for data that fits in memory; large inputs should use
-/// a [`DataReader`] with a sampling sink).
-pub fn read_all(
-    paths: &[&Path],
-    options: ReadOptions,
-) -> Result<(Vec<OwnedRow>, ReadReport), DataError> {
-    let mut reader = DataReader::new(options);
-    let mut rows = Vec::new();
-    for p in paths {
-        reader.read(p, &mut |row| {
-            rows.push(match row {
-                Row::Flow(f) => OwnedRow::Flow(f.clone()),
-                Row::Example(e) => OwnedRow::Example(e.clone()),
-            });
-            Ok(())
-        })?;
-    }
-    Ok((rows, reader.finish()))
 }

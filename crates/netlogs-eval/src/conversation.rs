@@ -20,16 +20,23 @@ pub struct Lookup {
     pub max_turns: u32,
 }
 
-/// A finished conversation.
+/// A conversation as it ended: answered (or out of turns), or stopped by a request that
+/// failed for good. The attempts count either way.
 pub struct Conversation {
+    pub result: Result<Talk, RequestError>,
+    /// HTTP attempts over all the model calls.
+    pub attempts: u32,
+    /// Every model turn came from the response cache.
+    pub cached: bool,
+}
+
+/// The turns of a conversation that ended with the model's last word.
+pub struct Talk {
     /// The last model turn (its text is the answer; empty when the turns ran out).
     pub last: RemoteCompletion,
     /// Every message after the prompt, the final answer included.
     pub turns: Box<RawValue>,
     pub tool_calls: usize,
-    /// HTTP attempts over all the model calls.
-    pub attempts: u32,
-    pub cached: bool,
 }
 
 /// What the model is told when it keeps calling tools on its last turn.
@@ -61,13 +68,31 @@ pub async fn converse(
     policy: &Policy,
     lookup: &Lookup,
     index: usize,
-    (prompt, user): (&RawValue, &str),
+    prompt: (&RawValue, &str),
     rollout: u32,
     retries: &AtomicU64,
-) -> Result<Conversation, RequestError> {
+) -> Conversation {
+    let (mut attempts, mut cached) = (0u32, true);
+    let served = (&mut attempts, &mut cached);
+    let result = talk(policy, lookup, index, prompt, (rollout, retries), served).await;
+    Conversation {
+        result,
+        attempts,
+        cached,
+    }
+}
+
+async fn talk(
+    policy: &Policy,
+    lookup: &Lookup,
+    index: usize,
+    (prompt, user): (&RawValue, &str),
+    (rollout, retries): (u32, &AtomicU64),
+    (attempts, cached): (&mut u32, &mut bool),
+) -> Result<Talk, RequestError> {
     let mut messages: Vec<Value> = serde_json::from_str(prompt.get()).unwrap_or_default();
     let first = messages.len();
-    let (mut attempts, mut cached, mut calls) = (0u32, true, 0usize);
+    let mut calls = 0usize;
     let mut usage = None;
     let mut turn = 0u32;
     loop {
@@ -76,20 +101,14 @@ pub async fn converse(
         let answer = policy
             .answer(&sent, user, Some(&lookup.tools), rollout, retries)
             .await;
-        attempts += answer.attempts;
-        cached &= answer.cached;
+        *attempts += answer.attempts;
+        *cached &= answer.cached;
         let mut completion = answer.result?;
         add_usage(&mut usage, completion.usage);
         messages.push(assistant_turn(&completion));
         if completion.tool_calls.is_empty() {
             completion.usage = usage;
-            return Ok(finish(
-                completion,
-                &messages[first..],
-                calls,
-                attempts,
-                cached,
-            ));
+            return Ok(finish(completion, &messages[first..], calls));
         }
         for call in &completion.tool_calls {
             calls += 1;
@@ -107,23 +126,15 @@ pub async fn converse(
                 usage,
                 tool_calls: Vec::new(),
             };
-            return Ok(finish(last, &messages[first..], calls, attempts, cached));
+            return Ok(finish(last, &messages[first..], calls));
         }
     }
 }
 
-fn finish(
-    last: RemoteCompletion,
-    turns: &[Value],
-    tool_calls: usize,
-    attempts: u32,
-    cached: bool,
-) -> Conversation {
-    Conversation {
+fn finish(last: RemoteCompletion, turns: &[Value], tool_calls: usize) -> Talk {
+    Talk {
         last,
         turns: to_raw_value(turns).unwrap_or_default(),
         tool_calls,
-        attempts,
-        cached,
     }
 }

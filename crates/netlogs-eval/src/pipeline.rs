@@ -79,8 +79,8 @@ async fn run_job(work: &Workload, job: Job) -> Done {
         )
         .await;
         let latency_ms = t0.elapsed().as_secs_f64() * 1e3;
-        let (attempts, cached) = talk.as_ref().map_or((1, false), |c| (c.attempts, c.cached));
-        let (answer, turns) = match talk {
+        let (attempts, cached) = (talk.attempts, talk.cached);
+        let (answer, turns) = match talk.result {
             Ok(c) => {
                 let score = score_completion(&work.cfg, &c.last.text, gold)
                     .after_tool_calls(c.tool_calls, &work.cfg);

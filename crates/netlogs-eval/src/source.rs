@@ -43,8 +43,6 @@ pub struct SourceInfo {
     pub name: String,
     pub files: Vec<FileDigest>,
     pub synthetic: bool,
-    /// The split to evaluate when none is asked for (`test` of a fetched dataset).
-    pub default_split: Option<String>,
     pub bad_rows: BadRows,
 }
 
@@ -86,7 +84,6 @@ fn info(name: String, files: Vec<FileDigest>, bad_rows: BadRows) -> SourceInfo {
         name,
         files,
         synthetic: false,
-        default_split: None,
         bad_rows,
     }
 }
@@ -127,7 +124,7 @@ impl Chosen {
     }
 
     fn stream(&self, spec: &SourceSpec, sink: &mut RowSink) -> Result<SourceInfo> {
-        let mut out = match self {
+        Ok(match self {
             Chosen::Fetched(dir, manifest) => {
                 let path = manifest.dataset_path(dir);
                 let (mut files, bad) = read_paths(&[&path], spec, sink)?;
@@ -144,7 +141,11 @@ impl Chosen {
                     .iter()
                     .map(|f| FileDigest {
                         name: f.name.to_string(),
-                        sha256: sha256_hex(f.bytes),
+                        sha256: if spec.skip_digests {
+                            String::new()
+                        } else {
+                            sha256_hex(f.bytes)
+                        },
                         rows: None,
                     })
                     .collect();
@@ -172,9 +173,16 @@ impl Chosen {
                 let (files, bad) = read_paths(&paths, spec, sink)?;
                 info("files".into(), files, bad)
             }
+        })
+    }
+
+    /// A further pass over the same rows, after the first: nothing to record, so no digests.
+    fn stream_again(&self, spec: &SourceSpec, sink: &mut RowSink) -> Result<()> {
+        let again = SourceSpec {
+            skip_digests: true,
+            ..spec.clone()
         };
-        out.default_split = self.default_split().map(str::to_string);
-        Ok(out)
+        self.stream(&again, sink).map(|_| ())
     }
 }
 
@@ -194,12 +202,12 @@ pub fn all_examples(
     template: Template,
     split: Option<&str>,
     note: &mut dyn FnMut(&str),
-) -> Result<(Vec<Example>, SourceInfo)> {
+) -> Result<Vec<Example>> {
     let chosen = Chosen::of(spec, note)?;
     let split = split.or(chosen.default_split());
     let mut out = Vec::new();
     let mut kinds = Kinds::default();
-    let source = chosen.stream(spec, &mut |row| {
+    chosen.stream(spec, &mut |row| {
         kinds.see(row)?;
         match row {
             Row::Flow(_) if split.is_some() => Err(needs_splits()),
@@ -215,7 +223,7 @@ pub fn all_examples(
             }
         }
     })?;
-    Ok((out, source))
+    Ok(out)
 }
 
 fn needs_splits() -> DataError {
@@ -248,7 +256,7 @@ pub struct Drawn {
 pub fn all_flows(spec: &SourceSpec) -> Result<Vec<LabeledFlow>> {
     let chosen = Chosen::of(spec, &mut |_| {})?;
     let mut out = Vec::new();
-    chosen.stream(spec, &mut |row| {
+    chosen.stream_again(spec, &mut |row| {
         if let Row::Flow(f) = row {
             out.push(f.clone());
         }
@@ -312,7 +320,7 @@ fn with_context(
     context: ContextSpec,
 ) -> Result<Vec<Example>> {
     let mut index = ContextIndex::new(context, targets)?;
-    chosen.stream(spec, &mut |row| {
+    chosen.stream_again(spec, &mut |row| {
         if let Row::Flow(f) = row {
             index.offer(f);
         }

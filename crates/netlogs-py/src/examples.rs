@@ -132,7 +132,7 @@ pub fn load_examples<'py>(
                 };
                 source::draw(&spec, &want, quiet).map(|d| d.examples)
             }
-            None => source::all_examples(&spec, template, split.as_deref(), quiet).map(|d| d.0),
+            None => source::all_examples(&spec, template, split.as_deref(), quiet),
         }
         .map_err(|e| e.to_string())
     });

@@ -30,8 +30,9 @@ def test_lookup_env_answers_tool_calls_from_the_examples_own_capture():
     direct = netlogs.LookupTools().call("host_summary", json.dumps({"host": host, "window_s": 600}), ts=info["ts"], capture=info["capture"])
     assert json.loads(direct) == summary
     assert "Malicious" not in replies[0]["content"] and "Benign" not in replies[0]["content"]
-    # A malformed argument is the model's problem to fix, not a crash.
+    # A malformed argument is the model's problem to fix, not a crash: it reads an error.
     assert replies[1]["role"] == "tool"
+    assert "error" in json.loads(replies[1]["content"]), replies[1]
 
     rubrics = getattr(env.rubric, "rubrics", [env.rubric])
     (ours,) = [r for r in rubrics if "tool_use" in [f.__name__ for f in r.funcs]]
