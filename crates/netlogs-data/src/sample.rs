@@ -192,10 +192,6 @@ pub struct SampleCaps {
 }
 
 impl SampleCaps {
-    pub fn is_capped(&self) -> bool {
-        self.per_capture.is_some() || self.max_rows.is_some()
-    }
-
     /// No stratum can ever contribute more than this.
     fn per_stratum(&self) -> usize {
         self.per_capture
