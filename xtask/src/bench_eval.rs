@@ -16,7 +16,7 @@ use futures::StreamExt;
 use serde_json::json;
 
 use crate::proc_stats::{watch, ProcStats};
-use netlogs_eval::run_log::{find_runs, Metadata};
+use netlogs_runlog::{find_runs, Metadata};
 
 use crate::util::{command, release_netlogs};
 
@@ -54,7 +54,7 @@ pub fn raw_rate(base: &str, n: usize, concurrency: usize) -> Result<f64> {
         let body = json!({
             "model": "stub-model",
             "messages": [
-                {"role": "system", "content": netlogs_eval::default_system_prompt()},
+                {"role": "system", "content": netlogs_rubric::default_system_prompt()},
                 {"role": "user", "content": netlogs_data::render_prompt(&flows[0], netlogs_data::Template::Zeek)}
             ],
             "seed": 42
@@ -105,20 +105,21 @@ struct Round {
     end_to_end: f64,
     request_phase: f64,
     stats: ProcStats,
-    /// Seconds in netlogs' fixed phases (its metadata.json `timings_s`): load, sample,
-    /// summary.
-    fixed: [f64; 3],
+    /// Seconds in netlogs' fixed phases (its metadata.json `timings_s`): load (reading and
+    /// sampling, one pass) and summary.
+    fixed: [f64; 2],
 }
 
 /// The fixed phases of the one run under `save`, from its metadata.json.
-fn fixed_phases(save: &Path) -> Result<[f64; 3]> {
+fn fixed_phases(save: &Path) -> Result<[f64; 2]> {
     let run = find_runs(save)
+        .runs
         .pop()
         .context("netlogs wrote no run directory")?;
     let t = Metadata::read(&run)?
         .timings_s
         .context("the run recorded no timings")?;
-    Ok([t.load, t.sample, t.summary])
+    Ok([t.load, t.summary])
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -234,7 +235,7 @@ pub fn run(a: Args) -> Result<()> {
         "`netlogs eval -c {}` against the instant stub; medians of {} rounds\n",
         a.concurrency, a.rounds
     );
-    println!("| placement, run | raw loop | netlogs, request phase | netlogs, end to end | request phase / raw | end to end / raw | harness CPU per request | peak RSS | netlogs load / sample / summary |");
+    println!("| placement, run | raw loop | netlogs, request phase | netlogs, end to end | request phase / raw | end to end / raw | harness CPU per request | peak RSS | netlogs load / summary |");
     println!("|---|---|---|---|---|---|---|---|---|");
     let run = |placement, rollouts, cache| Run {
         placement,
@@ -252,7 +253,7 @@ pub fn run(a: Args) -> Result<()> {
         let requests = a.n * r.rollouts as usize;
         let m = |f: &dyn Fn(&Round) -> f64| median(rounds.iter().map(f).collect());
         println!(
-            "| {}, -n {} -r {} ({requests} requests){} | {:.0} req/s | {:.0} req/s | {:.0} req/s ({:.2} s) | {:.0}% | {:.0}% | {:.0} µs | {:.0} MB | {:.0} / {:.0} / {:.0} ms |",
+            "| {}, -n {} -r {} ({requests} requests){} | {:.0} req/s | {:.0} req/s | {:.0} req/s ({:.2} s) | {:.0}% | {:.0}% | {:.0} µs | {:.0} MB | {:.0} / {:.0} ms |",
             r.placement.name,
             a.n,
             r.rollouts,
@@ -267,7 +268,6 @@ pub fn run(a: Args) -> Result<()> {
             m(&|r| r.stats.peak_rss_kb as f64 / 1024.0),
             m(&|r| r.fixed[0] * 1e3),
             m(&|r| r.fixed[1] * 1e3),
-            m(&|r| r.fixed[2] * 1e3),
         );
     }
 
@@ -282,6 +282,7 @@ pub fn run(a: Args) -> Result<()> {
         bail!("builtin eval failed");
     }
     let builtin_rows = find_runs(&tmp.join("builtin"))
+        .runs
         .iter()
         .map(|run| {
             std::fs::read_to_string(run.join("results.jsonl"))

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use netlogs_eval::run_log::{find_runs, RunKind, RunRecord, SUMMARY_FILE};
 use netlogs_rubric::Preset;
+use netlogs_runlog::{find_runs, RunKind, RunRecord, SUMMARY_FILE};
 
 use crate::util::workspace_root;
 
@@ -43,24 +43,36 @@ pub struct Row {
     run: String,
 }
 
-/// A run's row, from its metadata.json and summary.json (the typed run log); `None` for a
-/// `netlogs score` run, which evaluates no model.
-pub fn row(dir: &Path) -> Result<Option<Row>> {
+/// What a run directory gives the table.
+#[derive(Debug)]
+pub enum Ranked {
+    Row(Row),
+    /// A `netlogs score` run, which evaluates no model.
+    NotAnEval,
+    /// A run that did not finish is never ranked: its status says why.
+    Unfinished(String),
+}
+
+/// A run's row, from its metadata.json and summary.json (the typed run log).
+pub fn row(dir: &Path) -> Result<Ranked> {
     let RunRecord {
         metadata: m,
         summary: s,
         ..
     } = RunRecord::read(dir)?;
-    if m.kind != RunKind::Eval {
-        return Ok(None);
+    if m.kind() != RunKind::Eval {
+        return Ok(Ranked::NotAnEval);
+    }
+    if !m.status.is_finished() {
+        return Ok(Ranked::Unfinished(m.status.to_string()));
     }
     // Runs under a non-default rubric preset are marked, so rows stay distinguishable.
-    let model = match m.rubric.preset {
+    let model = match m.rubric().preset {
         Preset::Proper => m.model.clone(),
         p => format!("{} [{p}]", m.model),
     };
     let s = s.metrics;
-    Ok(Some(Row {
+    Ok(Ranked::Row(Row {
         model,
         dataset: m.dataset.name.clone(),
         split: m.dataset.split.clone().unwrap_or_else(|| "all".into()),
@@ -129,7 +141,7 @@ pub fn splice(readme: &str, table: &str, name: &str) -> Result<String> {
 pub fn run_dirs(dirs: &[PathBuf]) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = dirs
         .iter()
-        .flat_map(|d| find_runs(d))
+        .flat_map(|d| find_runs(d).runs)
         .filter(|run| run.join(SUMMARY_FILE).is_file())
         .collect();
     out.sort();
@@ -144,13 +156,16 @@ pub fn run(a: Args) -> Result<()> {
     } else {
         run_dirs(&a.runs)
     };
-    let rows: Vec<Row> = runs
-        .iter()
-        .map(|d| row(d))
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .flatten()
-        .collect();
+    let mut rows = Vec::new();
+    for dir in &runs {
+        match row(dir)? {
+            Ranked::Row(r) => rows.push(r),
+            Ranked::NotAnEval => {}
+            Ranked::Unfinished(status) => {
+                eprintln!("left out {}: {status}", dir.display());
+            }
+        }
+    }
     let readme = a.readme.unwrap_or_else(|| root.join("README.md"));
     let old = std::fs::read_to_string(&readme)
         .with_context(|| format!("cannot read {}", readme.display()))?;
@@ -174,12 +189,13 @@ pub fn run(a: Args) -> Result<()> {
 mod tests {
     use super::*;
 
-    use netlogs_eval::run_log::{
-        DatasetInfo, Metadata, RunKind, Summary, UsageSummary, SCHEMA_VERSION,
-    };
+    use netlogs_eval::{BuiltinPolicy, EvalSettings, ModelSpec};
     use netlogs_rubric::{RubricConfig, RunMetrics};
+    use netlogs_runlog::{
+        DatasetInfo, Metadata, RunSettings, RunStatus, Summary, UsageSummary, SCHEMA_VERSION,
+    };
 
-    fn fake_run(dir: &Path, model: &str, mean: f64) -> PathBuf {
+    fn fake_run(dir: &Path, model: &str, mean: f64, status: RunStatus) -> PathBuf {
         let run_id = format!("2026-{mean}");
         let run = dir
             .join("evals")
@@ -187,20 +203,16 @@ mod tests {
             .join(&run_id);
         std::fs::create_dir_all(&run).expect("dir");
         let cfg = RubricConfig::default();
+        let settings = EvalSettings::new(ModelSpec::Builtin(BuiltinPolicy::Heuristic));
         let metadata = Metadata {
             schema_version: SCHEMA_VERSION,
             tool: "netlogs".into(),
             version: "0".into(),
-            kind: RunKind::Eval,
             run_id,
+            settings: RunSettings::Eval(Box::new(settings.to_record())),
             model: model.into(),
-            api_base: None,
-            seed: 42,
             num_examples: 100,
-            rollouts_per_example: 1,
-            sampling_args: Default::default(),
-            template: None,
-            system_prompt: None,
+            status,
             dataset: DatasetInfo {
                 name: "bundled:iot23".into(),
                 files: Vec::new(),
@@ -210,8 +222,6 @@ mod tests {
                 synthetic: false,
                 ..DatasetInfo::default()
             },
-            rubric: cfg,
-            settings: None,
             started_at: String::new(),
             finished_at: None,
             resumed_at: Vec::new(),
@@ -248,12 +258,20 @@ mod tests {
     fn table_is_sorted_rounded_and_stable() {
         let tmp = tempfile::tempdir().expect("tmp");
         let runs = [
-            fake_run(tmp.path(), "builtin:heuristic", 1.40912),
-            fake_run(tmp.path(), "builtin:abstain", 1.05),
+            fake_run(
+                tmp.path(),
+                "builtin:heuristic",
+                1.40912,
+                RunStatus::Finished,
+            ),
+            fake_run(tmp.path(), "builtin:abstain", 1.05, RunStatus::Finished),
         ];
         let rows: Vec<Row> = runs
             .iter()
-            .map(|r| row(r).expect("row").expect("an eval run"))
+            .map(|r| match row(r).expect("row") {
+                Ranked::Row(r) => r,
+                other => panic!("an eval run that finished: {other:?}"),
+            })
             .collect();
         // A save directory finds the same runs, in path order.
         let found = run_dirs(&[tmp.path().to_path_buf()]);
@@ -266,6 +284,21 @@ mod tests {
         let twice = splice(&once, &table, "README.md").expect("splice");
         assert_eq!(once, twice, "a second run changes nothing");
         assert!(once.ends_with(&format!("{END}\n\nafter\n")));
+    }
+
+    #[test]
+    fn a_run_that_did_not_finish_is_never_ranked() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let stopped = RunStatus::StoppedEarly {
+            reason: "HTTP 401".into(),
+        };
+        let run = fake_run(tmp.path(), "gpt-x", 0.0, stopped);
+        match row(&run).expect("row") {
+            Ranked::Unfinished(why) => assert!(why.contains("HTTP 401"), "{why}"),
+            other => panic!("ranked an unfinished run: {other:?}"),
+        }
+        let run = fake_run(tmp.path(), "gpt-y", 0.0, RunStatus::Interrupted);
+        assert!(matches!(row(&run).expect("row"), Ranked::Unfinished(_)));
     }
 
     #[test]

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 use hf_hub::api::tokio::{ApiBuilder, ApiError};
 use hf_hub::{Cache, Repo, RepoType};
+use netlogs_data::manifest::{split_counts, Manifest, ManifestSource, SourceKind};
 use netlogs_data::{
     build_dataset, hf_schema, load_path, parquet_columns, sha256_hex, write_examples_parquet,
     BuildOptions, Example, Label, Loaded, SplitRatios, Template,
 };
-use netlogs_eval::manifest::{split_counts, Manifest, ManifestSource, SourceKind};
 
 use crate::stratosphere;
 use crate::util::workspace_root;

@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use netlogs_eval::run_log::find_runs;
+use netlogs_runlog::find_runs;
 
 use crate::util::{release_netlogs, workspace_root};
 
@@ -50,7 +50,7 @@ pub fn run() -> Result<()> {
             bail!("netlogs eval failed");
         }
     }
-    let runs = find_runs(&save);
+    let runs = find_runs(&save).runs;
     let [a, b] = runs.as_slice() else {
         bail!("expected two runs under {}", save.display());
     };

@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use netlogs_data::manifest::{
+    split_counts, DownloadedFile, LabelCounts, Manifest, ManifestSource, SourceKind,
+};
 use netlogs_data::{
     build_dataset, sha256_hex, write_examples_parquet, BuildOptions, BuildReport, DataReader,
     Example, ReadOptions, Row, SampleCaps, Sha256Stream, SplitRatios, StratifiedSample, Template,
-};
-use netlogs_eval::manifest::{
-    split_counts, DownloadedFile, LabelCounts, Manifest, ManifestSource, SourceKind,
 };
 use reqwest_tls::header::{CONTENT_LENGTH, CONTENT_RANGE, RANGE};
 use reqwest_tls::StatusCode;

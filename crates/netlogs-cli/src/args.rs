@@ -6,12 +6,56 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 use anyhow::{Context, Result};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use netlogs_data::{
     CaptureFrom, ContextSpec, SourceFormat, Template, VariantNames, DEFAULT_WINDOW_S,
 };
-use netlogs_eval::{EvalMode, ModelSpec, StructuredOutput, DEFAULT_MAX_TURNS};
+use netlogs_eval::{defaults, EvalMode, ModelSpec, StructuredOutput};
 use netlogs_rubric::{Preset, RubricConfig, RubricOverrides, Weights};
+
+/// The `eval` flags `--resume` may take: they change how a session runs, never what it
+/// computes. Every other flag shapes the run, which `--resume` rebuilds from its metadata.
+const RESUME_MAY_TAKE: [&str; 5] = [
+    "resume",
+    "max_concurrent",
+    "no_cache",
+    "cache_dir",
+    "prices",
+];
+
+/// The command line, parsed; `eval --resume` with a flag that would change the run is an error
+/// naming every such flag (a flag left at its default is not given).
+pub fn parse() -> Result<Cli, clap::Error> {
+    let mut command = Cli::command();
+    let matches = command.try_get_matches_from_mut(std::env::args_os())?;
+    if let (Some(("eval", m)), Some(eval)) =
+        (matches.subcommand(), command.find_subcommand_mut("eval"))
+    {
+        if m.get_one::<PathBuf>("resume").is_some() {
+            let given: Vec<String> = eval
+                .get_arguments()
+                .filter(|a| !RESUME_MAY_TAKE.contains(&a.get_id().as_str()))
+                .filter(|a| {
+                    m.value_source(a.get_id().as_str())
+                        == Some(clap::parser::ValueSource::CommandLine)
+                })
+                .map(|a| {
+                    a.get_long()
+                        .map_or_else(|| a.get_id().to_string(), |l| format!("--{l}"))
+                })
+                .collect();
+            if !given.is_empty() {
+                let message = format!(
+                    "--resume finishes a run with the settings stored in it, and {} would change them: leave {} out, or start a new run",
+                    given.join(", "),
+                    if given.len() == 1 { "it" } else { "them" }
+                );
+                return Err(eval.error(clap::error::ErrorKind::ArgumentConflict, message));
+            }
+        }
+    }
+    Cli::from_arg_matches(&matches)
+}
 
 /// Parse a typed setting. The allowed values come from the enum itself; a deprecated alias
 /// (any accepted spelling other than the canonical name) parses, with a one-line note.
@@ -257,29 +301,28 @@ pub struct DataSynthArgs {
     pub output: PathBuf,
 }
 
+/// What `netlogs eval` runs: everything here is stored in the run and shapes its examples,
+/// requests and rewards, so `--resume` (which reuses the stored values) refuses all of it.
 #[derive(Debug, Args)]
-pub struct EvalArgs {
+pub struct RunShapeArgs {
     /// Model name; `builtin:heuristic` (default) and other `builtin:` policies run offline.
-    #[arg(short = 'm', long, default_value = "builtin:heuristic", value_parser = ModelSpec::from_str)]
+    #[arg(short = 'm', long, default_value = defaults::MODEL, value_parser = ModelSpec::from_str)]
     pub model: ModelSpec,
-    /// API base URL for remote models.
-    #[arg(short = 'b', long, env = "OPENAI_BASE_URL")]
+    /// API base URL for remote models (default: $OPENAI_BASE_URL, else OpenAI).
+    #[arg(short = 'b', long)]
     pub api_base: Option<String>,
     /// Name of the environment variable that holds the API key.
-    #[arg(short = 'k', long, default_value = "OPENAI_API_KEY")]
+    #[arg(short = 'k', long, default_value = defaults::API_KEY_VAR)]
     pub api_key_var: String,
     /// Number of examples (class-balanced, seeded).
-    #[arg(short = 'n', long, default_value_t = 100)]
+    #[arg(short = 'n', long, default_value_t = defaults::NUM_EXAMPLES)]
     pub num_examples: usize,
     /// Rollouts per example.
-    #[arg(short = 'r', long, default_value_t = 1)]
+    #[arg(short = 'r', long, default_value_t = defaults::ROLLOUTS_PER_EXAMPLE)]
     pub rollouts_per_example: u32,
     /// Seed for dataset sampling (and the bootstrap).
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = defaults::SEED)]
     pub seed: u64,
-    /// Output directory; runs go to SAVE_DIR/evals/netlogs--MODEL/RUN_ID.
-    #[arg(short = 's', long, default_value = "outputs")]
-    pub save_dir: PathBuf,
     /// Override the system prompt.
     #[arg(long)]
     pub system_prompt: Option<String>,
@@ -303,14 +346,11 @@ pub struct EvalArgs {
     #[arg(long, default_value = "single", value_parser = enum_arg::<EvalMode>)]
     pub mode: EvalMode,
     /// Lookup mode: model calls per conversation, the final answer's included.
-    #[arg(long, default_value_t = DEFAULT_MAX_TURNS)]
+    #[arg(long, default_value_t = defaults::MAX_TURNS)]
     pub max_turns: u32,
     /// Evaluate one split (train, dev, test) of a built dataset.
     #[arg(long)]
     pub split: Option<String>,
-    /// Requests in flight at once.
-    #[arg(short = 'c', long, default_value_t = 32)]
-    pub max_concurrent: usize,
     /// Max tokens per completion.
     #[arg(short = 't', long)]
     pub max_tokens: Option<u32>,
@@ -323,14 +363,28 @@ pub struct EvalArgs {
     /// Send `response_format`: off, json_object or json_schema (the answer's schema).
     #[arg(long, default_value = "off", value_parser = enum_arg::<StructuredOutput>)]
     pub structured_output: StructuredOutput,
-    /// Attempts per request, the first included.
-    #[arg(long, default_value_t = 5)]
-    pub max_retries: u32,
+    /// Attempts per request, the first included (`--max-retries` is its old name).
+    #[arg(long, alias = "max-retries", default_value_t = defaults::MAX_ATTEMPTS)]
+    pub max_attempts: u32,
     /// Seconds per request attempt.
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(long, default_value_t = defaults::TIMEOUT_SECS)]
     pub timeout: f64,
+    #[command(flatten)]
+    pub rubric: RubricArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    pub shape: RunShapeArgs,
+    /// Output directory; runs go to SAVE_DIR/evals/netlogs--MODEL/RUN_ID.
+    #[arg(short = 's', long, default_value = "outputs")]
+    pub save_dir: PathBuf,
+    /// Requests in flight at once.
+    #[arg(short = 'c', long, default_value_t = defaults::MAX_CONCURRENT)]
+    pub max_concurrent: usize,
     /// Finish an interrupted run: only missing (example, rollout) pairs run, with the run's own
-    /// settings.
+    /// settings (so no flag that shapes the run may be given with it).
     #[arg(long, value_name = "RUN_DIR")]
     pub resume: Option<PathBuf>,
     /// Bypass the response cache.
@@ -342,8 +396,6 @@ pub struct EvalArgs {
     /// Price table TOML for cost estimates (default: the built-in, dated table).
     #[arg(long)]
     pub prices: Option<PathBuf>,
-    #[command(flatten)]
-    pub rubric: RubricArgs,
 }
 
 #[derive(Debug, Args)]

@@ -7,9 +7,7 @@ mod report;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
-use crate::args::{Cli, Command};
+use crate::args::Command;
 
 /// Rows, prompts and request bodies are many short-lived allocations across two runtime
 /// threads; mimalloc (v2: lower peak memory than v3 here) serves them faster than glibc's
@@ -19,7 +17,10 @@ use crate::args::{Cli, Command};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match args::parse() {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let result = match cli.command {
         Command::Eval(a) => commands::eval::run(*a),
         Command::Score(a) => commands::score::run(a),

@@ -6,10 +6,10 @@ use std::fmt::Write;
 
 use anyhow::{Context, Result};
 use netlogs_data::SPLITS;
-use netlogs_eval::run_log::RunKind;
 use netlogs_eval::RunLog;
-use netlogs_report::{dataset_fact, truncation_fact};
+use netlogs_report::{dataset_fact, status_fact, truncation_fact};
 use netlogs_rubric::{GroupStats, RubricConfig, RunMetrics, HELD_OUT, SEEN};
+use netlogs_runlog::RunKind;
 
 fn f(x: Option<f64>) -> String {
     x.map_or_else(|| "n/a".to_string(), |v| format!("{v:.3}"))
@@ -210,10 +210,10 @@ fn group_rows(o: &mut String, name: &str, groups: &BTreeMap<String, GroupStats>)
 /// The title and the facts list of a run's report.
 fn run_facts(log: &RunLog) -> (String, Vec<(&'static str, String)>) {
     let m = &log.metadata;
-    if m.kind == RunKind::Score {
+    let Some(settings) = m.eval() else {
         let input = m.dataset.files.first().map_or("", |f| f.name.as_str());
         return ("netlogs score".into(), vec![("Input", input.to_string())]);
-    }
+    };
     let mut facts = vec![
         ("Model", m.model.clone()),
         ("Dataset", dataset_fact(m)),
@@ -221,12 +221,13 @@ fn run_facts(log: &RunLog) -> (String, Vec<(&'static str, String)>) {
             "Examples",
             format!(
                 "{} × {} rollout(s), seed {}",
-                m.num_examples, m.rollouts_per_example, m.seed
+                m.num_examples, settings.rollouts_per_example, settings.seed
             ),
         ),
+        ("Template", settings.template.clone()),
     ];
-    if let Some(t) = m.template {
-        facts.push(("Template", t.to_string()));
+    if let Some(status) = status_fact(m) {
+        facts.insert(1, ("Status", status));
     }
     if !m.dataset.captures.is_empty() {
         facts.push(("Captures by split", captures_fact(&m.dataset.captures)));
@@ -283,13 +284,13 @@ fn exposure_line(m: &RunMetrics) -> Option<String> {
 }
 
 /// Write report.md and report.html beside the run's summary.
-pub fn write_report(log: &RunLog) -> Result<()> {
-    netlogs_report::write_report(&log.dir)?;
+pub fn write_reports(log: &RunLog) -> Result<()> {
+    netlogs_report::write_html_report(&log.dir)?;
     let (title, mut facts) = run_facts(log);
     if let Some(t) = truncation_fact(&log.metadata, &log.summary) {
         facts.push(("Truncated answers", t));
     }
-    let text = render_markdown(&title, &facts, &log.summary.metrics, &log.metadata.rubric);
+    let text = render_markdown(&title, &facts, &log.summary.metrics, log.metadata.rubric());
     let path = log.dir.join("report.md");
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
 }
@@ -298,16 +299,20 @@ pub fn write_report(log: &RunLog) -> Result<()> {
 pub fn print_run(log: &RunLog) {
     let m = &log.metadata;
     let metrics = &log.summary.metrics;
-    if m.kind == RunKind::Score {
+    if m.kind() == RunKind::Score {
         let input = m.dataset.files.first().map_or("", |f| f.name.as_str());
-        println!("netlogs score · {input} · preset {}", m.rubric.preset);
+        println!("netlogs score · {input} · preset {}", m.rubric().preset);
         print!("{}", terminal_summary(metrics));
         println!("output: {}", log.dir.display());
         return;
     }
     println!(
         "netlogs eval · {} · {} · {} examples × {} rollout(s) · preset {}",
-        m.model, m.dataset.name, m.num_examples, m.rollouts_per_example, m.rubric.preset
+        m.model,
+        m.dataset.name,
+        m.num_examples,
+        m.rollouts_per_example(),
+        m.rubric().preset
     );
     print!("{}", terminal_summary(metrics));
     let usage = &log.summary.usage;

@@ -3,7 +3,8 @@
 mod common;
 
 use assert_cmd::Command;
-use common::{fails, read_json, rows as read_rows, run_dir};
+use common::{fails, fixture, read_json, rows as read_rows, run_dir};
+use std::path::Path;
 
 fn netlogs() -> Command {
     let mut c = Command::cargo_bin("netlogs").expect("binary");
@@ -78,13 +79,14 @@ fn default_eval_writes_four_consistent_files() {
     }
     let meta = read_json(&dir.join("metadata.json"));
     assert_eq!(meta["model"], "builtin:heuristic");
-    assert_eq!(meta["seed"], 42);
-    assert_eq!(meta["rubric"]["preset"], "proper");
-    assert_eq!(meta["schema_version"], 1);
+    assert_eq!(meta["settings"]["seed"], 42);
+    assert_eq!(meta["settings"]["rubric"]["preset"], "proper");
+    assert_eq!(meta["schema_version"], 2);
     assert_eq!(meta["kind"], "eval");
+    assert_eq!(meta["status"]["state"], "finished");
     assert!(meta["finished_at"].is_string());
     assert_eq!(meta["dataset"]["synthetic"], false);
-    for phase in ["load", "sample", "requests", "summary"] {
+    for phase in ["load", "requests", "summary"] {
         let secs = meta["timings_s"][phase].as_f64();
         assert!(
             secs.is_some_and(|s| s >= 0.0),
@@ -181,7 +183,7 @@ fn eval_on_own_zeek_file_and_legacy_preset() {
         .as_str()
         .is_some_and(|p| p.starts_with("Log Entry: "))));
     let meta = read_json(&dir.join("metadata.json"));
-    assert_eq!(meta["rubric"]["preset"], "legacy");
+    assert_eq!(meta["settings"]["rubric"]["preset"], "legacy");
 }
 
 #[test]
@@ -202,12 +204,78 @@ fn old_names_still_work_with_a_deprecation_note() {
     );
     let dir = run_dir(&tmp.path().join("outputs"));
     let meta = read_json(&dir.join("metadata.json"));
-    assert_eq!(meta["rubric"]["preset"], "proper");
-    assert_eq!(meta["template"], "logentry");
+    assert_eq!(meta["settings"]["rubric"]["preset"], "proper");
+    assert_eq!(meta["settings"]["template"], "logentry");
     let rows = read_rows(&dir);
     let prompt = rows[0]["prompt"][1]["content"].as_str().expect("prompt");
     assert!(prompt.starts_with("Log Entry: "), "{prompt}");
 
     let err = fails(netlogs().args(["eval", "--template", "nope"])).1;
     assert!(err.contains("zeek, logentry, upstream"), "{err}");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("dir");
+    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
+        std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy");
+    }
+}
+
+#[test]
+fn a_version_1_run_resumes_and_is_written_back_as_version_2() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("run");
+    copy_dir(&fixture("runlogs/v1/eval-builtin"), &dir);
+    let before = read_json(&dir.join("summary.json"));
+    let text = std::fs::read_to_string(dir.join("results.jsonl")).expect("rows");
+    let kept: String = text.lines().take(2).map(|l| format!("{l}\n")).collect();
+    std::fs::write(dir.join("results.jsonl"), kept).expect("cut");
+    netlogs()
+        .args(["eval", "--resume"])
+        .arg(&dir)
+        .assert()
+        .success();
+    let meta = read_json(&dir.join("metadata.json"));
+    assert_eq!(meta["schema_version"], 2);
+    assert_eq!(meta["status"]["state"], "finished");
+    assert_eq!(meta["settings"]["seed"], 42);
+    assert!(meta.get("seed").is_none(), "settings are stored once");
+    let after = read_json(&dir.join("summary.json"));
+    assert_eq!(after["n"], 4);
+    assert_eq!(after["mean_reward"], before["mean_reward"]);
+    let rows = read_rows(&dir);
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[3]["schema_version"], 2, "new rows carry their version");
+}
+
+#[test]
+fn resume_refuses_flags_that_shape_the_run_and_names_them() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("run");
+    copy_dir(&fixture("runlogs/v1/eval-builtin"), &dir);
+    for (flags, named) in [
+        (
+            &["-n", "500", "-m", "builtin:always-malicious"][..],
+            "--model, --num-examples",
+        ),
+        (&["--preset", "legacy"], "--preset"),
+        (&["--context", "3"], "--context"),
+        (&["--capture-from", "file"], "--capture-from"),
+        (&["-s", "elsewhere"], "--save-dir"),
+    ] {
+        let mut cmd = netlogs();
+        cmd.args(["eval", "--resume"]).arg(&dir).args(flags);
+        let (_, stderr) = fails(&mut cmd);
+        assert!(
+            stderr.contains("--resume finishes a run with the settings stored in it")
+                && stderr.contains(&format!("and {named} would change")),
+            "{flags:?}: {stderr}"
+        );
+    }
+    // What does not shape the run may change between sessions.
+    netlogs()
+        .args(["eval", "-c", "4", "--no-cache", "--resume"])
+        .arg(&dir)
+        .assert()
+        .success();
 }

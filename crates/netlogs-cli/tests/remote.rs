@@ -159,7 +159,7 @@ fn fault_mix_gives_every_row_exactly_once() {
             "32",
             "--timeout",
             "0.5",
-            "--max-retries",
+            "--max-attempts",
             "3",
             "--no-cache",
         ])
@@ -213,7 +213,7 @@ fn exhausted_row_is_an_error_row_not_a_model_answer() {
     .expect("stub");
     let env = Env::new();
     env.cmd(&stub)
-        .args(["-n", "6", "-c", "1", "--max-retries", "3", "--no-cache"])
+        .args(["-n", "6", "-c", "1", "--max-attempts", "3", "--no-cache"])
         .assert()
         .success();
     let dir = &run_dirs(&env.save())[0];
@@ -332,7 +332,7 @@ fn structured_output_sends_the_schema_and_reports_rejection() {
         "2",
         "--structured-output",
         "json_schema",
-        "--max-retries",
+        "--max-attempts",
         "2",
         "--no-cache",
     ]));
@@ -511,7 +511,7 @@ fn request_body_is_what_the_row_records_and_sampling_args_win() {
         assert_eq!(messages[0]["role"], "system");
         assert_eq!(
             messages[0]["content"].as_str(),
-            Some(netlogs_eval::default_system_prompt().as_str())
+            Some(netlogs_rubric::default_system_prompt().as_str())
         );
         assert_eq!(messages[1]["role"], "user");
         // The row stores exactly the messages sent.

@@ -4,86 +4,21 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{rows, run_dir};
-use netlogs_eval::{score_text, TrainerLabel};
-use netlogs_rubric::RubricConfig;
+use common::{body_of, http, rows, run_dir, Server};
+use netlogs_rubric::{score_row, Completion, RubricConfig, TrainerLabel};
 use serde_json::{json, Value};
 
 const GOOD: &str = r#"{"label": "Malicious", "confidence": 0.8, "rationale": "telnet scan"}"#;
 
-struct Server {
-    child: Child,
-    base: String,
-    stderr: BufReader<std::process::ChildStderr>,
-}
-
-impl Server {
-    fn start(args: &[&str], envs: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("netlogs"))
-            .args(["serve", "--port", "0"])
-            .args(args)
-            .envs(envs.iter().copied())
-            .env("RUST_LOG", "debug")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn netlogs serve");
-        let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-        let mut line = String::new();
-        let base = loop {
-            line.clear();
-            assert!(
-                stderr.read_line(&mut line).expect("log") > 0,
-                "server exited"
-            );
-            if let Some(at) = line.find("listening on http://") {
-                let rest = &line[at + "listening on ".len()..];
-                break rest.split_whitespace().next().unwrap_or("").to_string();
-            }
-        };
-        Server {
-            child,
-            base,
-            stderr,
-        }
-    }
-
-    fn addr(&self) -> String {
-        self.base.trim_start_matches("http://").to_string()
-    }
-
-    /// SIGTERM, then the exit status and the rest of the log.
-    fn terminate(mut self) -> (std::process::ExitStatus, String) {
-        Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("kill");
-        let status = self.child.wait().expect("wait");
-        let mut rest = String::new();
-        self.stderr.read_to_string(&mut rest).expect("log");
-        (status, rest)
-    }
-}
-
-/// A test that fails half-way still stops its server.
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
 fn expected(text: &str, label: &str) -> f64 {
-    score_text(
+    score_row(
         &RubricConfig::default(),
-        text,
+        &Completion::Text(text),
         TrainerLabel::parse(label).expect("label").gold,
     )
     .reward
@@ -209,20 +144,6 @@ fn v1_score_equals_netlogs_score_on_bundled_rows() {
     assert_eq!(got.len(), 154);
     assert_eq!(got, want);
     server.terminate();
-}
-
-/// One HTTP/1.1 request over a fresh connection; the whole response text.
-fn http(addr: &str, method: &str, path: &str, body: &str, auth: Option<&str>) -> String {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    let auth = auth.map_or(String::new(), |a| format!("Authorization: {a}\r\n"));
-    write!(s, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).expect("send");
-    let mut out = String::new();
-    s.read_to_string(&mut out).expect("read");
-    out
-}
-
-fn body_of(response: &str) -> &str {
-    response.split_once("\r\n\r\n").map_or("", |(_, b)| b)
 }
 
 #[test]

@@ -16,16 +16,6 @@ use crate::sample::example_key;
 
 pub const SPLITS: [&str; 3] = ["train", "dev", "test"];
 
-/// Whether a split's captures were held out of training: `train` no, `dev` and `test` yes;
-/// `None` for a name that is not a split.
-pub fn held_out(split: &str) -> Option<bool> {
-    match split {
-        "train" => Some(false),
-        "dev" | "test" => Some(true),
-        _ => None,
-    }
-}
-
 /// Shares of train/dev/test.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SplitRatios(pub [f64; 3]);

@@ -10,6 +10,12 @@ pub enum DataError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{file}: cannot write: {source}")]
+    Write {
+        file: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{file}: a directory with no data files (*.log, *.labeled, *.csv, *.tsv, *.parquet, *.jsonl, their .gz, or tar archives)")]
     IsDirectory { file: PathBuf },
     #[error("{file}: file is empty")]

@@ -2,7 +2,8 @@
 //!
 //! The crate owns the flow model ([`FlowRecord`], [`Label`], [`Provenance`]), the loaders
 //! (Zeek `conn.log`, IoT-23 CSV exports, Hugging Face parquet, CIC-IDS-2017, UNSW-NB15, the
-//! reference's prepared JSONL), prompt rendering, and seeded sampling. The label and
+//! reference's prepared JSONL), where a command's rows come from ([`source`]: bundled, files, a
+//! built or fetched dataset, synthetic), prompt rendering, and seeded sampling. The label and
 //! provenance travel next to the record but never into a rendered prompt.
 
 mod audit;
@@ -19,19 +20,21 @@ mod field;
 mod inputs;
 mod inspect;
 mod load;
+pub mod manifest;
 mod ood;
 mod parquet;
 mod prepared;
 mod prompt;
 mod record;
 mod sample;
+pub mod source;
 mod stream;
 mod synth;
 mod zeek;
 
 pub use audit::{audit_leakage, Auditor, LeakageAudit, SplitAudit};
 pub use build::{
-    build_dataset, conflicts, held_out, BuildOptions, BuildReport, Conflict, SplitRatios, SPLITS,
+    build_dataset, conflicts, BuildOptions, BuildReport, Conflict, SplitRatios, SPLITS,
 };
 pub use bundled::{bundled_iot23, BundledFile, BUNDLED_IOT23};
 pub use capture::{Attribution, CaptureFrom, SESSION_GAP_S};
@@ -56,7 +59,8 @@ pub use record::{
     capture_id_from_name, FlowRecord, Interner, Label, LabeledFlow, Provenance, RawField,
 };
 pub use sample::{
-    example_key, flow_key, water_fill, BalancedDraw, Offer, Reservoir, SampleCaps, StratifiedSample,
+    example_key, flow_key, water_fill, BalancedDraw, Offer, Reservoir, SampleCaps,
+    StratifiedSample, DEFAULT_SEED,
 };
 pub use stream::{BadRows, DataReader, FileRead, ReadOptions, ReadReport, Row, RowSink};
 /// Iterate and list the typed settings (`Template::iter()`, `SourceFormat::VARIANTS`).

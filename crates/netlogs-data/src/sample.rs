@@ -17,6 +17,9 @@ use crate::example::Example;
 use crate::prompt::{with_shown_bytes, Template};
 use crate::record::{Label, LabeledFlow};
 
+/// The seed every sampling defaults to (`--seed`, Python's `seed=`).
+pub const DEFAULT_SEED: u64 = 42;
+
 /// What happened to a row offered to a reservoir.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Offer {

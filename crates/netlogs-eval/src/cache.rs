@@ -131,6 +131,8 @@ impl ResponseCache {
         };
         let buffer = &mut w.1;
         let mark = buffer.len();
+        // Strings and numbers into memory: this cannot fail, but a failed entry would be
+        // cut off rather than leave half a line.
         if serde_json::to_writer(&mut *buffer, &EntryOut { key, completion }).is_err() {
             buffer.truncate(mark);
             return;
@@ -139,22 +141,23 @@ impl ResponseCache {
     }
 
     /// Append the buffered entries in one write, so lines from concurrent runs never mix.
-    /// Failure to cache never fails a run: it is reported once per failed write.
-    pub fn flush(&self) {
-        let Ok(mut w) = self.writer.lock() else {
-            return;
-        };
-        let (file, buffer) = &mut *w;
-        if buffer.is_empty() {
-            return;
-        }
-        if let Err(e) = file.write_all(buffer) {
-            eprintln!(
+    /// Failure to cache never fails a run: the warning goes back to the caller, once per
+    /// failed write.
+    pub fn flush(&self) -> Result<(), String> {
+        let warn = |e: &dyn std::fmt::Display| {
+            format!(
                 "warning: cannot write the response cache {}: {e}",
                 self.path.display()
-            );
+            )
+        };
+        let mut w = self.writer.lock().map_err(|e| warn(&e))?;
+        let (file, buffer) = &mut *w;
+        if buffer.is_empty() {
+            return Ok(());
         }
+        let written = file.write_all(buffer);
         buffer.clear();
+        written.map_err(|e| warn(&e))
     }
 }
 
@@ -210,7 +213,7 @@ mod tests {
         let c = ResponseCache::open(dir.path(), "http://127.0.0.1:1/v1", "m").expect("open");
         assert_eq!(c.len(), 0);
         c.put(&k1, &completion("one\n\"quoted\""));
-        c.flush();
+        c.flush().expect("flush");
         drop(c);
 
         // A crash mid-append leaves a torn line; it is ignored and does not swallow the next.
@@ -229,7 +232,7 @@ mod tests {
         assert_eq!(c.get(&k2), None);
         c.put(&k2, &completion("two"));
         c.put(&k1, &completion("one, again"));
-        c.flush();
+        c.flush().expect("flush");
         drop(c);
 
         let c = ResponseCache::open(dir.path(), "http://127.0.0.1:1/v1", "m").expect("reopen");

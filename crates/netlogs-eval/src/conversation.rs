@@ -5,10 +5,10 @@
 use std::sync::atomic::AtomicU64;
 
 use netlogs_client::{RemoteCompletion, RequestError, ToolCall, Usage};
+use netlogs_lookup::{Anchor, FlowTable};
 use serde_json::value::{to_raw_value, RawValue};
 use serde_json::{json, Value};
 
-use crate::lookup::{Anchor, FlowTable};
 use crate::policy::Policy;
 
 /// What a lookup conversation needs beyond the policy.
@@ -30,13 +30,13 @@ pub struct Conversation {
     pub cached: bool,
 }
 
-/// The turns of a conversation that ended with the model's last word.
+/// The turns of a conversation that ended with the model's last word, or out of turns.
+/// Which message is the answer is the rubric's to say (`netlogs_rubric::answer_of`).
 pub struct Talk {
-    /// The last model turn (its text is the answer; empty when the turns ran out).
+    /// The last model turn's finish reason and the usage summed over every turn.
     pub last: RemoteCompletion,
-    /// Every message after the prompt, the final answer included.
-    pub turns: Box<RawValue>,
-    pub tool_calls: usize,
+    /// Every message after the prompt, the final answer (if any) last.
+    pub turns: Vec<Value>,
 }
 
 /// What the model is told when it keeps calling tools on its last turn.
@@ -63,12 +63,12 @@ fn add_usage(total: &mut Option<Usage>, u: Option<Usage>) {
     }
 }
 
-/// Run one conversation from `prompt` (`[system, user]`).
+/// Run one conversation from the `(system, user)` prompt.
 pub async fn converse(
     policy: &Policy,
     lookup: &Lookup,
     index: usize,
-    prompt: (&RawValue, &str),
+    prompt: (&str, &str),
     rollout: u32,
     retries: &AtomicU64,
 ) -> Conversation {
@@ -86,17 +86,20 @@ async fn talk(
     policy: &Policy,
     lookup: &Lookup,
     index: usize,
-    (prompt, user): (&RawValue, &str),
+    (system, user): (&str, &str),
     (rollout, retries): (u32, &AtomicU64),
     (attempts, cached): (&mut u32, &mut bool),
 ) -> Result<Talk, RequestError> {
-    let mut messages: Vec<Value> = serde_json::from_str(prompt.get()).unwrap_or_default();
+    let mut messages = vec![
+        json!({"role": "system", "content": system}),
+        json!({"role": "user", "content": user}),
+    ];
     let first = messages.len();
-    let mut calls = 0usize;
     let mut usage = None;
     let mut turn = 0u32;
     loop {
         turn += 1;
+        // Values parsed from JSON serialise back without fail.
         let sent = to_raw_value(&messages).unwrap_or_default();
         let answer = policy
             .answer(&sent, user, Some(&lookup.tools), rollout, retries)
@@ -108,10 +111,9 @@ async fn talk(
         messages.push(assistant_turn(&completion));
         if completion.tool_calls.is_empty() {
             completion.usage = usage;
-            return Ok(finish(completion, &messages[first..], calls));
+            return Ok(finish(completion, messages.split_off(first)));
         }
         for call in &completion.tool_calls {
-            calls += 1;
             let result = match lookup.anchors.get(index) {
                 Some(at) => lookup.table.call(at, &call.name, &call.arguments),
                 None => json!({"error": "no data to look up for this flow"}).to_string(),
@@ -119,22 +121,19 @@ async fn talk(
             messages.push(tool_message(call, result));
         }
         if turn >= lookup.max_turns {
-            // The turns ran out mid-lookup: an unanswered rollout, scored as invalid.
+            // The turns ran out mid-lookup: the conversation ends on a tool result, which
+            // the rubric reads as no answer.
             let last = RemoteCompletion {
                 text: String::new(),
                 finish_reason: Some(OUT_OF_TURNS.into()),
                 usage,
                 tool_calls: Vec::new(),
             };
-            return Ok(finish(last, &messages[first..], calls));
+            return Ok(finish(last, messages.split_off(first)));
         }
     }
 }
 
-fn finish(last: RemoteCompletion, turns: &[Value], tool_calls: usize) -> Talk {
-    Talk {
-        last,
-        turns: to_raw_value(turns).unwrap_or_default(),
-        tool_calls,
-    }
+fn finish(last: RemoteCompletion, turns: Vec<Value>) -> Talk {
+    Talk { last, turns }
 }

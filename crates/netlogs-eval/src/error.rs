@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use netlogs_client::RequestError;
 use netlogs_data::DataError;
 use netlogs_rubric::RubricError;
+use netlogs_runlog::RunLogError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
@@ -15,6 +16,8 @@ pub enum EvalError {
     Rubric(#[from] RubricError),
     #[error(transparent)]
     Request(#[from] RequestError),
+    #[error(transparent)]
+    RunLog(#[from] RunLogError),
     /// A file could not be read or written.
     #[error("cannot {action} {}: {source}", path.display())]
     Io {

@@ -8,21 +8,22 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use netlogs_client::{PromptMessages, RequestError};
+use netlogs_data::source::{self, DrawSpec, DrawnFrom, SourceSpec};
 use netlogs_data::{Example, LabeledFlow};
+use netlogs_lookup::{tool_definitions, Anchor, FlowTable};
+use netlogs_runlog::{
+    new_run_id, now, sanitize, DatasetInfo, FileDigest, Metadata, RunDir, RunSettings, RunStatus,
+    SkippedRows, Summary, Timings, SCHEMA_VERSION,
+};
 
 use crate::conversation::Lookup;
 use crate::error::{EvalError, Result};
 use crate::ledger::Ledger;
-use crate::lookup::{tool_definitions, Anchor, FlowTable};
 use crate::pipeline::{run_jobs, EarlyStopped, Job, Workload};
 use crate::policy::Policy;
 use crate::prices::PriceTable;
 use crate::progress::ProgressSink;
-use crate::prompt::default_system_prompt;
-use crate::run_dir::{new_run_id, sanitize, RunDir};
-use crate::run_log::{DatasetInfo, Metadata, RunKind, Summary, Timings, SCHEMA_VERSION};
 use crate::settings::{EvalMode, EvalSettings, StructuredOutput};
-use crate::source::{self, DrawSpec, SourceSpec};
 
 /// How a run starts: afresh, or by finishing an interrupted one with its stored settings.
 #[derive(Debug, Clone)]
@@ -47,14 +48,23 @@ pub struct EvalPlan {
     pub prices: Option<PathBuf>,
 }
 
-/// A finished (or early-stopped) run.
+/// A run as its files now say it is: finished, or stopped early.
 #[derive(Debug)]
 pub struct RunLog {
     pub dir: PathBuf,
     pub metadata: Metadata,
     pub summary: Summary,
-    /// Set when the first rows all failed alike and the run stopped launching requests.
-    pub stopped: Option<EarlyStopped>,
+}
+
+impl RunLog {
+    /// Why the run stopped early, with the hint a user needs next; `None` if it did not.
+    /// Never contains the key.
+    pub fn stop_message(&self) -> Option<&str> {
+        match &self.metadata.status {
+            RunStatus::StoppedEarly { reason } => Some(reason),
+            _ => None,
+        }
+    }
 }
 
 /// Wall time per phase of this session, stored as `timings_s`.
@@ -71,11 +81,7 @@ impl PhaseClock {
     }
 }
 
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339()
-}
-
-/// The settings, and the stored metadata when resuming.
+/// The settings, validated before any data is read, and the stored metadata when resuming.
 fn settings_of(start: &RunStart) -> Result<(EvalSettings, Option<Metadata>)> {
     match start {
         RunStart::New { settings, .. } => {
@@ -84,14 +90,13 @@ fn settings_of(start: &RunStart) -> Result<(EvalSettings, Option<Metadata>)> {
         }
         RunStart::Resume(dir) => {
             let meta = Metadata::read(dir)?;
-            let settings = meta.settings.clone().ok_or_else(|| {
-                EvalError::content(
-                    dir,
-                    0,
-                    "metadata.json has no eval settings: only `netlogs eval` runs can be resumed",
-                )
+            let record = meta.eval().ok_or_else(|| {
+                EvalError::invalid(format!(
+                    "{}: a `netlogs score` run; only `netlogs eval` runs can be resumed",
+                    dir.display()
+                ))
             })?;
-            settings.validate()?;
+            let settings = EvalSettings::from_record(record)?;
             Ok((settings, Some(meta)))
         }
     }
@@ -126,11 +131,36 @@ fn open_run(
     }
 }
 
-/// Fresh metadata for a new run.
+/// The run log's record of where the sample came from.
+fn dataset_info(d: DrawnFrom) -> DatasetInfo {
+    DatasetInfo {
+        name: d.source.name,
+        files: d
+            .source
+            .files
+            .into_iter()
+            .map(|f| FileDigest {
+                name: f.name,
+                sha256: f.sha256,
+                rows: f.rows,
+            })
+            .collect(),
+        split: d.split,
+        rows_available: d.rows_available,
+        sampling: d.sampling.to_string(),
+        synthetic: d.source.synthetic,
+        captures: d.captures,
+        bad_rows: SkippedRows {
+            count: d.source.bad_rows.count,
+            first: d.source.bad_rows.first,
+        },
+    }
+}
+
+/// Fresh metadata for a new run: `interrupted` until the run records its end.
 fn new_metadata(
     run_id: &str,
     model: String,
-    policy: &Policy,
     settings: &EvalSettings,
     dataset: DatasetInfo,
     num_examples: usize,
@@ -139,24 +169,12 @@ fn new_metadata(
         schema_version: SCHEMA_VERSION,
         tool: "netlogs".into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        kind: RunKind::Eval,
         run_id: run_id.to_string(),
+        settings: RunSettings::Eval(Box::new(settings.to_record())),
         model,
-        api_base: policy.is_remote().then(|| settings.api_base_or_default()),
-        seed: settings.seed,
-        num_examples,
-        rollouts_per_example: settings.rollouts_per_example,
-        sampling_args: settings.sampling_args.clone(),
-        template: Some(settings.template),
-        system_prompt: Some(
-            settings
-                .system_prompt
-                .clone()
-                .unwrap_or_else(default_system_prompt),
-        ),
         dataset,
-        rubric: settings.rubric,
-        settings: Some(settings.clone()),
+        num_examples,
+        status: RunStatus::Interrupted,
         started_at: now(),
         finished_at: None,
         resumed_at: Vec::new(),
@@ -167,29 +185,18 @@ fn new_metadata(
 /// The examples a run evaluates, and where they came from.
 struct Prepared {
     sample: Vec<Example>,
-    dataset: DatasetInfo,
+    dataset: DrawnFrom,
     lookup: Option<Lookup>,
 }
 
 /// Lookup mode's tools and their data: every flow of the source, held in memory, and where
 /// each drawn flow sits in it.
-fn lookup_for(
-    spec: &SourceSpec,
-    settings: &EvalSettings,
-    drawn_flows: &[LabeledFlow],
-    sample_len: usize,
-) -> Result<Lookup> {
-    if drawn_flows.len() != sample_len {
-        return Err(EvalError::invalid("--mode lookup needs raw flows (files, the bundled set): a built dataset's prompts carry no flow to look around"));
-    }
-    let anchors = drawn_flows
+fn lookup_for(spec: &SourceSpec, settings: &EvalSettings, drawn: &[LabeledFlow]) -> Result<Lookup> {
+    let anchors = drawn
         .iter()
         .map(Anchor::of)
         .collect::<Option<Vec<_>>>()
         .ok_or_else(|| EvalError::invalid("--mode lookup needs a timestamp on every flow, and this data has flows without one"))?;
-    if settings.max_turns == 0 {
-        return Err(EvalError::invalid("--max-turns must be at least 1"));
-    }
     Ok(Lookup {
         table: FlowTable::new(source::all_flows(spec)?),
         anchors,
@@ -198,12 +205,8 @@ fn lookup_for(
     })
 }
 
-/// Load the data the settings name and draw the sample (timed as `load` and `sample`).
-fn prepare(
-    settings: &EvalSettings,
-    clock: &mut PhaseClock,
-    note: &mut dyn FnMut(&str),
-) -> Result<(Prepared, f64, f64)> {
+/// Load the data the settings name and draw the sample, in one pass.
+fn prepare(settings: &EvalSettings, note: &mut dyn FnMut(&str)) -> Result<Prepared> {
     let spec = SourceSpec {
         data: &settings.data,
         format: settings.format,
@@ -213,36 +216,25 @@ fn prepare(
         skip_digests: false,
         synth: (settings.num_examples.max(1), settings.seed),
     };
+    let lookup = settings.mode == EvalMode::Lookup;
     let want = DrawSpec {
         template: settings.template,
         n: settings.num_examples,
         seed: settings.seed,
         split: settings.split.as_deref(),
         context: settings.context,
+        raw_flows_for: lookup.then_some("--mode lookup"),
     };
-    // One pass draws the sample: reading and sampling are one phase.
     let drawn = source::draw(&spec, &want, note)?;
-    let load = clock.lap();
-    let sampling = clock.lap();
     let lookup = match settings.mode {
-        EvalMode::Lookup => Some(lookup_for(
-            &spec,
-            settings,
-            &drawn.flows,
-            drawn.examples.len(),
-        )?),
+        EvalMode::Lookup => Some(lookup_for(&spec, settings, &drawn.flows)?),
         EvalMode::Single => None,
     };
-    let (sample, info) = (drawn.examples, drawn.dataset);
-    Ok((
-        Prepared {
-            sample,
-            dataset: info,
-            lookup,
-        },
-        load,
-        sampling,
-    ))
+    Ok(Prepared {
+        sample: drawn.examples,
+        dataset: drawn.dataset,
+        lookup,
+    })
 }
 
 /// The jobs still to run: every (example, rollout) pair the ledger does not hold yet.
@@ -254,7 +246,8 @@ fn pending_jobs(n_examples: usize, rollouts: u32, ledger: &Ledger) -> Vec<Job> {
 }
 
 /// Run `plan`, reporting to `progress`. The run directory holds every finished row whatever
-/// happens; the returned log is what metadata.json and summary.json now say.
+/// happens, and its metadata says how the run ended; the returned log is what metadata.json
+/// and summary.json now say.
 pub async fn run_eval(plan: EvalPlan, progress: &mut dyn ProgressSink) -> Result<RunLog> {
     let mut clock = PhaseClock {
         last: Instant::now(),
@@ -263,15 +256,12 @@ pub async fn run_eval(plan: EvalPlan, progress: &mut dyn ProgressSink) -> Result
     let mut note = |t: &str| progress.note(t);
     let policy = Policy::open(&settings, plan.cache_dir.clone(), &mut note)?;
     let prices = PriceTable::load(plan.prices.as_deref())?;
-    let (
-        Prepared {
-            sample,
-            dataset,
-            lookup,
-        },
-        load,
-        sampling,
-    ) = prepare(&settings, &mut clock, &mut note)?;
+    let Prepared {
+        sample,
+        dataset,
+        lookup,
+    } = prepare(&settings, &mut note)?;
+    let load = clock.lap();
     let model = policy.model_name();
     let (mut dir, mut ledger) = open_run(&plan.start, &model, &sample, &settings)?;
     let mut meta = match stored_meta {
@@ -282,9 +272,8 @@ pub async fn run_eval(plan: EvalPlan, progress: &mut dyn ProgressSink) -> Result
         None => new_metadata(
             &dir.run_id,
             model.clone(),
-            &policy,
             &settings,
-            dataset,
+            dataset_info(dataset),
             sample.len(),
         ),
     };
@@ -293,13 +282,10 @@ pub async fn run_eval(plan: EvalPlan, progress: &mut dyn ProgressSink) -> Result
     let jobs = pending_jobs(sample.len(), settings.rollouts_per_example, &ledger);
     let total = sample.len() as u64 * u64::from(settings.rollouts_per_example);
     progress.begin(total, total - jobs.len() as u64);
-    let system = meta
-        .system_prompt
-        .clone()
-        .unwrap_or_else(default_system_prompt);
     let work = Arc::new(Workload {
         policy,
-        messages: PromptMessages::new(&system),
+        messages: PromptMessages::new(&settings.system_prompt),
+        system: settings.system_prompt.clone(),
         sample,
         cfg: settings.rubric,
         retries: AtomicU64::new(0),
@@ -319,10 +305,14 @@ pub async fn run_eval(plan: EvalPlan, progress: &mut dyn ProgressSink) -> Result
 
     let summary = ledger.summarise(&settings.rubric, settings.seed, &model, &prices);
     summary.write(&dir)?;
-    meta.finished_at = Some(now());
+    meta.end(match stopped {
+        Some(stop) => RunStatus::StoppedEarly {
+            reason: abort_message(&stop, &settings),
+        },
+        None => RunStatus::Finished,
+    });
     meta.timings_s = Some(Timings {
         load,
-        sample: sampling,
         requests,
         summary: clock.lap(),
     });
@@ -331,21 +321,12 @@ pub async fn run_eval(plan: EvalPlan, progress: &mut dyn ProgressSink) -> Result
         dir: dir.path.clone(),
         metadata: meta,
         summary,
-        stopped,
     })
 }
 
-impl RunLog {
-    /// Why the run stopped early, with the hint a user needs next; `None` if it did not.
-    /// Never contains the key.
-    pub fn stop_message(&self) -> Option<String> {
-        let stop = self.stopped.as_ref()?;
-        let settings = self.metadata.settings.as_ref()?;
-        Some(abort_message(&stop.error, settings, stop.rows))
-    }
-}
-
-fn abort_message(err: &RequestError, s: &EvalSettings, rows: usize) -> String {
+/// Why a run stopped early, with the hint a user needs next. Never contains the key.
+fn abort_message(stop: &EarlyStopped, s: &EvalSettings) -> String {
+    let (err, rows) = (&stop.error, stop.rows);
     let mut m =
         format!("stopped early: the first {rows} requests all failed with the same error: {err}");
     let base = s.api_base_or_default();

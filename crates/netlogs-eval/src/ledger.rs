@@ -5,19 +5,36 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::Arc;
 
-use netlogs_client::Usage;
-use netlogs_data::{held_out, ExampleInfo, Interner, Label};
+use netlogs_data::{ExampleInfo, Interner, Label};
 use netlogs_rubric::{
-    score_completion, Gold, RowOutcome, RubricConfig, RunMetrics, Score, ScoredRow,
+    held_out, score_row, Completion, Gold, RowOutcome, RubricConfig, RunMetrics, Score, ScoredRow,
+};
+use netlogs_runlog::{
+    for_each_line, Row, RowInfo, RunLogError, Summary, TokenUsage, UsageSummary, SCHEMA_VERSION,
 };
 
-use crate::error::{EvalError, Result};
+use crate::error::Result;
 use crate::prices::PriceTable;
-use crate::run_log::{
-    for_each_row, tool_calls_in, StoredRow, Summary, UsageSummary, SCHEMA_VERSION,
-};
+
+/// How an error row is named in the summary's error list.
+pub fn error_id(example_id: &str, rollout: u32) -> String {
+    format!("{example_id}#{rollout}")
+}
+
+fn gold_of_stored(answer: &str) -> std::result::Result<Gold, String> {
+    Gold::from_label(answer).ok_or_else(|| format!("answer `{answer}` is not Benign or Malicious"))
+}
+
+/// A stored row's reward, read again from its stored conversation by the one reward function.
+fn rescore(cfg: &RubricConfig, r: &Row) -> std::result::Result<Score, String> {
+    let messages = r
+        .completion
+        .to_value()
+        .map_err(|e| format!("field `completion`: {e}"))?;
+    let completion = Completion::from_value(&messages).map_err(|e| e.to_string())?;
+    Ok(score_row(cfg, &completion, gold_of_stored(&r.answer)?))
+}
 
 pub fn gold_of(label: Label) -> Gold {
     match label {
@@ -94,31 +111,56 @@ pub struct Ledger {
     tally: UsageTally,
 }
 
+/// A row's breakdown keys: where its example came from.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RowKeys<'a> {
+    pub source: Option<&'a str>,
+    pub capture: Option<&'a str>,
+    pub family: Option<&'a str>,
+    pub split: Option<&'a str>,
+}
+
+impl<'a> RowKeys<'a> {
+    pub fn of_example(info: &'a ExampleInfo) -> RowKeys<'a> {
+        RowKeys {
+            source: Some(&info.source),
+            capture: info.capture.as_deref(),
+            family: info.family.as_deref(),
+            split: info.split.as_deref(),
+        }
+    }
+
+    pub fn of_row(info: &'a RowInfo<'a>) -> RowKeys<'a> {
+        RowKeys {
+            source: Some(&info.source),
+            capture: info.capture.as_deref(),
+            family: info.family.as_deref(),
+            split: info.split.as_deref(),
+        }
+    }
+}
+
 /// What became of one rollout, as the summary needs it.
 pub enum RowResult<'a> {
     Scored {
         score: Score,
         gold: Gold,
-        info: &'a ExampleInfo,
+        keys: RowKeys<'a>,
     },
-    /// No answer: the request failed for good.
-    Failed { example_id: &'a str, error: String },
-    /// An input row of `netlogs score` that carried an error instead of a completion.
-    FailedInput { id: String, error: String },
+    /// No answer: the request failed for good (or a scored input carried an error). `id`
+    /// names the row in the summary's error list.
+    Failed { id: String, error: String },
 }
 
 /// How a row was served, for the usage block.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Served {
-    pub usage: Option<Usage>,
+    pub usage: Option<TokenUsage>,
     pub attempts: u32,
     pub cached: bool,
     /// The answer was cut at the token limit (`finish_reason: "length"`).
     pub truncated: bool,
 }
-
-/// The finish reason of an answer cut at the token limit.
-pub const FINISH_LENGTH: &str = "length";
 
 impl Ledger {
     /// Whether an earlier session already stored this rollout.
@@ -139,35 +181,17 @@ impl Ledger {
     pub fn record(&mut self, key: (usize, u32), result: RowResult, served: Served) {
         self.tally.add(served);
         let outcome = match result {
-            RowResult::Scored { score, gold, info } => RowOutcome::Scored(ScoredRow {
+            RowResult::Scored { score, gold, keys } => RowOutcome::Scored(ScoredRow {
                 score,
                 gold,
-                source: Some(self.keys.get(&info.source)),
-                capture: info.capture.as_deref().map(|c| self.keys.get(c)),
-                family: info.family.as_deref().map(|f| self.keys.get(f)),
-                held_out: info.split.as_deref().and_then(held_out),
+                source: keys.source.map(|k| self.keys.get(k)),
+                capture: keys.capture.map(|k| self.keys.get(k)),
+                family: keys.family.map(|k| self.keys.get(k)),
+                held_out: keys.split.and_then(held_out),
             }),
-            RowResult::Failed { example_id, error } => RowOutcome::Error {
-                id: format!("{example_id}#{}", key.1),
-                message: error,
-            },
-            RowResult::FailedInput { id, error } => RowOutcome::Error { id, message: error },
+            RowResult::Failed { id, error } => RowOutcome::Error { id, message: error },
         };
         self.outcomes.push((key, outcome));
-    }
-
-    /// Record a scored row whose breakdown keys come from outside a netlogs sample (the
-    /// `info` of a foreign results file).
-    pub fn record_foreign(&mut self, key: (usize, u32), row: ScoredRow) {
-        self.tally.add(Served::default());
-        let intern = |k: Option<Arc<str>>, keys: &mut Interner| k.map(|k| keys.get(&k));
-        let row = ScoredRow {
-            source: intern(row.source, &mut self.keys),
-            capture: intern(row.capture, &mut self.keys),
-            family: intern(row.family, &mut self.keys),
-            ..row
-        };
-        self.outcomes.push((key, RowOutcome::Scored(row)));
     }
 
     /// Read back the rows an interrupted run stored at `path`, re-scoring every completion.
@@ -179,46 +203,39 @@ impl Ledger {
         cfg: &RubricConfig,
     ) -> Result<Ledger> {
         let mut ledger = Ledger::default();
-        for_each_row(path, |line, r: StoredRow| {
-            let Some(&index) = order.get(r.example_id.as_str()) else {
-                return Err(EvalError::content(
-                    path,
-                    line,
-                    format!("example {} is not in this run's sample", r.example_id),
-                ));
+        for_each_line(path, |line, text| {
+            let bad = |m: String| RunLogError::content(path, line, m);
+            let r: Row = serde_json::from_str(text)
+                .map_err(|e| bad(format!("not a valid result row: {e}")))?;
+            r.check_version().map_err(bad)?;
+            let Some(&index) = order.get(r.example_id.as_ref()) else {
+                return Err(bad(format!(
+                    "example {} is not in this run's sample",
+                    r.example_id
+                )));
             };
             if !ledger.stored.insert((index, r.rollout)) {
-                return Err(EvalError::content(
-                    path,
-                    line,
-                    format!(
-                        "example {} rollout {} appears twice",
-                        r.example_id, r.rollout
-                    ),
-                ));
+                return Err(bad(format!(
+                    "example {} rollout {} appears twice",
+                    r.example_id, r.rollout
+                )));
             }
             let result = match &r.error {
                 Some(e) => RowResult::Failed {
-                    example_id: &r.example_id,
-                    error: e.clone(),
+                    id: error_id(&r.example_id, r.rollout),
+                    error: e.to_string(),
                 },
-                None => {
-                    let text = r.completion.last().map_or("", |m| m.content.as_str());
-                    let gold = Gold::from_value(&serde_json::Value::String(r.answer.clone()))
-                        .map_err(|e| EvalError::content(path, line, e.to_string()))?;
-                    RowResult::Scored {
-                        score: score_completion(cfg, text, gold)
-                            .after_tool_calls(tool_calls_in(&r.completion), cfg),
-                        gold,
-                        info: &r.info,
-                    }
-                }
+                None => RowResult::Scored {
+                    score: rescore(cfg, &r).map_err(bad)?,
+                    gold: gold_of_stored(&r.answer).map_err(bad)?,
+                    keys: RowKeys::of_row(&r.info),
+                },
             };
             let served = Served {
                 usage: r.usage,
                 attempts: r.attempts,
                 cached: r.cached,
-                truncated: r.finish_reason.as_deref() == Some(FINISH_LENGTH),
+                truncated: r.truncated(),
             };
             ledger.record((index, r.rollout), result, served);
             Ok(())

@@ -7,19 +7,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use netlogs_client::{PromptMessages, RemoteCompletion, RequestError};
-use netlogs_data::Example;
-use netlogs_rubric::{score_completion, RubricConfig, Score};
-use serde_json::value::RawValue;
+use std::borrow::Cow;
+
+use netlogs_client::{PromptMessages, RemoteCompletion, RequestError, Usage};
+use netlogs_data::{Example, ExampleInfo};
+use netlogs_rubric::{score_row, Completion, RubricConfig, Score};
+use netlogs_runlog::{Messages, Row, RowInfo, RunDir, TokenUsage, SCHEMA_VERSION};
+use serde_json::value::{to_raw_value, RawValue};
 use tokio::sync::{mpsc, Semaphore};
 
 use crate::conversation::{converse, Lookup};
 use crate::error::Result;
-use crate::ledger::{gold_of, Ledger, RowResult, Served, FINISH_LENGTH};
+use crate::ledger::{error_id, gold_of, Ledger, RowKeys, RowResult, Served};
 use crate::policy::Policy;
 use crate::progress::ProgressSink;
-use crate::run_dir::RunDir;
-use crate::run_log::{ResultRow, RowCompletion};
 
 /// One rollout to run.
 #[derive(Debug, Clone, Copy)]
@@ -31,6 +32,7 @@ pub struct Job {
 /// What every job of a run shares.
 pub struct Workload {
     pub policy: Policy,
+    pub system: String,
     pub messages: PromptMessages,
     pub sample: Vec<Example>,
     pub cfg: RubricConfig,
@@ -54,7 +56,7 @@ struct Done {
     latency_ms: f64,
     attempts: u32,
     cached: bool,
-    /// Lookup mode: every message after the prompt.
+    /// Lookup mode: every message after the prompt, as JSON.
     turns: Option<Box<RawValue>>,
 }
 
@@ -73,7 +75,7 @@ async fn run_job(work: &Workload, job: Job) -> Done {
             &work.policy,
             lookup,
             job.index,
-            (&prompt, &ex.prompt),
+            (&work.system, &ex.prompt),
             job.rollout,
             &work.retries,
         )
@@ -82,13 +84,13 @@ async fn run_job(work: &Workload, job: Job) -> Done {
         let (attempts, cached) = (talk.attempts, talk.cached);
         let (answer, turns) = match talk.result {
             Ok(c) => {
-                let score = score_completion(&work.cfg, &c.last.text, gold)
-                    .after_tool_calls(c.tool_calls, &work.cfg);
+                let score = score_row(&work.cfg, &Completion::Messages(&c.turns), gold);
                 let answered = Answered {
                     completion: c.last,
                     score,
                 };
-                (Ok(answered), Some(c.turns))
+                // Values parsed from JSON serialise back without fail.
+                (Ok(answered), to_raw_value(&c.turns).ok())
             }
             Err(e) => (Err(e), None),
         };
@@ -108,7 +110,7 @@ async fn run_job(work: &Workload, job: Job) -> Done {
         .await;
     let latency_ms = t0.elapsed().as_secs_f64() * 1e3;
     let result = answer.result.map(|completion| Answered {
-        score: score_completion(&work.cfg, &completion.text, gold),
+        score: score_row(&work.cfg, &Completion::Text(&completion.text), gold),
         completion,
     });
     Done {
@@ -127,47 +129,68 @@ fn record(work: &Workload, done: Done, dir: &mut RunDir, ledger: &mut Ledger) ->
     let ex = &work.sample[done.job.index];
     let ok = done.answer.as_ref().ok();
     let error = done.answer.as_ref().err().map(ToString::to_string);
-    let row = ResultRow {
-        example_id: &ex.example_id,
+    let row = Row {
+        schema_version: SCHEMA_VERSION,
+        example_id: Cow::Borrowed(&ex.example_id),
         rollout: done.job.rollout,
         prompt: &done.prompt,
         completion: match (ok, &done.turns) {
-            (None, _) => RowCompletion::None,
-            (Some(_), Some(turns)) => RowCompletion::Messages(turns),
-            (Some(a), None) => RowCompletion::Text(&a.completion.text),
+            (None, _) => Messages::None,
+            (Some(_), Some(turns)) => Messages::Raw(turns),
+            (Some(a), None) => Messages::Assistant(&a.completion.text),
         },
-        answer: ex.answer.as_str(),
-        info: &ex.info,
+        answer: Cow::Borrowed(ex.answer.as_str()),
+        info: row_info(&ex.info),
         reward: ok.map(|a| a.score.reward),
-        metrics: ok.map(|a| &a.score.components),
+        metrics: ok.map(|a| a.score.components),
         parsed: ok.map(|a| (&a.score).into()),
-        finish_reason: ok.and_then(|a| a.completion.finish_reason.as_deref()),
-        usage: ok.and_then(|a| a.completion.usage),
+        finish_reason: ok.and_then(|a| a.completion.finish_reason.as_deref().map(Cow::Borrowed)),
+        usage: ok.and_then(|a| a.completion.usage).map(token_usage),
         latency_ms: done.latency_ms,
         attempts: done.attempts,
         cached: done.cached,
-        error: error.as_deref(),
+        error: error.as_deref().map(Cow::Borrowed),
     };
     dir.append_unflushed(&row)?;
     let served = Served {
         usage: row.usage,
         attempts: done.attempts,
         cached: done.cached,
-        truncated: row.finish_reason == Some(FINISH_LENGTH),
+        truncated: row.truncated(),
     };
-    let result = match done.answer {
-        Ok(a) => RowResult::Scored {
+    let result = match (done.answer, error) {
+        (Ok(a), _) => RowResult::Scored {
             score: a.score,
             gold: gold_of(ex.answer),
-            info: &ex.info,
+            keys: RowKeys::of_example(&ex.info),
         },
-        Err(_) => RowResult::Failed {
-            example_id: &ex.example_id,
+        (Err(_), error) => RowResult::Failed {
+            id: error_id(&ex.example_id, done.job.rollout),
             error: error.unwrap_or_default(),
         },
     };
     ledger.record((done.job.index, done.job.rollout), result, served);
     Ok(())
+}
+
+/// An example's info as its row records it.
+fn row_info(info: &ExampleInfo) -> RowInfo<'_> {
+    RowInfo {
+        source: Cow::Borrowed(&info.source),
+        capture: info.capture.as_deref().map(Cow::Borrowed),
+        family: info.family.as_deref().map(Cow::Borrowed),
+        file: Cow::Borrowed(&info.file),
+        split: info.split.as_deref().map(Cow::Borrowed),
+        conflict: info.conflict,
+        ts: info.ts,
+    }
+}
+
+fn token_usage(u: Usage) -> TokenUsage {
+    TokenUsage {
+        prompt_tokens: u.prompt_tokens,
+        completion_tokens: u.completion_tokens,
+    }
 }
 
 /// Watches the first rows: all failing with one and the same error means the run is hopeless.
@@ -260,7 +283,9 @@ pub async fn run_jobs(
             }
         }
         dir.flush()?;
-        shared.policy.flush_cache();
+        if let Err(warning) = shared.policy.flush_cache() {
+            progress.note(&warning);
+        }
     }
     Ok(stopped)
 }

@@ -25,7 +25,7 @@ pub enum Policy {
 /// An answer, and how it was served.
 pub struct Answer {
     pub result: Result<RemoteCompletion, RequestError>,
-    /// HTTP attempts (0 for builtin policies and cache hits).
+    /// Attempts: HTTP requests for a remote model (0 for a cache hit), 1 for a builtin policy.
     pub attempts: u32,
     pub cached: bool,
 }
@@ -107,6 +107,7 @@ impl Policy {
                     usage: None,
                     tool_calls: Vec::new(),
                 };
+                // A builtin answer counts as one attempt: the policy was asked once.
                 return Answer {
                     result: Ok(completion),
                     attempts: 1,
@@ -144,13 +145,14 @@ impl Policy {
         }
     }
 
-    /// Write what the cache buffered (called by the run's single writer).
-    pub fn flush_cache(&self) {
-        if let Policy::Remote {
-            cache: Some(cache), ..
-        } = self
-        {
-            cache.flush();
+    /// Write what the cache buffered (called by the run's single writer); a failed write is
+    /// a warning for the user, never a failed run.
+    pub fn flush_cache(&self) -> Result<(), String> {
+        match self {
+            Policy::Remote {
+                cache: Some(cache), ..
+            } => cache.flush(),
+            _ => Ok(()),
         }
     }
 }

@@ -4,22 +4,19 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use netlogs_data::{held_out, Sha256Stream};
-use netlogs_rubric::{
-    completion_text, score_completion, tool_results_in, Gold, RubricConfig, ScoredRow,
+use netlogs_data::Sha256Stream;
+use netlogs_rubric::{score_row, Completion, Gold, RubricConfig, Score};
+use netlogs_runlog::{
+    info_key, new_run_id, now, sanitize, DatasetInfo, FileDigest, Metadata, RunDir, RunSettings,
+    RunStatus, ScoreRecord, ScoredLine, CAPTURE_KEYS, FAMILY_KEYS, SCHEMA_VERSION, SOURCE_KEYS,
 };
 use serde_json::{Map, Value};
 
 use crate::error::{EvalError, Result};
-use crate::ledger::{Ledger, RowResult, Served};
+use crate::eval::RunLog;
+use crate::ledger::{Ledger, RowKeys, RowResult, Served};
 use crate::prices::PriceTable;
-use crate::run_dir::{new_run_id, sanitize, RunDir};
-use crate::run_log::{
-    info_key, DatasetInfo, FileDigest, Metadata, RunKind, ScoredInputRow, CAPTURE_KEYS,
-    FAMILY_KEYS, SCHEMA_VERSION, SOURCE_KEYS,
-};
 
 /// What `netlogs score` runs.
 #[derive(Debug, Clone)]
@@ -34,7 +31,7 @@ pub struct ScorePlan {
 
 /// What an input row adds to the summary.
 enum InputOutcome {
-    Scored(ScoredRow),
+    Scored(Score, Gold),
     /// The row carried an error instead of a completion.
     Failed {
         id: String,
@@ -42,59 +39,35 @@ enum InputOutcome {
     },
 }
 
-/// Score one input row: its output line and what the ledger records.
-fn score_row(
-    mut input: Map<String, Value>,
+/// Score one input row through the one reward function: what the ledger records.
+fn score_input(
+    input: &Map<String, Value>,
     line: usize,
     path: &Path,
     cfg: &RubricConfig,
-) -> Result<(ScoredInputRow, InputOutcome)> {
-    let id = input
-        .get("example_id")
-        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
-        .unwrap_or_else(|| format!("line-{line}"));
+) -> Result<InputOutcome> {
     if let Some(err) = input.get("error").filter(|e| !e.is_null()) {
-        let message = err.as_str().map_or_else(|| err.to_string(), str::to_string);
-        for k in ["reward", "metrics"] {
-            input.remove(k);
-        }
-        let row = ScoredInputRow {
-            input,
-            reward: None,
-            metrics: None,
-            parsed: None,
-        };
-        return Ok((row, InputOutcome::Failed { id, error: message }));
+        let id = input
+            .get("example_id")
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+            .unwrap_or_else(|| format!("line-{line}"));
+        let error = err.as_str().map_or_else(|| err.to_string(), str::to_string);
+        return Ok(InputOutcome::Failed { id, error });
     }
-    let missing = |field: &str| EvalError::content(path, line, format!("missing field `{field}`"));
-    let completion = input
-        .get("completion")
-        .ok_or_else(|| missing("completion"))?;
-    let (text, tool_calls) = (completion_text(completion), tool_results_in(completion));
-    let answer = input.get("answer").ok_or_else(|| missing("answer"))?;
-    let gold = Gold::from_value(answer)
-        .map_err(|e| EvalError::content(path, line, format!("field `answer`: {e}")))?;
-    // A lookup conversation's tool calls cost what the rubric says, as in eval and serve.
-    let score = score_completion(cfg, &text, gold).after_tool_calls(tool_calls, cfg);
-    let info = input.get("info");
-    let scored = ScoredRow {
-        score,
+    let bad = |m: String| EvalError::content(path, line, m);
+    let field = |name: &str| {
+        input
+            .get(name)
+            .ok_or_else(|| bad(format!("missing field `{name}`")))
+    };
+    let completion = Completion::from_value(field("completion")?)
+        .map_err(|e| bad(format!("field `completion`: {e}")))?;
+    let gold =
+        Gold::from_value(field("answer")?).map_err(|e| bad(format!("field `answer`: {e}")))?;
+    Ok(InputOutcome::Scored(
+        score_row(cfg, &completion, gold),
         gold,
-        source: info_key(info, &SOURCE_KEYS).map(Arc::from),
-        capture: info_key(info, &CAPTURE_KEYS).map(Arc::from),
-        family: info_key(info, &FAMILY_KEYS).map(Arc::from),
-        held_out: info_key(info, &["split"]).and_then(|s| held_out(&s)),
-    };
-    for k in ["reward", "metrics", "parsed"] {
-        input.remove(k);
-    }
-    let row = ScoredInputRow {
-        input,
-        reward: Some(score.reward),
-        metrics: Some(score.components),
-        parsed: Some((&score).into()),
-    };
-    Ok((row, InputOutcome::Scored(scored)))
+    ))
 }
 
 fn score_metadata(plan: &ScorePlan, run_id: &str, rows: usize, sha256: String) -> Metadata {
@@ -103,16 +76,14 @@ fn score_metadata(plan: &ScorePlan, run_id: &str, rows: usize, sha256: String) -
         schema_version: SCHEMA_VERSION,
         tool: "netlogs".into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        kind: RunKind::Score,
         run_id: run_id.to_string(),
+        settings: RunSettings::Score(ScoreRecord {
+            input: input.clone(),
+            rubric: plan.rubric,
+            seed: plan.seed,
+        }),
         model: format!("scored:{input}"),
-        api_base: None,
-        seed: plan.seed,
         num_examples: rows,
-        rollouts_per_example: 1,
-        sampling_args: Map::new(),
-        template: None,
-        system_prompt: None,
         dataset: DatasetInfo {
             name: format!("file:{input}"),
             files: vec![FileDigest {
@@ -126,9 +97,8 @@ fn score_metadata(plan: &ScorePlan, run_id: &str, rows: usize, sha256: String) -
             synthetic: false,
             ..DatasetInfo::default()
         },
-        rubric: plan.rubric,
-        settings: None,
-        started_at: chrono::Utc::now().to_rfc3339(),
+        status: RunStatus::Interrupted,
+        started_at: now(),
         finished_at: None,
         resumed_at: Vec::new(),
         timings_s: None,
@@ -137,7 +107,7 @@ fn score_metadata(plan: &ScorePlan, run_id: &str, rows: usize, sha256: String) -
 
 /// Score every row of `plan.input`, streaming it (rows are written as they are scored; only
 /// their outcomes stay in memory); a malformed line stops the run with an error naming it.
-pub fn score_file(plan: &ScorePlan) -> Result<crate::eval::RunLog> {
+pub fn score_file(plan: &ScorePlan) -> Result<RunLog> {
     let file = std::fs::File::open(&plan.input).map_err(EvalError::io("read", &plan.input))?;
     let run_id = new_run_id();
     let out = plan.output.clone().unwrap_or_else(|| {
@@ -175,26 +145,47 @@ pub fn score_file(plan: &ScorePlan) -> Result<crate::eval::RunLog> {
                 "expected a JSON object per line",
             ));
         };
-        let (row, outcome) = score_row(input, n, &plan.input, &plan.rubric)?;
-        dir.append(&row)?;
-        let key = (ledger.len(), 0);
-        match outcome {
-            InputOutcome::Scored(scored) => ledger.record_foreign(key, scored),
-            InputOutcome::Failed { id, error } => {
-                ledger.record(key, RowResult::FailedInput { id, error }, Served::default())
-            }
-        }
+        let outcome = score_input(&input, n, &plan.input, &plan.rubric)?;
+        let info = input.get("info");
+        let (source, capture, family, split) = (
+            info_key(info, &SOURCE_KEYS),
+            info_key(info, &CAPTURE_KEYS),
+            info_key(info, &FAMILY_KEYS),
+            info_key(info, &["split"]),
+        );
+        let keys = RowKeys {
+            source: source.as_deref(),
+            capture: capture.as_deref(),
+            family: family.as_deref(),
+            split: split.as_deref(),
+        };
+        let (line, result) = match outcome {
+            InputOutcome::Scored(score, gold) => (
+                ScoredLine::new(
+                    input,
+                    Some(score.reward),
+                    Some(score.components),
+                    Some((&score).into()),
+                ),
+                RowResult::Scored { score, gold, keys },
+            ),
+            InputOutcome::Failed { id, error } => (
+                ScoredLine::new(input, None, None, None),
+                RowResult::Failed { id, error },
+            ),
+        };
+        dir.append(&line)?;
+        ledger.record((ledger.len(), 0), result, Served::default());
     }
     let mut meta = score_metadata(plan, &dir.run_id, ledger.len(), digest.finish());
     let prices = PriceTable::load(None)?;
     let summary = ledger.summarise(&plan.rubric, plan.seed, &meta.model, &prices);
     summary.write(&dir)?;
-    meta.finished_at = Some(chrono::Utc::now().to_rfc3339());
+    meta.end(RunStatus::Finished);
     meta.write(&dir)?;
-    Ok(crate::eval::RunLog {
+    Ok(RunLog {
         dir: dir.path.clone(),
         metadata: meta,
         summary,
-        stopped: None,
     })
 }

@@ -1,17 +1,38 @@
-//! The settings that define an eval run, typed. Stored in metadata.json so `--resume` rebuilds
-//! exactly the same examples and requests.
+//! The settings that define an eval run, typed, with one set of defaults and one validation.
+//!
+//! Each source of settings goes through one conversion into [`EvalSettings`]: the CLI's flags
+//! (in `netlogs-cli`), and a stored run's [`EvalRecord`] ([`EvalSettings::from_record`], for
+//! `--resume`). [`EvalSettings::validate`] runs before any I/O. The run log stores
+//! [`EvalSettings::to_record`], its own type, so changing these types never changes a log.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use netlogs_client::{RemoteSettings, ResponseFormat, RESERVED_FIELDS};
-use netlogs_data::{CaptureFrom, ContextSpec, SourceFormat, Template};
-use netlogs_rubric::{answer_schema, RubricConfig};
-use serde::{Deserialize, Serialize};
+use netlogs_data::{CaptureFrom, ContextSpec, SourceFormat, Template, VariantNames};
+use netlogs_rubric::{answer_schema, default_system_prompt, RubricConfig};
+use netlogs_runlog::{ContextRecord, EvalRecord};
 use serde_json::{Map, Value};
 
 use crate::error::{EvalError, Result};
 use crate::model_spec::ModelSpec;
+
+/// The defaults of every setting that has one, used by the CLI's flags, [`EvalSettings::new`]
+/// and the Python package alike.
+pub mod defaults {
+    pub const MODEL: &str = "builtin:heuristic";
+    pub const API_BASE: &str = "https://api.openai.com/v1";
+    pub const API_KEY_VAR: &str = "OPENAI_API_KEY";
+    pub const NUM_EXAMPLES: usize = 100;
+    pub const ROLLOUTS_PER_EXAMPLE: u32 = 1;
+    pub const SEED: u64 = netlogs_data::DEFAULT_SEED;
+    /// Model calls a lookup conversation may make, the final answer's included.
+    pub const MAX_TURNS: u32 = 6;
+    /// Attempts per request, the first included.
+    pub const MAX_ATTEMPTS: u32 = 5;
+    pub const TIMEOUT_SECS: f64 = 60.0;
+    pub const MAX_CONCURRENT: usize = 32;
+}
 
 /// Whether requests ask the server for structured output (`response_format`).
 #[derive(
@@ -21,14 +42,11 @@ use crate::model_spec::ModelSpec;
     PartialEq,
     Eq,
     Default,
-    Serialize,
-    Deserialize,
     strum::EnumString,
     strum::Display,
     strum::VariantNames,
     strum::EnumIter,
 )]
-#[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum StructuredOutput {
     #[default]
@@ -60,31 +78,21 @@ impl StructuredOutput {
     PartialEq,
     Eq,
     Default,
-    Serialize,
-    Deserialize,
     strum::EnumString,
     strum::Display,
     strum::VariantNames,
     strum::EnumIter,
 )]
-#[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum EvalMode {
     /// One request, one answer.
     #[default]
     Single,
-    /// The model may call tools for more of the log (`crate::lookup`) before it answers.
+    /// The model may call tools for more of the log (`netlogs_lookup`) before it answers.
     Lookup,
 }
 
-/// Model calls a lookup conversation may make when none is asked for.
-pub const DEFAULT_MAX_TURNS: u32 = 6;
-
-fn default_max_turns() -> u32 {
-    DEFAULT_MAX_TURNS
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EvalSettings {
     pub model: ModelSpec,
     pub api_base: Option<String>,
@@ -93,47 +101,41 @@ pub struct EvalSettings {
     pub rollouts_per_example: u32,
     pub seed: u64,
     pub template: Template,
-    pub system_prompt: Option<String>,
+    /// The system prompt sent (the default one unless overridden).
+    pub system_prompt: String,
     pub data: Vec<PathBuf>,
     pub format: Option<SourceFormat>,
     pub capture: Option<String>,
-    #[serde(default)]
     pub capture_from: CaptureFrom,
-    #[serde(default)]
     pub skip_bad_rows: bool,
     /// Each flow's host history under its prompt (`--context K --context-window S`).
-    #[serde(default)]
     pub context: Option<ContextSpec>,
-    #[serde(default)]
     pub mode: EvalMode,
     /// Model calls per conversation in lookup mode, the final answer's included.
-    #[serde(default = "default_max_turns")]
     pub max_turns: u32,
-    #[serde(default)]
     pub split: Option<String>,
     pub max_tokens: Option<u32>,
     pub temperature: Option<f64>,
     pub sampling_args: Map<String, Value>,
     pub structured_output: StructuredOutput,
-    pub max_retries: u32,
+    /// Attempts per request, the first included.
+    pub max_attempts: u32,
     pub timeout_secs: f64,
     pub rubric: RubricConfig,
 }
 
-pub const DEFAULT_API_BASE: &str = "https://api.openai.com/v1";
-
 impl EvalSettings {
-    /// Settings for the builtin heuristic on the bundled set: what `netlogs eval` runs bare.
+    /// The defaults for `model` on the bundled set: what `netlogs eval` runs bare.
     pub fn new(model: ModelSpec) -> EvalSettings {
         EvalSettings {
             model,
             api_base: None,
-            api_key_var: "OPENAI_API_KEY".into(),
-            num_examples: 100,
-            rollouts_per_example: 1,
-            seed: 42,
+            api_key_var: defaults::API_KEY_VAR.into(),
+            num_examples: defaults::NUM_EXAMPLES,
+            rollouts_per_example: defaults::ROLLOUTS_PER_EXAMPLE,
+            seed: defaults::SEED,
             template: Template::default(),
-            system_prompt: None,
+            system_prompt: default_system_prompt(),
             data: Vec::new(),
             format: None,
             capture: None,
@@ -141,14 +143,14 @@ impl EvalSettings {
             skip_bad_rows: false,
             context: None,
             mode: EvalMode::Single,
-            max_turns: DEFAULT_MAX_TURNS,
+            max_turns: defaults::MAX_TURNS,
             split: None,
             max_tokens: None,
             temperature: None,
             sampling_args: Map::new(),
             structured_output: StructuredOutput::default(),
-            max_retries: 5,
-            timeout_secs: 60.0,
+            max_attempts: defaults::MAX_ATTEMPTS,
+            timeout_secs: defaults::TIMEOUT_SECS,
             rubric: RubricConfig::default(),
         }
     }
@@ -166,21 +168,31 @@ impl EvalSettings {
         }
     }
 
+    /// Every check a setting can fail on its own, before any file is read or request sent.
     pub fn validate(&self) -> Result<()> {
+        let fail = |m: &str| Err(EvalError::invalid(m));
         if self.rollouts_per_example == 0 {
-            return Err(EvalError::invalid(
-                "--rollouts-per-example must be at least 1",
-            ));
+            return fail("--rollouts-per-example must be at least 1");
         }
-        if self.max_retries == 0 {
-            return Err(EvalError::invalid(
-                "--max-retries counts attempts per request and must be at least 1",
-            ));
+        if self.max_attempts == 0 {
+            return fail("--max-attempts must be at least 1 (the first attempt counts)");
         }
         if !(self.timeout_secs.is_finite() && self.timeout_secs > 0.0) {
-            return Err(EvalError::invalid(
-                "--timeout must be a positive number of seconds",
-            ));
+            return fail("--timeout must be a positive number of seconds");
+        }
+        if self.max_turns == 0 {
+            return fail("--max-turns must be at least 1");
+        }
+        if let Some(c) = self.context {
+            if !(c.window_s.is_finite() && c.window_s > 0.0) {
+                return fail("--context-window takes a positive number of seconds");
+            }
+        }
+        if self
+            .temperature
+            .is_some_and(|t| !(t.is_finite() && t >= 0.0))
+        {
+            return fail("--temperature must be a non-negative number");
         }
         if let Some(k) = RESERVED_FIELDS
             .iter()
@@ -188,6 +200,7 @@ impl EvalSettings {
         {
             return Err(EvalError::invalid(format!("-S/--sampling-args may not set `{k}`: netlogs sets model, messages and stream itself (use --model, --template/--system-prompt)")));
         }
+        self.rubric.validate()?;
         Ok(())
     }
 
@@ -199,7 +212,7 @@ impl EvalSettings {
     pub fn api_base_or_default(&self) -> String {
         self.api_base
             .clone()
-            .unwrap_or_else(|| DEFAULT_API_BASE.to_string())
+            .unwrap_or_else(|| defaults::API_BASE.to_string())
     }
 
     /// Everything that shapes requests to `model`.
@@ -207,13 +220,161 @@ impl EvalSettings {
         RemoteSettings {
             api_base: self.api_base_or_default(),
             model: model.to_string(),
-            max_attempts: self.max_retries,
+            max_attempts: self.max_attempts,
             timeout: Duration::from_secs_f64(self.timeout_secs),
             max_tokens: self.max_tokens,
             temperature: self.temperature,
             seed: self.request_seed(),
             sampling_args: self.sampling_args.clone(),
             response_format: self.structured_output.response_format(),
+        }
+    }
+
+    /// The settings as the run log stores them: names for the typed values, and the API base
+    /// a remote model's requests went to.
+    pub fn to_record(&self) -> EvalRecord {
+        let remote = matches!(self.model, ModelSpec::Remote(_));
+        EvalRecord {
+            model: self.model.to_string(),
+            api_base: remote.then(|| self.api_base_or_default()),
+            api_key_var: self.api_key_var.clone(),
+            num_examples: self.num_examples,
+            rollouts_per_example: self.rollouts_per_example,
+            seed: self.seed,
+            template: self.template.to_string(),
+            system_prompt: self.system_prompt.clone(),
+            data: self.data.clone(),
+            format: self.format.map(|f| f.to_string()),
+            capture: self.capture.clone(),
+            capture_from: self.capture_from.to_string(),
+            skip_bad_rows: self.skip_bad_rows,
+            context: self.context.map(|c| ContextRecord {
+                k: c.k,
+                window_s: c.window_s,
+            }),
+            mode: self.mode.to_string(),
+            max_turns: self.max_turns,
+            split: self.split.clone(),
+            max_tokens: self.max_tokens,
+            temperature: self.temperature,
+            sampling_args: self.sampling_args.clone(),
+            structured_output: self.structured_output.to_string(),
+            max_attempts: self.max_attempts,
+            timeout_secs: self.timeout_secs,
+            rubric: self.rubric,
+        }
+    }
+
+    /// A stored run's settings, as `--resume` rebuilds them; validated.
+    pub fn from_record(r: &EvalRecord) -> Result<EvalSettings> {
+        let settings = EvalSettings {
+            model: r.model.parse().map_err(|e| stored("model", &r.model, &e))?,
+            api_base: r.api_base.clone(),
+            api_key_var: r.api_key_var.clone(),
+            num_examples: r.num_examples,
+            rollouts_per_example: r.rollouts_per_example,
+            seed: r.seed,
+            template: named("template", &r.template)?,
+            system_prompt: r.system_prompt.clone(),
+            data: r.data.clone(),
+            format: r
+                .format
+                .as_deref()
+                .map(|f| named("format", f))
+                .transpose()?,
+            capture: r.capture.clone(),
+            capture_from: named("capture_from", &r.capture_from)?,
+            skip_bad_rows: r.skip_bad_rows,
+            context: r.context.map(|c| ContextSpec {
+                k: c.k,
+                window_s: c.window_s,
+            }),
+            mode: named("mode", &r.mode)?,
+            max_turns: r.max_turns,
+            split: r.split.clone(),
+            max_tokens: r.max_tokens,
+            temperature: r.temperature,
+            sampling_args: r.sampling_args.clone(),
+            structured_output: named("structured_output", &r.structured_output)?,
+            max_attempts: r.max_attempts,
+            timeout_secs: r.timeout_secs,
+            rubric: r.rubric,
+        };
+        settings.validate()?;
+        Ok(settings)
+    }
+}
+
+fn stored(field: &str, value: &str, why: &dyn std::fmt::Display) -> EvalError {
+    EvalError::invalid(format!("stored setting `{field}` = `{value}`: {why}"))
+}
+
+/// A typed value from its stored name.
+fn named<T: std::str::FromStr + VariantNames>(field: &str, value: &str) -> Result<T> {
+    value.parse().map_err(|_| {
+        stored(
+            field,
+            value,
+            &format!("not one of {}", T::VARIANTS.join(", ")),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_round_trips_and_bad_names_are_named() {
+        let mut s = EvalSettings::new("gpt-4o-mini".parse().expect("model"));
+        s.template = Template::Upstream;
+        s.context = Some(ContextSpec {
+            k: 3,
+            window_s: 30.0,
+        });
+        s.mode = EvalMode::Lookup;
+        let record = s.to_record();
+        assert_eq!(record.api_base.as_deref(), Some(defaults::API_BASE));
+        let mut back = EvalSettings::from_record(&record).expect("back");
+        back.api_base = None;
+        assert_eq!(back, s);
+        let bad = EvalRecord {
+            template: "fancy".into(),
+            ..record
+        };
+        let e = EvalSettings::from_record(&bad).expect_err("bad template");
+        assert!(e.to_string().contains("`template` = `fancy`"), "{e}");
+    }
+
+    #[test]
+    fn validation_catches_each_setting_before_any_io() {
+        let base = EvalSettings::new(ModelSpec::Builtin(crate::BuiltinPolicy::Heuristic));
+        assert!(base.validate().is_ok());
+        for (bad, needle) in [
+            (
+                EvalSettings {
+                    max_turns: 0,
+                    ..base.clone()
+                },
+                "--max-turns",
+            ),
+            (
+                EvalSettings {
+                    rollouts_per_example: 0,
+                    ..base.clone()
+                },
+                "--rollouts-per-example",
+            ),
+            (
+                EvalSettings {
+                    timeout_secs: f64::NAN,
+                    ..base.clone()
+                },
+                "--timeout",
+            ),
+        ] {
+            let e = bad.validate().expect_err(needle);
+            assert!(e.to_string().contains(needle), "{e}");
         }
     }
 }

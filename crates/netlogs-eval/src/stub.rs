@@ -55,7 +55,14 @@ pub enum ToolScript {
     BadCalls,
     /// Call a tool on every turn, never answering.
     Endless,
+    /// Call a tool on every turn with a well-formed answer written beside each call: the
+    /// turns run out, and no message is the final answer, however answer-like its text.
+    EndlessWithAnswerText,
 }
+
+/// What [`ToolScript::EndlessWithAnswerText`] writes beside each call.
+pub const ANSWER_BESIDE_CALLS: &str =
+    r#"{"label": "Malicious", "confidence": 0.9, "rationale": "telnet scan"}"#;
 
 /// How the stub behaves.
 #[derive(Debug, Clone)]
@@ -337,7 +344,7 @@ async fn handle(
         return response;
     }
     if let Some(calls) = scripted_calls(shared.config.tools, &body) {
-        return tool_call_response(n, calls);
+        return tool_call_response(n, calls, shared.config.tools);
     }
     answer(n, &body, fault == Some(Fault::Length))
 }
@@ -373,12 +380,18 @@ fn scripted_calls(script: ToolScript, body: &Value) -> Option<Vec<(String, Strin
             call("drop_table", json!({"table": "flows"})),
             ("flows_to_port".to_string(), "{\"port\": ".to_string()),
         ]),
-        ToolScript::Endless => Some(vec![call("flows_to_port", json!({"port": 23}))]),
+        ToolScript::Endless | ToolScript::EndlessWithAnswerText => {
+            Some(vec![call("flows_to_port", json!({"port": 23}))])
+        }
         _ => None,
     }
 }
 
-fn tool_call_response(n: u64, calls: Vec<(String, String)>) -> Response {
+fn tool_call_response(n: u64, calls: Vec<(String, String)>, script: ToolScript) -> Response {
+    let content = match script {
+        ToolScript::EndlessWithAnswerText => Value::from(ANSWER_BESIDE_CALLS),
+        _ => Value::Null,
+    };
     let calls: Vec<Value> = calls
         .into_iter()
         .enumerate()
@@ -391,7 +404,7 @@ fn tool_call_response(n: u64, calls: Vec<(String, String)>) -> Response {
         "object": "chat.completion",
         "created": 0,
         "model": "stub",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": null, "tool_calls": calls}, "finish_reason": "tool_calls"}],
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content, "tool_calls": calls}, "finish_reason": "tool_calls"}],
         "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
     }))
     .into_response()

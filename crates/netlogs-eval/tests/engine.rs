@@ -4,12 +4,12 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use netlogs_eval::run_log::{Metadata, RunKind, Summary, RESULTS_FILE};
 use netlogs_eval::stub::{Fault, StubConfig, StubServer};
 use netlogs_eval::{
     run_eval, score_file, BuiltinPolicy, EvalError, EvalPlan, EvalSettings, ModelSpec, RunLog,
     RunStart, ScorePlan, Silent,
 };
+use netlogs_runlog::{Metadata, RunKind, RunStatus, Summary, RESULTS_FILE};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -76,11 +76,12 @@ fn a_run_log_reads_back_as_written() {
     let log = run(heuristic(40, 2), tmp.path()).expect("run");
     assert_eq!(lines(&log.dir).len(), 80);
     assert_eq!(log.summary.metrics.n, 80);
-    assert_eq!(log.metadata.kind, RunKind::Eval);
+    assert_eq!(log.metadata.kind(), RunKind::Eval);
+    assert_eq!(log.metadata.status, RunStatus::Finished);
     assert_eq!(Metadata::read(&log.dir).expect("metadata"), log.metadata);
     assert_eq!(Summary::read(&log.dir).expect("summary"), log.summary);
     let t = log.metadata.timings_s.expect("timings");
-    assert!(t.load >= 0.0 && t.sample >= 0.0 && t.requests >= 0.0 && t.summary >= 0.0);
+    assert!(t.load >= 0.0 && t.requests >= 0.0 && t.summary >= 0.0);
 }
 
 #[test]
@@ -140,11 +141,16 @@ fn identical_first_failures_stop_the_run_without_showing_the_key() {
     s.api_base = Some(stub.base_url());
     s.api_key_var = var.into();
     s.num_examples = 50;
-    s.max_retries = 1;
+    s.max_attempts = 1;
     let tmp = tempfile::tempdir().expect("tmp");
     let log = run(s, tmp.path()).expect("run ends with a log");
-    let stop = log.stopped.as_ref().expect("stopped early");
-    assert_eq!(stop.rows, 5);
+    // The early stop is on disk, not only in memory.
+    let on_disk = Metadata::read(&log.dir).expect("metadata");
+    let RunStatus::StoppedEarly { reason } = &on_disk.status else {
+        panic!("status on disk: {:?}", on_disk.status);
+    };
+    assert!(reason.contains("the first 5 requests"), "{reason}");
+    assert!(!reason.contains("4711"), "{reason}");
     assert!(lines(&log.dir).len() < 50, "no new requests after the stop");
     assert_eq!(log.summary.metrics.n_errors, lines(&log.dir).len());
     let message = log.stop_message().expect("message");
@@ -161,12 +167,12 @@ fn score_writes_the_eval_shapes_and_the_same_rewards() {
     let scored = score_file(&ScorePlan {
         input: eval.dir.join(RESULTS_FILE),
         output: Some(tmp.path().join("scored")),
-        rubric: eval.metadata.rubric,
-        seed: eval.metadata.seed,
+        rubric: *eval.metadata.rubric(),
+        seed: eval.metadata.seed(),
     })
     .expect("score");
     assert_eq!(
-        Metadata::read(&scored.dir).expect("meta").kind,
+        Metadata::read(&scored.dir).expect("meta").kind(),
         RunKind::Score
     );
     let summary = Summary::read(&scored.dir).expect("summary");
@@ -190,7 +196,7 @@ fn a_run_log_of_another_version_is_refused() {
     let text = std::fs::read_to_string(&path).expect("meta");
     std::fs::write(
         &path,
-        text.replace("\"schema_version\": 1", "\"schema_version\": 99"),
+        text.replace("\"schema_version\": 2", "\"schema_version\": 99"),
     )
     .expect("write");
     let err = Metadata::read(&log.dir)

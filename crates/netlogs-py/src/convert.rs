@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use netlogs_rubric::{completion_text, tool_results_in, Gold};
+use netlogs_rubric::{Completion, Gold};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -86,22 +86,43 @@ pub fn to_json(v: &Bound<'_, PyAny>, at: &str) -> PyResult<Value> {
     )))
 }
 
-/// A completion's text and the tool calls it made: a string as is (borrowed, no calls), or
-/// the last assistant message of a chat message list and its tool results, as `netlogs
-/// score` reads them.
-pub fn completion<'py>(v: &'py Bound<'py, PyAny>, i: usize) -> PyResult<(Cow<'py, str>, usize)> {
+/// A completion read from Python, ready to score without the GIL: a string borrowed as is,
+/// or a chat message list as JSON.
+pub enum PyCompletion<'py> {
+    Text(Cow<'py, str>),
+    Messages(Vec<Value>),
+    Empty,
+}
+
+impl PyCompletion<'_> {
+    /// The rubric's view of it.
+    pub fn view(&self) -> Completion<'_> {
+        match self {
+            PyCompletion::Text(t) => Completion::Text(t),
+            PyCompletion::Messages(m) => Completion::Messages(m),
+            PyCompletion::Empty => Completion::Empty,
+        }
+    }
+}
+
+/// `completions[i]`: a string, None, or a list of chat messages (checked here, so a bad
+/// message is an error naming it).
+pub fn completion<'py>(v: &'py Bound<'py, PyAny>, i: usize) -> PyResult<PyCompletion<'py>> {
     if let Ok(s) = v.cast::<PyString>() {
-        return Ok((Cow::Borrowed(s.to_str()?), 0));
+        return Ok(PyCompletion::Text(Cow::Borrowed(s.to_str()?)));
     }
     if v.is_none() {
-        return Ok((Cow::Borrowed(""), 0));
+        return Ok(PyCompletion::Empty);
     }
     if v.cast::<PyList>().is_ok() || v.cast::<PyTuple>().is_ok() {
-        let messages = to_json(v, &format!("completions[{i}]"))?;
-        return Ok((
-            Cow::Owned(completion_text(&messages)),
-            tool_results_in(&messages),
-        ));
+        let at = format!("completions[{i}]");
+        let messages = to_json(v, &at)?;
+        Completion::from_value(&messages)
+            .map_err(|e| PyValueError::new_err(format!("{at}: {e}")))?;
+        let Value::Array(messages) = messages else {
+            return Err(PyValueError::new_err(format!("{at}: expected a list")));
+        };
+        return Ok(PyCompletion::Messages(messages));
     }
     Err(PyValueError::new_err(format!(
         "completions[{i}]: expected a string or a list of chat messages, got {}",

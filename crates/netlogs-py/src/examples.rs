@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
+use netlogs_data::source::{self, DrawSpec, SourceSpec};
 use netlogs_data::{CaptureFrom, ContextSpec, Example, SourceFormat, Template};
-use netlogs_eval::default_system_prompt;
-use netlogs_eval::source::{self, DrawSpec, SourceSpec};
+use netlogs_rubric::default_system_prompt;
 use pyo3::exceptions::PyValueError;
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -80,19 +80,19 @@ fn row<'py>(py: Python<'py>, e: &Example, system: &str) -> PyResult<Bound<'py, P
 /// class-balanced sample (all rows when None); `split`: one split of a built dataset (a
 /// fetched dataset defaults to `test`, as `netlogs eval` does).
 #[pyfunction]
-#[pyo3(signature = (data=None, split=None, template="zeek", n=None, seed=42, format=None, capture=None, system_prompt=None, capture_from="auto", skip_bad_rows=false, context=None, context_window=60.0))]
+#[pyo3(signature = (data=None, split=None, template=None, n=None, seed=netlogs_data::DEFAULT_SEED, format=None, capture=None, system_prompt=None, capture_from=None, skip_bad_rows=false, context=None, context_window=netlogs_data::DEFAULT_WINDOW_S))]
 #[allow(clippy::too_many_arguments)]
 pub fn load_examples<'py>(
     py: Python<'py>,
     data: Option<&Bound<'py, PyAny>>,
     split: Option<String>,
-    template: &str,
+    template: Option<&str>,
     n: Option<usize>,
     seed: u64,
     format: Option<&str>,
     capture: Option<String>,
     system_prompt: Option<String>,
-    capture_from: &str,
+    capture_from: Option<&str>,
     skip_bad_rows: bool,
     context: Option<usize>,
     context_window: f64,
@@ -106,8 +106,9 @@ pub fn load_examples<'py>(
         k,
         window_s: context_window,
     });
-    let template: Template = parse(template, "template")?;
-    let capture_from: CaptureFrom = parse(capture_from, "capture_from")?;
+    let template: Template = template.map_or(Ok(Template::default()), |t| parse(t, "template"))?;
+    let capture_from: CaptureFrom =
+        capture_from.map_or(Ok(CaptureFrom::default()), |c| parse(c, "capture_from"))?;
     let format: Option<SourceFormat> = format.map(|f| parse(f, "format")).transpose()?;
     let data = paths(data)?;
     let examples = py.detach(|| -> Result<Vec<Example>, String> {
@@ -118,7 +119,7 @@ pub fn load_examples<'py>(
             capture_from,
             skip_bad_rows,
             skip_digests: false,
-            synth: (n.unwrap_or(100).max(1), seed),
+            synth: (n.unwrap_or(source::DEFAULT_SYNTHETIC_ROWS).max(1), seed),
         };
         let quiet = &mut |_: &str| {};
         match n {
@@ -129,10 +130,11 @@ pub fn load_examples<'py>(
                     seed,
                     split: split.as_deref(),
                     context,
+                    raw_flows_for: None,
                 };
                 source::draw(&spec, &want, quiet).map(|d| d.examples)
             }
-            None => source::all_examples(&spec, template, split.as_deref(), quiet),
+            None => source::all_examples(&spec, template, split.as_deref(), context, quiet),
         }
         .map_err(|e| e.to_string())
     });

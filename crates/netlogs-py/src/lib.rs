@@ -7,7 +7,7 @@ mod examples;
 mod lookup;
 mod rubric;
 
-use netlogs_eval::{response_in_query, TrainerLabel};
+use netlogs_rubric::{response_in_query, TrainerLabel};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -31,7 +31,7 @@ fn parse_label<'py>(py: Python<'py>, label: &str) -> PyResult<(String, Bound<'py
 /// The system prompt netlogs sends unless told otherwise.
 #[pyfunction]
 fn default_system_prompt() -> String {
-    netlogs_eval::default_system_prompt()
+    netlogs_rubric::default_system_prompt()
 }
 
 #[pymodule]

@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
+use netlogs_data::source::{self, SourceSpec};
 use netlogs_data::{CaptureFrom, SourceFormat};
-use netlogs_eval::lookup::{tool_definitions, Anchor, FlowTable};
-use netlogs_eval::source::{self, SourceSpec};
+use netlogs_lookup::{tool_definitions, Anchor, FlowTable};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 

@@ -1,18 +1,18 @@
 //! `netlogs.score`, `netlogs.rewards` and `netlogs.Rubric`: batched scoring through the same
 //! functions as `netlogs score` and `netlogs serve`, with the GIL released while scoring.
 
-use std::borrow::Cow;
-
-use netlogs_eval::{score_turns, ItemScore};
 use netlogs_rubric::{
-    audit_rubric, AnswerLabel, Gold, Outcome, Preset, RubricConfig, RubricOverrides, Weights,
+    audit_rubric, score_row, AnswerLabel, Gold, ItemScore, Outcome, Preset, RubricConfig,
+    RubricOverrides,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyList, PyString};
 
-use crate::convert::{completion, gold, items, same_length, to_json, to_py, type_name};
+use crate::convert::{
+    completion, gold, items, same_length, to_json, to_py, type_name, PyCompletion,
+};
 
 fn preset(name: &str) -> PyResult<Preset> {
     name.parse().map_err(|_| {
@@ -22,33 +22,8 @@ fn preset(name: &str) -> PyResult<Preset> {
     })
 }
 
-fn number(v: &Bound<'_, PyAny>, key: &str) -> PyResult<f64> {
-    v.extract::<f64>()
-        .map_err(|_| PyValueError::new_err(format!("{key} must be a number, got {}", type_name(v))))
-}
-
-/// `weights` as a dict `{accuracy, format, calibration, cost}` or four numbers in that order.
-fn weights(v: &Bound<'_, PyAny>) -> PyResult<Weights> {
-    let value = to_json(v, "weights")?;
-    let parsed = match &value {
-        serde_json::Value::Array(_) => serde_json::from_value::<[f64; 4]>(value.clone()).map(
-            |[accuracy, format, calibration, cost]| Weights {
-                accuracy,
-                format,
-                calibration,
-                cost,
-            },
-        ),
-        _ => serde_json::from_value::<Weights>(value.clone()),
-    };
-    parsed.map_err(|e| {
-        PyValueError::new_err(format!(
-            "weights must be {{accuracy, format, calibration, cost}} or four numbers: {e}"
-        ))
-    })
-}
-
-/// Keyword overrides, as the TOML file and the command-line flags take them.
+/// Keyword overrides, read as a rubric file's keys are: each key on its own, so an error
+/// names it.
 fn overrides(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<RubricOverrides> {
     let mut o = RubricOverrides::default();
     let Some(kwargs) = kwargs else {
@@ -56,20 +31,21 @@ fn overrides(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<RubricOverrides> {
     };
     for (k, v) in kwargs.iter() {
         let key: String = k.extract()?;
-        match key.as_str() {
-            "preset" => o.preset = Some(preset(&v.extract::<String>()?)?),
-            "weights" => o.weights = Some(weights(&v)?),
-            "fn_cost" => o.fn_cost = Some(number(&v, &key)?),
-            "fp_cost" => o.fp_cost = Some(number(&v, &key)?),
-            "abstain_cost" => o.abstain_cost = Some(number(&v, &key)?),
-            "abstain_credit" => o.abstain_credit = Some(number(&v, &key)?),
-            "tool_cost" => o.tool_cost = Some(number(&v, &key)?),
-            other => {
-                return Err(PyValueError::new_err(format!(
-                "unknown rubric option {other:?}: one of preset, weights, fn_cost, fp_cost, abstain_cost, abstain_credit, tool_cost"
-            )))
-            }
+        if !RubricOverrides::KEYS.contains(&key.as_str()) {
+            return Err(PyValueError::new_err(format!(
+                "unknown rubric option {key:?}: one of {}",
+                RubricOverrides::KEYS.join(", ")
+            )));
         }
+        let value = to_json(&v, &key)?;
+        let one = RubricOverrides::from_json(serde_json::json!({ &key: value })).map_err(|e| {
+            let why = match e {
+                netlogs_rubric::RubricError::Config(m) => m,
+                other => other.to_string(),
+            };
+            PyValueError::new_err(format!("rubric option `{key}`: {why}"))
+        })?;
+        o = o.then(one);
     }
     Ok(o)
 }
@@ -96,7 +72,7 @@ fn chosen(preset_name: Option<&str>, rubric: Option<&Bound<'_, PyAny>>) -> PyRes
                 if preset_name.is_none() {
                     return Ok(cfg);
                 }
-                cfg_overrides(cfg)
+                RubricOverrides::from(cfg)
             } else if let Ok(d) = r.cast::<PyDict>() {
                 overrides(Some(d))?
             } else if let Ok(path) = r.extract::<std::path::PathBuf>() {
@@ -123,18 +99,6 @@ fn chosen(preset_name: Option<&str>, rubric: Option<&Bound<'_, PyAny>>) -> PyRes
     resolve(base)
 }
 
-fn cfg_overrides(cfg: RubricConfig) -> RubricOverrides {
-    RubricOverrides {
-        preset: Some(cfg.preset),
-        weights: Some(cfg.weights),
-        fn_cost: Some(cfg.fn_cost),
-        fp_cost: Some(cfg.fp_cost),
-        abstain_cost: Some(cfg.abstain_cost),
-        abstain_credit: Some(cfg.abstain_credit),
-        tool_cost: Some(cfg.tool_cost),
-    }
-}
-
 /// Read the batch under the GIL, then score it with the GIL released.
 fn score_batch(
     py: Python<'_>,
@@ -159,7 +123,7 @@ fn score_batch(
             )));
         }
     }
-    let texts: Vec<(Cow<'_, str>, usize)> = completions
+    let texts: Vec<PyCompletion<'_>> = completions
         .iter()
         .enumerate()
         .map(|(i, c)| completion(c, i))
@@ -174,7 +138,7 @@ fn score_batch(
         texts
             .iter()
             .zip(golds)
-            .map(|((t, calls), g)| score_turns(&cfg, t, g, *calls))
+            .map(|(c, g)| ItemScore::from(&score_row(&cfg, &c.view(), g)))
             .collect()
     }))
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use netlogs_eval::{Flip, GroupDelta, RunComparison};
+use crate::pairing::{Flip, GroupDelta, RunComparison, RunName};
 
 use crate::html::{escape, STYLE};
 
@@ -123,16 +123,19 @@ fn flips(id: &'static str, class: &'static str, flips: &[Flip]) -> Table {
     }
 }
 
+/// `model on dataset (N rows)`, and how the run ended when it did not finish.
+fn run_fact(r: &RunName) -> String {
+    let mut s = format!("{} on {} ({} rows)", r.model, r.dataset, r.rows);
+    if !r.status.is_finished() {
+        let _ = write!(s, ", **{}**", r.status);
+    }
+    s
+}
+
 fn facts(c: &RunComparison) -> [(&'static str, String); 3] {
     [
-        (
-            "A",
-            format!("{} on {} ({} rows)", c.a.model, c.a.dataset, c.a.rows),
-        ),
-        (
-            "B",
-            format!("{} on {} ({} rows)", c.b.model, c.b.dataset, c.b.rows),
-        ),
+        ("A", run_fact(&c.a)),
+        ("B", run_fact(&c.b)),
         (
             "Paired rows",
             format!(

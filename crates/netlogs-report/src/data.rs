@@ -3,11 +3,8 @@
 
 use std::path::Path;
 
-use netlogs_eval::run_log::{
-    for_each_row, info_key, Metadata, ReportRow, Summary, CAPTURE_KEYS, FAMILY_KEYS, RESULTS_FILE,
-};
-use netlogs_eval::EvalError;
-use netlogs_rubric::{completion_text, tool_results_in, Outcome};
+use netlogs_rubric::{answer_of, Completion, Outcome};
+use netlogs_runlog::{for_each_row, Metadata, RowView, RunLogError, Summary, RESULTS_FILE};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -76,14 +73,14 @@ fn answer_text(answer: Option<&Value>) -> String {
 }
 
 impl ReportData {
-    pub fn read(dir: &Path) -> Result<ReportData, EvalError> {
+    pub fn read(dir: &Path) -> Result<ReportData, RunLogError> {
         let metadata = Metadata::read(dir)?;
         let summary = Summary::read(dir)?;
         // Prompts are numbered as first read, each stored once; renumbered after the sort.
         let mut prompts: Vec<String> = Vec::new();
         let mut index: std::collections::HashMap<String, usize> = Default::default();
         let mut rows = Vec::new();
-        for_each_row(&dir.join(RESULTS_FILE), |line, r: ReportRow| {
+        for_each_row(&dir.join(RESULTS_FILE), |line, r: RowView| {
             let text = prompt_text(r.prompt.as_ref());
             let next = prompts.len();
             let prompt = match index.get(&text) {
@@ -94,13 +91,12 @@ impl ReportData {
                     next
                 }
             };
-            let info = r.info.as_ref();
             let row = SampleRow {
                 id: r.id(line),
                 rollout: r.rollout,
-                capture: info_key(info, &CAPTURE_KEYS),
-                family: info_key(info, &FAMILY_KEYS),
-                split: info_key(info, &["split"]),
+                capture: r.capture(),
+                family: r.family(),
+                split: r.split(),
                 answer: answer_text(r.answer.as_ref()),
                 label: r
                     .parsed
@@ -113,8 +109,8 @@ impl ReportData {
                 metrics: r
                     .metrics
                     .map(|m| [m.accuracy, m.format, m.calibration, m.cost]),
+                truncated: r.truncated(),
                 error: r.error,
-                truncated: r.finish_reason.as_deref() == Some("length"),
                 prompt,
                 completion: r
                     .completion
@@ -155,15 +151,18 @@ impl ReportData {
 /// Tool text shown per call in a lookup transcript, at most.
 const TOOL_TEXT: usize = 400;
 
-/// A completion as the page shows it: its answer text; for a lookup conversation, each tool
-/// call (`→ name(arguments)`) and the start of its result (`← …`) above the answer.
+/// A completion as the page shows it: its answer text (the rubric's reading of which message
+/// is the answer); for a lookup conversation, each tool call (`→ name(arguments)`) and the
+/// start of its result (`← …`) above the answer, or `(no answer)` when the turns ran out.
 fn conversation_text(completion: &Value) -> String {
-    let answer = completion_text(completion);
-    let Some(messages) = completion
-        .as_array()
-        .filter(|_| tool_results_in(completion) > 0)
-    else {
-        return answer;
+    let Ok(parsed) = Completion::from_value(completion) else {
+        return completion.to_string();
+    };
+    let answered = answer_of(&parsed);
+    let answer = answered.text.map(|t| t.into_owned());
+    let messages = match parsed {
+        Completion::Messages(m) if answered.tool_calls > 0 => m,
+        _ => return answer.unwrap_or_default(),
     };
     let mut out = String::new();
     for m in messages {
@@ -194,7 +193,7 @@ fn conversation_text(completion: &Value) -> String {
             _ => {}
         }
     }
-    out.push_str(&answer);
+    out.push_str(answer.as_deref().unwrap_or("(no answer: out of turns)"));
     out
 }
 

@@ -7,13 +7,13 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 
-use netlogs_data::held_out;
-use netlogs_eval::run_log::RunKind;
-use netlogs_eval::EvalError;
-use netlogs_rubric::{HELD_OUT, SEEN};
+use netlogs_rubric::{held_out, HELD_OUT, SEEN};
+use netlogs_runlog::RunKind;
+
+use crate::error::ReportError;
 
 use crate::data::{ReportData, SampleRow};
-use crate::facts::{dataset_fact, truncation_fact};
+use crate::facts::{dataset_fact, status_fact, truncation_fact};
 use crate::plots;
 
 pub const REPORT_FILE: &str = "report.html";
@@ -51,8 +51,11 @@ fn facts(d: &ReportData) -> String {
             "Abstain / invalid rate",
             format!("{} / {}", f(s.abstain_rate), f(s.invalid_rate)),
         ),
-        ("Rubric", format!("preset {}", m.rubric.preset)),
+        ("Rubric", format!("preset {}", m.rubric().preset)),
     ];
+    if let Some(status) = status_fact(m) {
+        rows.insert(1, ("Status", status));
+    }
     if let Some(split) = &m.dataset.split {
         rows.push(("Split", split.clone()));
     }
@@ -179,7 +182,7 @@ impl<W: Write> Write for ScriptSafe<W> {
 
 /// Write the whole page to `out`, streaming the rows.
 pub fn render_report_to(d: &ReportData, out: &mut impl Write) -> std::io::Result<()> {
-    let kind = match d.metadata.kind {
+    let kind = match d.metadata.kind() {
         RunKind::Eval => "netlogs eval",
         RunKind::Score => "netlogs score",
     };
@@ -218,14 +221,18 @@ const CONTROLS: &str = "<h2>Samples</h2><div class=\"controls\">\
 <table id=\"samples\"><thead><tr><th>example</th><th>rollout</th><th>capture</th><th>family</th><th>gold</th><th>answer</th><th>conf.</th><th>outcome</th><th>reward</th><th>acc / fmt / cal / cost</th><th>prompt and completion</th></tr></thead><tbody id=\"rows-body\"></tbody></table>";
 
 /// Write `report.html` into the run directory.
-pub fn write_report(dir: &Path) -> Result<std::path::PathBuf, EvalError> {
+pub fn write_html_report(dir: &Path) -> Result<std::path::PathBuf, ReportError> {
     let data = ReportData::read(dir)?;
     let path = dir.join(REPORT_FILE);
-    let file = std::fs::File::create(&path).map_err(EvalError::io("write", &path))?;
-    let mut out = std::io::BufWriter::new(file);
-    render_report_to(&data, &mut out)
-        .and_then(|()| out.flush())
-        .map_err(EvalError::io("write", &path))?;
+    let written = std::fs::File::create(&path).and_then(|file| {
+        let mut out = std::io::BufWriter::new(file);
+        render_report_to(&data, &mut out)?;
+        out.flush()
+    });
+    written.map_err(|source| ReportError::Write {
+        path: path.clone(),
+        source,
+    })?;
     Ok(path)
 }
 

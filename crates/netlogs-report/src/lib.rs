@@ -1,16 +1,21 @@
 //! netlogs-report: what people look at. `report.html` (self-contained: inline SVG plots drawn
 //! with plotters, CSS and JS, a paginated per-sample table with filters and search), the HTML
-//! of a run comparison, and `netlogs view`, a local server listing runs.
+//! of a run comparison (rows paired by example and rollout), and `netlogs view`, a local server
+//! listing runs. It reads runs through the run-log crate alone, never the engine.
 
 mod compare;
 mod data;
+mod error;
 mod facts;
 mod html;
+mod pairing;
 mod plots;
 pub mod view;
 
 pub use compare::{render_compare, render_compare_markdown};
 pub use data::{ReportData, SampleRow};
-pub use facts::{dataset_fact, truncation_fact};
-pub use html::{payload, render_report, write_report, REPORT_FILE};
+pub use error::ReportError;
+pub use facts::{dataset_fact, status_fact, truncation_fact};
+pub use html::{payload, render_report, write_html_report, REPORT_FILE};
+pub use pairing::{compare_runs, Flip, GroupDelta, RunComparison, RunName};
 pub use plots::wilson;

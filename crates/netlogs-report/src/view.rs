@@ -12,13 +12,13 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use netlogs_eval::compare_runs;
-use netlogs_eval::run_log::{find_runs, RunRecord};
+use netlogs_runlog::{find_runs, RunRecord};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
 use crate::data::ReportData;
 use crate::html::{escape, render_report, REPORT_FILE, STYLE};
+use crate::pairing::compare_runs;
 use crate::render_compare;
 
 /// One run in the index.
@@ -34,6 +34,8 @@ pub struct RunEntry {
     pub mean_reward: Option<f64>,
     pub accuracy: Option<f64>,
     pub date: String,
+    /// `finished`, `stopped early` or `interrupted`.
+    pub status: String,
 }
 
 /// A folder under the root that looked like a run but could not be read.
@@ -61,12 +63,20 @@ fn relative(root: &Path, dir: &Path) -> String {
 /// Every run under `root`, newest first; unreadable ones listed as skipped, never fatal.
 pub fn index(root: &Path) -> RunIndex {
     let (mut runs, mut skipped) = (Vec::new(), Vec::new());
-    for dir in find_runs(root) {
+    let found = find_runs(root);
+    for (dir, reason) in found.unreadable {
+        skipped.push(Skipped {
+            path: relative(root, &dir),
+            reason: format!("cannot list the folder: {reason}"),
+        });
+    }
+    for dir in found.runs {
         let path = relative(root, &dir);
         match RunRecord::read(&dir) {
             Ok(r) => runs.push(RunEntry {
                 path,
-                kind: format!("{:?}", r.metadata.kind).to_lowercase(),
+                kind: format!("{:?}", r.metadata.kind()).to_lowercase(),
+                status: r.metadata.status.word().to_string(),
                 model: r.metadata.model,
                 dataset: r.metadata.dataset.name,
                 split: r.metadata.dataset.split,
@@ -175,7 +185,7 @@ async fn index_page() -> Html<String> {
     Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>netlogs runs</title><style>{STYLE}</style></head><body>\
 <h1>netlogs runs</h1><p><button id=\"compare\">Compare the two selected runs</button> <span id=\"status\"></span></p>\
-<table id=\"runs\"><thead><tr><th></th><th>model</th><th>kind</th><th>dataset</th><th>split</th><th>N</th><th>mean reward</th><th>accuracy</th><th>date</th></tr></thead><tbody></tbody></table>\
+<table id=\"runs\"><thead><tr><th></th><th>model</th><th>kind</th><th>dataset</th><th>split</th><th>N</th><th>mean reward</th><th>accuracy</th><th>date</th><th>status</th></tr></thead><tbody></tbody></table>\
 <div id=\"skipped\"></div><script>{INDEX_SCRIPT}</script></body></html>"
     ))
 }
@@ -194,7 +204,7 @@ const INDEX_SCRIPT: &str = r##"
       const td = document.createElement("td"); td.appendChild(box); tr.appendChild(td);
       const link = document.createElement("a"); link.href = "/runs/" + r.path + "/report.html"; link.textContent = r.model;
       const m = document.createElement("td"); m.appendChild(link); tr.appendChild(m);
-      cell(tr, r.kind); cell(tr, r.dataset); cell(tr, r.split || "all"); cell(tr, r.n); cell(tr, fmt(r.mean_reward)); cell(tr, fmt(r.accuracy)); cell(tr, r.date);
+      cell(tr, r.kind); cell(tr, r.dataset); cell(tr, r.split || "all"); cell(tr, r.n); cell(tr, fmt(r.mean_reward)); cell(tr, fmt(r.accuracy)); cell(tr, r.date); cell(tr, r.status);
       body.appendChild(tr);
     }
     const sk = document.getElementById("skipped"); sk.replaceChildren();

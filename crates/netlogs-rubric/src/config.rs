@@ -32,9 +32,10 @@ pub enum Preset {
     Legacy,
 }
 
-/// Weight of each component in the total reward.
+/// Weight of each component in the total reward. Written as a table
+/// `{accuracy, format, calibration, cost}` or as four numbers in that order.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "WeightsForm")]
 pub struct Weights {
     pub accuracy: f64,
     pub format: f64,
@@ -50,6 +51,44 @@ impl Default for Weights {
             calibration: 0.2,
             cost: 0.5,
         }
+    }
+}
+
+/// The forms weights are written in.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum WeightsForm {
+    List([f64; 4]),
+    Table(WeightsTable),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WeightsTable {
+    accuracy: f64,
+    format: f64,
+    calibration: f64,
+    cost: f64,
+}
+
+impl TryFrom<WeightsForm> for Weights {
+    type Error = &'static str;
+
+    fn try_from(form: WeightsForm) -> Result<Weights, Self::Error> {
+        Ok(match form {
+            WeightsForm::List([accuracy, format, calibration, cost]) => Weights {
+                accuracy,
+                format,
+                calibration,
+                cost,
+            },
+            WeightsForm::Table(t) => Weights {
+                accuracy: t.accuracy,
+                format: t.format,
+                calibration: t.calibration,
+                cost: t.cost,
+            },
+        })
     }
 }
 
@@ -110,7 +149,39 @@ pub struct RubricOverrides {
     pub tool_cost: Option<f64>,
 }
 
+impl From<RubricConfig> for RubricOverrides {
+    /// Every key of `cfg`, so laying these over anything gives `cfg`.
+    fn from(cfg: RubricConfig) -> RubricOverrides {
+        RubricOverrides {
+            preset: Some(cfg.preset),
+            weights: Some(cfg.weights),
+            fn_cost: Some(cfg.fn_cost),
+            fp_cost: Some(cfg.fp_cost),
+            abstain_cost: Some(cfg.abstain_cost),
+            abstain_credit: Some(cfg.abstain_credit),
+            tool_cost: Some(cfg.tool_cost),
+        }
+    }
+}
+
 impl RubricOverrides {
+    /// The keys of a rubric file, of Python's keyword arguments and of the flags.
+    pub const KEYS: [&'static str; 7] = [
+        "preset",
+        "weights",
+        "fn_cost",
+        "fp_cost",
+        "abstain_cost",
+        "abstain_credit",
+        "tool_cost",
+    ];
+
+    /// Overrides given as JSON (Python's keyword arguments): the same keys and forms as a
+    /// rubric file.
+    pub fn from_json(value: serde_json::Value) -> Result<RubricOverrides, RubricError> {
+        serde_json::from_value(value).map_err(|e| RubricError::Config(e.to_string()))
+    }
+
     /// Read a rubric TOML file's text.
     pub fn from_toml(text: &str) -> Result<RubricOverrides, RubricError> {
         toml::from_str(text).map_err(|e| RubricError::Config(e.to_string()))

@@ -1,5 +1,5 @@
 //! The answer contract: what a model must reply with. The label set, the JSON schema sent with
-//! `--structured-output json_schema` and the system prompt's answer lines are defined here, once,
+//! `--structured-output json_schema` the system prompt and its answer lines are defined here, once,
 //! beside the parser that reads them, so the three can never disagree.
 
 use serde_json::{json, Value};
@@ -15,6 +15,14 @@ pub const ANSWER_LABELS: [AnswerLabel; 3] = [
 
 /// The system prompt's lines that state the answer format.
 pub const ANSWER_INSTRUCTIONS: &str = "Answer with exactly one JSON object and nothing else:\n{\"label\": \"Benign\" | \"Malicious\" | \"Abstain\", \"confidence\": <number between 0 and 1>, \"rationale\": \"<one short sentence>\"}\nconfidence is your probability that the label is correct.";
+
+const TASK: &str = "You are a network security analyst. You are shown one network flow record (Zeek conn.log fields). Decide whether the flow is Malicious or Benign, or Abstain if the record does not let you decide.";
+
+/// The system prompt sent with every request unless overridden: the analyst's task, then the
+/// answer lines, so the prompt states exactly the format the rubric scores.
+pub fn default_system_prompt() -> String {
+    format!("{TASK}\n{ANSWER_INSTRUCTIONS}")
+}
 
 /// The JSON schema of the answer object.
 pub fn answer_schema() -> Value {

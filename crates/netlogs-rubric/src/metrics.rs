@@ -113,6 +113,16 @@ pub const SEEN: &str = "seen in training (train)";
 /// Rows whose capture no training row shares (dev, test).
 pub const HELD_OUT: &str = "held out (dev, test)";
 
+/// Whether a split's captures were held out of training: `train` no, `dev` and `test` yes;
+/// `None` for a name that is not a split.
+pub fn held_out(split: &str) -> Option<bool> {
+    match split {
+        "train" => Some(false),
+        "dev" | "test" => Some(true),
+        _ => None,
+    }
+}
+
 /// Everything summary.json and report.md show.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunMetrics {

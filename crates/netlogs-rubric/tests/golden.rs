@@ -2,7 +2,7 @@
 //! Each row: name, completion, gold, seed [accuracy, format, calibration, cost],
 //! legacy [accuracy, format, calibration, cost].
 
-use netlogs_rubric::{completion_text, score_completion, Gold, Preset, RubricConfig};
+use netlogs_rubric::{score_row, Completion, Gold, Preset, RubricConfig};
 use serde_json::{json, Value};
 
 type Comps = [f64; 4];
@@ -71,7 +71,8 @@ fn cases() -> Vec<(&'static str, Value, Value, Comps, Comps)> {
 fn check(preset: Preset, name: &str, completion: &Value, gold: &Value, want: Comps) {
     let cfg = RubricConfig::preset(preset);
     let gold = Gold::from_value(gold).expect("gold");
-    let s = score_completion(&cfg, &completion_text(completion), gold);
+    let completion = Completion::from_value(completion).expect("completion shape");
+    let s = score_row(&cfg, &completion, gold);
     let c = s.components;
     let got = [c.accuracy, c.format, c.calibration, c.cost];
     for (i, part) in ["accuracy", "format", "calibration", "cost"]

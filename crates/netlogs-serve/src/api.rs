@@ -2,8 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use netlogs_eval::ItemScore;
-use netlogs_rubric::{Finding, RubricConfig};
+use netlogs_rubric::{Finding, ItemScore, RubricConfig};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

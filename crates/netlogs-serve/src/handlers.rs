@@ -10,10 +10,12 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use netlogs_eval::{response_in_query, score_item, score_text, ItemScore, TrainerLabel};
+use netlogs_rubric::{
+    response_in_query, score_row, Completion, Gold, ItemScore, RubricConfig, TrainerLabel,
+};
 use serde::de::DeserializeOwned;
 
-use crate::api::{RewardRequest, RewardResponse, ScoreRequest, ScoreResponse};
+use crate::api::{RewardRequest, RewardResponse, ScoreItem, ScoreRequest, ScoreResponse};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -87,7 +89,12 @@ pub async fn get_reward(
             .map_err(|e| ApiError::bad_request(Some(format!("labels[{i}]")), e))?;
         let prompt = req.prompts.as_ref().map(|p| p[i].as_str());
         let response = response_in_query(query, prompt);
-        scores.push(score_text(&state.config.rubric, response, label.gold));
+        let score = score_row(
+            &state.config.rubric,
+            &Completion::Text(response),
+            label.gold,
+        );
+        scores.push(ItemScore::from(&score));
     }
     state.metrics.scored("/get_reward", scores.len());
     Ok(Json(reward_response(&scores)))
@@ -121,14 +128,20 @@ pub async fn score(
         .items
         .iter()
         .enumerate()
-        .map(|(i, item)| {
-            score_item(&state.config.rubric, &item.completion, &item.answer).map_err(|e| {
-                ApiError::bad_request(Some(format!("items[{i}].answer")), e.to_string())
-            })
-        })
+        .map(|(i, item)| score_item(&state.config.rubric, i, item))
         .collect::<Result<Vec<_>, _>>()?;
     state.metrics.scored("/v1/score", results.len());
     Ok(Json(ScoreResponse { results }))
+}
+
+/// One `/v1/score` item, through the one reward function; a bad field is a 400 naming it.
+fn score_item(cfg: &RubricConfig, i: usize, item: &ScoreItem) -> Result<ItemScore, ApiError> {
+    let bad = |field: &str, e: netlogs_rubric::RubricError| {
+        ApiError::bad_request(Some(format!("items[{i}].{field}")), e.to_string())
+    };
+    let completion = Completion::from_value(&item.completion).map_err(|e| bad("completion", e))?;
+    let gold = Gold::from_value(&item.answer).map_err(|e| bad("answer", e))?;
+    Ok(ItemScore::from(&score_row(cfg, &completion, gold)))
 }
 
 pub async fn health() -> Json<serde_json::Value> {

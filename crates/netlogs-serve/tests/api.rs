@@ -5,8 +5,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
-use netlogs_eval::{score_text, TrainerLabel};
-use netlogs_rubric::RubricConfig;
+use netlogs_rubric::{score_row, Completion, RubricConfig, TrainerLabel};
 use netlogs_serve::{router, ServeConfig};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -44,7 +43,7 @@ async fn post(app: &Router, path: &str, body: Value) -> (StatusCode, Value) {
 
 fn expected(text: &str, label: &str) -> f64 {
     let gold = TrainerLabel::parse(label).expect("label").gold;
-    score_text(&RubricConfig::default(), text, gold).reward
+    score_row(&RubricConfig::default(), &Completion::Text(text), gold).reward
 }
 
 #[tokio::test]

@@ -2,8 +2,7 @@
 //! (and HTML with `--html`).
 
 use anyhow::{bail, Context, Result};
-use netlogs_eval::compare_runs;
-use netlogs_report::{render_compare, render_compare_markdown};
+use netlogs_report::{compare_runs, render_compare, render_compare_markdown};
 
 use crate::args::CompareArgs;
 

@@ -13,7 +13,7 @@ use netlogs_data::{
     StratifiedSample, SynthConfig, Template, SPLITS,
 };
 
-use netlogs_eval::source::{self, SourceInfo, SourceSpec};
+use netlogs_data::source::{self, SourceInfo, SourceSpec};
 
 use crate::args::{DataBuildArgs, DataCommand, DataInputs, DataSynthArgs};
 
@@ -123,7 +123,7 @@ fn source_spec(inputs: &DataInputs) -> SourceSpec<'_> {
 /// Every row the inputs hold, one at a time, into `sink`.
 fn stream(inputs: &DataInputs, sink: &mut RowSink) -> Result<SourceInfo> {
     let spec = source_spec(inputs);
-    Ok(source::for_each_row(
+    Ok(source::stream_rows(
         &spec,
         &mut |note| eprintln!("{note}"),
         sink,
@@ -140,8 +140,9 @@ fn export(inputs: &DataInputs, output: &Path) -> Result<()> {
                 Row::Flow(f) => write_prepared(&[Example::from_flow(f, inputs.template)], w),
                 Row::Example(e) => write_prepared(std::slice::from_ref(e), w),
             };
-            written_row.map_err(|err| {
-                DataError::Options(format!("cannot write {}: {err}", output.display()))
+            written_row.map_err(|source| DataError::Write {
+                file: output.to_path_buf(),
+                source,
             })?;
             written += 1;
             Ok(())

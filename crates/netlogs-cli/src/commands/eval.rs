@@ -1,27 +1,40 @@
 //! `netlogs eval`: turn the flags into a plan, run it with a progress bar, then write
-//! report.md and print the summary. The engine (`netlogs-eval`) does the run.
+//! report.md and report.html and print the summary. The engine (`netlogs-eval`) does the run.
 
 use anyhow::{bail, Context, Result};
 use netlogs_eval::{default_cache_dir, run_eval, EvalPlan, EvalSettings, RunStart};
+use netlogs_rubric::default_system_prompt;
 
-use crate::args::EvalArgs;
+use crate::args::{EvalArgs, RunShapeArgs};
 use crate::progress::Progress;
-use crate::report::{print_run, write_report};
+use crate::report::{print_run, write_reports};
 
-fn settings(a: &EvalArgs) -> Result<EvalSettings> {
+/// The variable an unset `--api-base` comes from, as OpenAI's own clients read it.
+const API_BASE_VAR: &str = "OPENAI_BASE_URL";
+
+/// The flags as the engine's settings: the CLI's one conversion (validation is the engine's).
+fn settings(a: &RunShapeArgs) -> Result<EvalSettings> {
     let sampling_args = match &a.sampling_args {
         Some(text) => EvalSettings::parse_sampling_args(text)?,
         None => Default::default(),
     };
+    let api_base = a.api_base.clone().or_else(|| {
+        std::env::var(API_BASE_VAR)
+            .ok()
+            .filter(|b| !b.trim().is_empty())
+    });
     Ok(EvalSettings {
         model: a.model.clone(),
-        api_base: a.api_base.clone(),
+        api_base,
         api_key_var: a.api_key_var.clone(),
         num_examples: a.num_examples,
         rollouts_per_example: a.rollouts_per_example,
         seed: a.seed,
         template: a.template,
-        system_prompt: a.system_prompt.clone(),
+        system_prompt: a
+            .system_prompt
+            .clone()
+            .unwrap_or_else(default_system_prompt),
         data: a.data.clone(),
         format: a.format,
         capture: a.read.capture.clone(),
@@ -35,7 +48,7 @@ fn settings(a: &EvalArgs) -> Result<EvalSettings> {
         temperature: a.temperature,
         sampling_args,
         structured_output: a.structured_output,
-        max_retries: a.max_retries,
+        max_attempts: a.max_attempts,
         timeout_secs: a.timeout,
         rubric: a.rubric.config()?,
     })
@@ -45,7 +58,7 @@ fn plan(a: &EvalArgs) -> Result<EvalPlan> {
     let start = match &a.resume {
         Some(dir) => RunStart::Resume(dir.clone()),
         None => RunStart::New {
-            settings: Box::new(settings(a)?),
+            settings: Box::new(settings(&a.shape)?),
             save_dir: a.save_dir.clone(),
         },
     };
@@ -66,7 +79,7 @@ pub fn run(a: EvalArgs) -> Result<()> {
         .context("cannot start the async runtime")?;
     let mut progress = Progress::default();
     let log = runtime.block_on(run_eval(plan, &mut progress))?;
-    write_report(&log)?;
+    write_reports(&log)?;
     print_run(&log);
     if let Some(message) = log.stop_message() {
         bail!("{message}");

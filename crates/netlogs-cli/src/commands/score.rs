@@ -4,7 +4,7 @@ use anyhow::Result;
 use netlogs_eval::{score_file, ScorePlan};
 
 use crate::args::ScoreArgs;
-use crate::report::{print_run, write_report};
+use crate::report::{print_run, write_reports};
 
 pub fn run(a: ScoreArgs) -> Result<()> {
     let plan = ScorePlan {
@@ -14,7 +14,7 @@ pub fn run(a: ScoreArgs) -> Result<()> {
         seed: a.seed,
     };
     let log = score_file(&plan)?;
-    write_report(&log)?;
+    write_reports(&log)?;
     print_run(&log);
     Ok(())
 }

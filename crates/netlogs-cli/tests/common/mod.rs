@@ -1,7 +1,10 @@
 //! Helpers shared by the CLI integration tests.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
 
@@ -57,4 +60,83 @@ pub fn fails(cmd: &mut assert_cmd::Command) -> (std::process::Output, String) {
     let out = cmd.assert().failure().get_output().clone();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     (out, stderr)
+}
+
+/// `netlogs serve` on a free loopback port.
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    stderr: BufReader<std::process::ChildStderr>,
+}
+
+impl Server {
+    pub fn start(args: &[&str], envs: &[(&str, &str)]) -> Server {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("netlogs"))
+            .args(["serve", "--port", "0"])
+            .args(args)
+            .envs(envs.iter().copied())
+            .env("RUST_LOG", "debug")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn netlogs serve");
+        let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+        let mut line = String::new();
+        let base = loop {
+            line.clear();
+            assert!(
+                stderr.read_line(&mut line).expect("log") > 0,
+                "server exited"
+            );
+            if let Some(at) = line.find("listening on http://") {
+                let rest = &line[at + "listening on ".len()..];
+                break rest.split_whitespace().next().unwrap_or("").to_string();
+            }
+        };
+        Server {
+            child,
+            base,
+            stderr,
+        }
+    }
+
+    pub fn addr(&self) -> String {
+        self.base.trim_start_matches("http://").to_string()
+    }
+
+    /// SIGTERM, then the exit status and the rest of the log.
+    pub fn terminate(mut self) -> (std::process::ExitStatus, String) {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        let status = self.child.wait().expect("wait");
+        let mut rest = String::new();
+        self.stderr.read_to_string(&mut rest).expect("log");
+        (status, rest)
+    }
+}
+
+/// A test that fails half-way still stops its server.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// One HTTP/1.1 request over a fresh connection; the whole response text.
+pub fn http(addr: &str, method: &str, path: &str, body: &str, auth: Option<&str>) -> String {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    let auth = auth.map_or(String::new(), |a| format!("Authorization: {a}\r\n"));
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).expect("send");
+    let mut out = String::new();
+    s.read_to_string(&mut out).expect("read");
+    out
+}
+
+pub fn body_of(response: &str) -> &str {
+    response.split_once("\r\n\r\n").map_or("", |(_, b)| b)
 }

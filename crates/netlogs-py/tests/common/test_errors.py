@@ -37,7 +37,7 @@ def test_rubric_and_loader_errors(tmp_path):
         netlogs.Rubric(bogus=1)
     with pytest.raises(ValueError, match="weights"):
         netlogs.Rubric(weights=[1, 2])
-    with pytest.raises(ValueError, match="fn_cost must be a number"):
+    with pytest.raises(ValueError, match="rubric option `fn_cost`: invalid type"):
         netlogs.Rubric(fn_cost="high")
     with pytest.raises(ValueError, match="unknown template"):
         netlogs.load_examples(template="nope")

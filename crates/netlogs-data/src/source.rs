@@ -9,18 +9,27 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use netlogs_data::{
-    bundled_iot23, example_key, flow_key, sha256_hex, synthesize, BadRows, BalancedDraw,
-    CaptureFrom, ContextIndex, ContextSpec, DataError, DataReader, Example, LabeledFlow,
-    ReadOptions, Row, RowSink, SourceFormat, SynthConfig, Template, BUNDLED_IOT23,
-};
-
-use crate::error::{EvalError, Result};
+use crate::bundled::{bundled_iot23, BUNDLED_IOT23};
+use crate::capture::CaptureFrom;
+use crate::context::{ContextIndex, ContextSpec};
+use crate::digest::sha256_hex;
+use crate::error::DataError;
+use crate::example::Example;
+use crate::load::SourceFormat;
 use crate::manifest::Manifest;
-use crate::run_log::{DatasetInfo, FileDigest};
+use crate::prompt::Template;
+use crate::record::LabeledFlow;
+use crate::sample::{example_key, flow_key, BalancedDraw};
+use crate::stream::{BadRows, DataReader, ReadOptions, Row, RowSink};
+use crate::synth::{synthesize, SynthConfig};
+
+type Result<T, E = DataError> = std::result::Result<T, E>;
 
 /// `--data synthetic` asks for generated flows instead of files.
 pub const SYNTHETIC: &str = "synthetic";
+
+/// Rows of a synthetic set when no sample size is asked for.
+pub const DEFAULT_SYNTHETIC_ROWS: usize = 100;
 
 /// What to load.
 #[derive(Debug, Clone, Default)]
@@ -37,11 +46,20 @@ pub struct SourceSpec<'a> {
     pub synth: (usize, u64),
 }
 
+/// A file a source read, with its digest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceFile {
+    pub name: String,
+    pub sha256: String,
+    /// Rows read (none recorded for the compiled-in set).
+    pub rows: Option<usize>,
+}
+
 /// Where rows came from, once they have all streamed past.
 #[derive(Debug, Clone)]
 pub struct SourceInfo {
     pub name: String,
-    pub files: Vec<FileDigest>,
+    pub files: Vec<SourceFile>,
     pub synthetic: bool,
     pub bad_rows: BadRows,
 }
@@ -55,7 +73,7 @@ fn read_paths(
     paths: &[&Path],
     spec: &SourceSpec,
     sink: &mut RowSink,
-) -> Result<(Vec<FileDigest>, BadRows)> {
+) -> Result<(Vec<SourceFile>, BadRows)> {
     let mut reader = DataReader::new(ReadOptions {
         format: spec.format,
         capture: spec.capture.map(str::to_string),
@@ -70,7 +88,7 @@ fn read_paths(
     let files = report
         .files
         .into_iter()
-        .map(|f| FileDigest {
+        .map(|f| SourceFile {
             name: f.name,
             sha256: f.sha256,
             rows: Some(f.rows),
@@ -79,7 +97,7 @@ fn read_paths(
     Ok((files, report.bad_rows))
 }
 
-fn info(name: String, files: Vec<FileDigest>, bad_rows: BadRows) -> SourceInfo {
+fn info(name: String, files: Vec<SourceFile>, bad_rows: BadRows) -> SourceInfo {
     SourceInfo {
         name,
         files,
@@ -139,7 +157,7 @@ impl Chosen {
                 }
                 let files = BUNDLED_IOT23
                     .iter()
-                    .map(|f| FileDigest {
+                    .map(|f| SourceFile {
                         name: f.name.to_string(),
                         sha256: if spec.skip_digests {
                             String::new()
@@ -187,7 +205,7 @@ impl Chosen {
 }
 
 /// Stream every row `spec` names into `sink`. `note` is told which dataset was picked.
-pub fn for_each_row(
+pub fn stream_rows(
     spec: &SourceSpec,
     note: &mut dyn FnMut(&str),
     sink: &mut RowSink,
@@ -195,26 +213,33 @@ pub fn for_each_row(
     Chosen::of(spec, note)?.stream(spec, sink)
 }
 
-/// Every example `spec` names (flows rendered with `template`), from `split` when given (a
-/// fetched dataset's default is `test`). For data that fits in memory.
+/// Every example `spec` names (flows rendered with `template`, and with their host's earlier
+/// flows under them when `context` is given), from `split` when given (a fetched dataset's
+/// default is `test`). For data that fits in memory.
 pub fn all_examples(
     spec: &SourceSpec,
     template: Template,
     split: Option<&str>,
+    context: Option<ContextSpec>,
     note: &mut dyn FnMut(&str),
 ) -> Result<Vec<Example>> {
     let chosen = Chosen::of(spec, note)?;
     let split = split.or(chosen.default_split());
-    let mut out = Vec::new();
+    let (mut out, mut flows) = (Vec::new(), Vec::new());
     let mut kinds = Kinds::default();
     chosen.stream(spec, &mut |row| {
         kinds.see(row)?;
         match row {
             Row::Flow(_) if split.is_some() => Err(needs_splits()),
+            Row::Flow(f) if context.is_some() => {
+                flows.push(f.clone());
+                Ok(())
+            }
             Row::Flow(f) => {
                 out.push(Example::from_flow(f, template));
                 Ok(())
             }
+            Row::Example(_) if context.is_some() => Err(context_needs_flows()),
             Row::Example(e) => {
                 if split.is_none_or(|s| e.info.split.as_deref() == Some(s)) {
                     out.push(e.clone());
@@ -223,7 +248,14 @@ pub fn all_examples(
             }
         }
     })?;
-    Ok(out)
+    match context {
+        Some(c) => with_context(&chosen, spec, &flows, template, c),
+        None => Ok(out),
+    }
+}
+
+fn context_needs_flows() -> DataError {
+    DataError::Options("--context renders raw flows; a built dataset's prompts are fixed: build it with `netlogs data build --context K` instead".into())
 }
 
 fn needs_splits() -> DataError {
@@ -241,12 +273,28 @@ pub struct DrawSpec<'a> {
     pub split: Option<&'a str>,
     /// Render each flow with its host's earlier flows under it.
     pub context: Option<ContextSpec>,
+    /// The setting that needs raw flows rather than prepared examples (`--mode lookup`),
+    /// if any: prepared examples are then an error at the first one.
+    pub raw_flows_for: Option<&'a str>,
+}
+
+/// What an eval's run log records of where its sample came from.
+#[derive(Debug, Clone)]
+pub struct DrawnFrom {
+    pub source: SourceInfo,
+    pub split: Option<String>,
+    /// Rows the sample was drawn from.
+    pub rows_available: usize,
+    /// How the sample was drawn, in words.
+    pub sampling: &'static str,
+    /// Split → the captures a built dataset put in it (empty for raw flows).
+    pub captures: BTreeMap<String, Vec<String>>,
 }
 
 /// An eval's sample and the dataset facts its metadata records.
 pub struct Drawn {
     pub examples: Vec<Example>,
-    pub dataset: DatasetInfo,
+    pub dataset: DrawnFrom,
     /// The drawn raw flows, in the order of the first `flows.len()` examples (none for a
     /// built dataset).
     pub flows: Vec<LabeledFlow>,
@@ -354,6 +402,12 @@ pub fn draw(spec: &SourceSpec, want: &DrawSpec, note: &mut dyn FnMut(&str)) -> R
                 flows.offer_with(flow_key(f, want.template, want.seed), f.label, || f.clone());
             }
             Row::Example(e) => {
+                if let Some(setting) = want.raw_flows_for {
+                    return Err(DataError::Options(format!("{setting} needs raw flows (files, the bundled set): a built dataset's prompts carry no flow to look around")));
+                }
+                if want.context.is_some() {
+                    return Err(context_needs_flows());
+                }
                 if let (Some(s), Some(c)) = (&e.info.split, &e.info.capture) {
                     split_captures.insert((s.clone(), c.clone()));
                 }
@@ -366,9 +420,6 @@ pub fn draw(spec: &SourceSpec, want: &DrawSpec, note: &mut dyn FnMut(&str)) -> R
         Ok(())
     })?;
     let prepared = examples.finish();
-    if want.context.is_some() && !prepared.is_empty() {
-        return Err(EvalError::invalid("--context renders raw flows; a built dataset's prompts are fixed: build it with `netlogs data build --context K` instead"));
-    }
     let flows = flows.finish();
     let mut drawn = match want.context {
         Some(spec_ctx) => with_context(&chosen, spec, &flows, want.template, spec_ctx)?,
@@ -383,17 +434,14 @@ pub fn draw(spec: &SourceSpec, want: &DrawSpec, note: &mut dyn FnMut(&str)) -> R
             Some(s) => format!("no examples in split `{s}` of {}", source.name),
             None => format!("no examples to evaluate (dataset {} is empty)", source.name),
         };
-        return Err(EvalError::invalid(what));
+        return Err(DataError::Options(what));
     }
-    let dataset = DatasetInfo {
-        name: source.name,
-        files: source.files,
+    let dataset = DrawnFrom {
+        source,
         split: split.map(str::to_string),
         rows_available: available,
-        sampling: "class-balanced, seeded: the rows with the smallest xxh3 keys per label (one pass, bounded memory)".into(),
-        synthetic: source.synthetic,
+        sampling: "class-balanced, seeded: the rows with the smallest xxh3 keys per label (one pass, bounded memory)",
         captures: captures_by_split(split_captures),
-        bad_rows: source.bad_rows,
     };
     Ok(Drawn {
         examples: drawn,

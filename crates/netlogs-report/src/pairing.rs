@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 use netlogs_rubric::{mcnemar, paired_delta, McNemar, Outcome, PairedDelta};
 use serde::Serialize;
 
-use crate::error::{EvalError, Result};
-use crate::run_log::{
-    for_each_row, info_key, Metadata, ReportRow, CAPTURE_KEYS, FAMILY_KEYS, RESULTS_FILE,
-};
+use netlogs_runlog::{for_each_row, Metadata, RowView, RunLogError, RunStatus, RESULTS_FILE};
+
+use crate::error::ReportError;
+
+type Result<T> = std::result::Result<T, ReportError>;
 
 /// A run as the comparison names it.
 #[derive(Debug, Clone, Serialize)]
@@ -20,6 +21,8 @@ pub struct RunName {
     pub model: String,
     pub dataset: String,
     pub rows: usize,
+    /// How the run ended (a comparison with an unfinished run says so).
+    pub status: RunStatus,
 }
 
 /// Accuracy of A and B over one group's paired rows.
@@ -76,20 +79,20 @@ fn read_rows(dir: &Path) -> Result<(RunName, Rows)> {
     let meta = Metadata::read(dir)?;
     let path = dir.join(RESULTS_FILE);
     let mut rows = HashMap::new();
-    for_each_row(&path, |line, r: ReportRow| {
+    for_each_row(&path, |line, r: RowView| {
         let id = r.id(line);
         let scored = match (&r.error, r.reward, r.metrics, r.parsed) {
             (None, Some(reward), Some(m), Some(p)) => Some(Scored {
                 values: [reward, 0.0, m.format, m.calibration, m.cost],
                 correct: matches!(p.outcome, Outcome::TruePositive | Outcome::TrueNegative),
                 outcome: p.outcome,
-                capture: info_key(r.info.as_ref(), &CAPTURE_KEYS),
-                family: info_key(r.info.as_ref(), &FAMILY_KEYS),
+                capture: r.capture(),
+                family: r.family(),
             }),
             _ => None,
         };
         if rows.insert((id.clone(), r.rollout), scored).is_some() {
-            return Err(EvalError::content(
+            return Err(RunLogError::content(
                 &path,
                 line,
                 format!("example {id} rollout {} appears twice", r.rollout),
@@ -102,6 +105,7 @@ fn read_rows(dir: &Path) -> Result<(RunName, Rows)> {
         model: meta.model,
         dataset: meta.dataset.name,
         rows: rows.len(),
+        status: meta.status,
     };
     Ok((name, rows))
 }
@@ -134,7 +138,7 @@ pub fn compare_runs(a_dir: &Path, b_dir: &Path, seed: u64) -> Result<RunComparis
     let (b, rows_b) = read_rows(b_dir)?;
     let matched = rows_a.keys().filter(|k| rows_b.contains_key(*k)).count();
     if matched != rows_a.len() || matched != rows_b.len() {
-        return Err(EvalError::invalid(format!(
+        return Err(ReportError::NotPaired(format!(
             "the runs do not pair: {matched} of {} rows in {} and {} rows in {} share an (example_id, rollout); compare runs made on the same data with the same --seed, -n and -r",
             rows_a.len(),
             a_dir.display(),

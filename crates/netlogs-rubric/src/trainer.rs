@@ -1,58 +1,11 @@
-//! The reward of one completion, as trainers ask for it: the shapes they send (a completion
-//! string or chat messages, a gold label in any of the forms datasets store it, a decoded
-//! prompt+response string with its chat template still in it) turned into the rubric's inputs.
-//! `netlogs score`, `netlogs serve` and the Python package all score through here, so they
-//! give the same reward for the same row.
+//! What trainers send, read as the rubric's inputs: a decoded prompt+response string with its
+//! chat template still in it (OpenRLHF's `query`), and a gold label in any of the forms
+//! datasets store it.
 
-use netlogs_rubric::{
-    completion_text, score_completion, tool_results_in, Components, Gold, RubricConfig,
-    RubricError, Score,
-};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
-use crate::run_log::ParsedSummary;
-
-/// The reward of one completion and what it is made of.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ItemScore {
-    pub reward: f64,
-    pub metrics: Components,
-    pub parsed: ParsedSummary,
-}
-
-/// Score `completion` (a string, or a verifiers / OpenAI message list) against `answer` (a
-/// label in any case, 1/0 or true/false). Any completion scores; only a bad gold label errors.
-pub fn score_item(
-    cfg: &RubricConfig,
-    completion: &Value,
-    answer: &Value,
-) -> Result<ItemScore, RubricError> {
-    let gold = Gold::from_value(answer)?;
-    let text = completion_text(completion);
-    Ok(score_turns(cfg, &text, gold, tool_results_in(completion)))
-}
-
-/// Score a completion's text against a known gold label.
-pub fn score_text(cfg: &RubricConfig, text: &str, gold: Gold) -> ItemScore {
-    score_turns(cfg, text, gold, 0)
-}
-
-/// [`score_text`] for a multi-turn completion that made `tool_calls` tool calls (each costs
-/// the rubric's `tool_cost`).
-pub fn score_turns(cfg: &RubricConfig, text: &str, gold: Gold, tool_calls: usize) -> ItemScore {
-    ItemScore::from(&score_completion(cfg, text, gold).after_tool_calls(tool_calls, cfg))
-}
-
-impl From<&Score> for ItemScore {
-    fn from(score: &Score) -> ItemScore {
-        ItemScore {
-            reward: score.reward,
-            metrics: score.components,
-            parsed: score.into(),
-        }
-    }
-}
+use crate::outcome::Gold;
 
 /// Where the assistant's turn starts in the chat templates trainers decode with: ChatML
 /// (Qwen), Llama 3, Mistral/Llama 2 and Gemma.
@@ -133,30 +86,6 @@ mod tests {
     use super::*;
 
     const ANSWER: &str = r#"{"label": "Malicious", "confidence": 0.9, "rationale": "scan"}"#;
-
-    #[test]
-    fn tool_results_cost_tool_cost_each() {
-        let talk = serde_json::json!([
-            {"role": "assistant", "content": "", "tool_calls": [{"id": "a"}, {"id": "b"}]},
-            {"role": "tool", "content": "{}"},
-            {"role": "tool", "content": "{}"},
-            {"role": "assistant", "content": ANSWER}
-        ]);
-        let gold = Value::String("Malicious".into());
-        let free = score_item(&RubricConfig::default(), &talk, &gold).expect("score");
-        let cfg = RubricConfig {
-            tool_cost: 0.25,
-            ..RubricConfig::default()
-        };
-        let costly = score_item(&cfg, &talk, &gold).expect("score");
-        assert!((free.reward - costly.reward - 0.5).abs() < 1e-12);
-        assert_eq!(
-            free.metrics, costly.metrics,
-            "components stay what the answer earned"
-        );
-        let plain = score_item(&cfg, &Value::String(ANSWER.into()), &gold).expect("score");
-        assert_eq!(plain.reward, free.reward);
-    }
 
     #[test]
     fn responses_in_templated_queries() {

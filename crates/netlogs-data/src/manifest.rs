@@ -1,12 +1,14 @@
 //! `data/manifest.json`: what `cargo xtask fetch-data` downloaded and built. Written by xtask and
-//! read by the engine through this one type.
+//! read by the data sources through this one type.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{EvalError, Result};
+use crate::error::DataError;
+use crate::example::Example;
+use crate::record::Label;
 
 pub const MANIFEST_FILE: &str = "manifest.json";
 
@@ -54,15 +56,15 @@ pub struct LabelCounts {
 }
 
 /// Label counts per split of a built dataset, as the manifest records them.
-pub fn split_counts(built: &[netlogs_data::Example]) -> BTreeMap<String, LabelCounts> {
+pub fn split_counts(built: &[Example]) -> BTreeMap<String, LabelCounts> {
     let mut splits: BTreeMap<String, LabelCounts> = BTreeMap::new();
     for e in built {
         let c = splits
             .entry(e.info.split.clone().unwrap_or_default())
             .or_default();
         match e.answer {
-            netlogs_data::Label::Benign => c.benign += 1,
-            netlogs_data::Label::Malicious => c.malicious += 1,
+            Label::Benign => c.benign += 1,
+            Label::Malicious => c.malicious += 1,
         }
     }
     splits
@@ -105,22 +107,30 @@ pub struct Manifest {
 
 impl Manifest {
     /// The manifest in `dir`, if there is one.
-    pub fn read(dir: &Path) -> Result<Option<Manifest>> {
+    pub fn read(dir: &Path) -> Result<Option<Manifest>, DataError> {
         let path = dir.join(MANIFEST_FILE);
         if !path.is_file() {
             return Ok(None);
         }
-        let text = std::fs::read_to_string(&path).map_err(EvalError::io("read", &path))?;
+        let text = std::fs::read_to_string(&path).map_err(|source| DataError::Io {
+            file: path.clone(),
+            source,
+        })?;
         serde_json::from_str(&text)
             .map(Some)
-            .map_err(|e| EvalError::content(&path, 0, format!("not a netlogs data manifest: {e}")))
+            .map_err(|e| DataError::Format {
+                file: path,
+                message: format!("not a netlogs data manifest: {e}"),
+            })
     }
 
-    pub fn write(&self, dir: &Path) -> Result<()> {
+    pub fn write(&self, dir: &Path) -> Result<(), DataError> {
         let path = dir.join(MANIFEST_FILE);
-        let text = serde_json::to_string_pretty(self)
-            .map_err(|e| EvalError::content(&path, 0, e.to_string()))?;
-        std::fs::write(&path, text + "\n").map_err(EvalError::io("write", &path))
+        let text = serde_json::to_string_pretty(self).map_err(|e| DataError::Format {
+            file: path.clone(),
+            message: e.to_string(),
+        })?;
+        std::fs::write(&path, text + "\n").map_err(|source| DataError::Write { file: path, source })
     }
 
     pub fn dataset_path(&self, dir: &Path) -> PathBuf {

@@ -2,7 +2,7 @@
 //! never carries a label, family or capture, and the errors a malformed call gets.
 
 use netlogs_data::bundled_iot23;
-use netlogs_eval::lookup::{tool_definitions, Anchor, FlowTable};
+use netlogs_lookup::{tool_definitions, Anchor, FlowTable};
 
 #[test]
 fn tool_outputs_snapshot() {

@@ -6,9 +6,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::error::{EvalError, Result};
-use crate::run_log::RESULTS_FILE;
+use crate::error::{Result, RunLogError};
+use crate::RESULTS_FILE;
 
+/// A run directory open for writing: `results.jsonl` appended row by row, the other files
+/// written whole and atomically.
 pub struct RunDir {
     pub path: PathBuf,
     pub run_id: String,
@@ -39,13 +41,13 @@ pub fn sanitize(name: &str) -> String {
 impl RunDir {
     /// Create `path` (which must not hold a results.jsonl yet) and open its results file.
     pub fn create(path: PathBuf, run_id: String) -> Result<RunDir> {
-        std::fs::create_dir_all(&path).map_err(EvalError::io("create run directory", &path))?;
+        std::fs::create_dir_all(&path).map_err(RunLogError::io("create run directory", &path))?;
         let results = path.join(RESULTS_FILE);
         let file = OpenOptions::new()
             .create_new(true)
             .append(true)
             .open(&results)
-            .map_err(EvalError::io("create", &results))?;
+            .map_err(RunLogError::io("create", &results))?;
         Ok(RunDir {
             path,
             run_id,
@@ -62,17 +64,18 @@ impl RunDir {
     /// Append one row to the buffer; call [`RunDir::flush`] once the rows at hand are written.
     pub fn append_unflushed<T: Serialize>(&mut self, row: &T) -> Result<()> {
         let path = &self.path;
-        serde_json::to_writer(&mut self.results, row)
-            .map_err(|e| EvalError::content(path, 0, format!("cannot write a result row: {e}")))?;
+        serde_json::to_writer(&mut self.results, row).map_err(|e| {
+            RunLogError::content(path, 0, format!("cannot write a result row: {e}"))
+        })?;
         self.results
             .write_all(b"\n")
-            .map_err(EvalError::io("write results in", path))
+            .map_err(RunLogError::io("write results in", path))
     }
 
     pub fn flush(&mut self) -> Result<()> {
         self.results
             .flush()
-            .map_err(EvalError::io("write results in", &self.path))
+            .map_err(RunLogError::io("write results in", &self.path))
     }
 
     /// Reopen an interrupted run for appending. A torn last line (a crash mid-write) is cut
@@ -83,7 +86,7 @@ impl RunDir {
         let file = OpenOptions::new()
             .append(true)
             .open(&results)
-            .map_err(EvalError::io("open", &results))?;
+            .map_err(RunLogError::io("open", &results))?;
         let run_id = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -101,7 +104,7 @@ impl RunDir {
 
     pub fn write_json<T: Serialize>(&self, name: &str, value: &T) -> Result<()> {
         let mut text = serde_json::to_string_pretty(value)
-            .map_err(|e| EvalError::content(&self.path.join(name), 0, e.to_string()))?;
+            .map_err(|e| RunLogError::content(&self.path.join(name), 0, e.to_string()))?;
         text.push('\n');
         self.write_text(name, &text)
     }
@@ -114,13 +117,13 @@ impl RunDir {
 
 pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
     let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text).map_err(EvalError::io("write", &tmp))?;
-    std::fs::rename(&tmp, path).map_err(EvalError::io("write", path))
+    std::fs::write(&tmp, text).map_err(RunLogError::io("write", &tmp))?;
+    std::fs::rename(&tmp, path).map_err(RunLogError::io("write", path))
 }
 
 /// Cut everything after the last newline if the last line does not parse as JSON.
 fn repair_torn_tail(path: &Path) -> Result<()> {
-    let bytes = std::fs::read(path).map_err(EvalError::io("read", path))?;
+    let bytes = std::fs::read(path).map_err(RunLogError::io("read", path))?;
     if bytes.is_empty() || bytes.ends_with(b"\n") {
         return Ok(());
     }
@@ -130,12 +133,13 @@ fn repair_torn_tail(path: &Path) -> Result<()> {
         let mut f = OpenOptions::new()
             .append(true)
             .open(path)
-            .map_err(EvalError::io("repair", path))?;
-        return f.write_all(b"\n").map_err(EvalError::io("repair", path));
+            .map_err(RunLogError::io("repair", path))?;
+        return f.write_all(b"\n").map_err(RunLogError::io("repair", path));
     }
     let f = OpenOptions::new()
         .write(true)
         .open(path)
-        .map_err(EvalError::io("repair", path))?;
-    f.set_len(cut as u64).map_err(EvalError::io("repair", path))
+        .map_err(RunLogError::io("repair", path))?;
+    f.set_len(cut as u64)
+        .map_err(RunLogError::io("repair", path))
 }

@@ -1,7 +1,8 @@
-//! The multi-turn lookup mode: the model may ask for more of the log before it answers,
-//! through three OpenAI tools. Tools answer from the same data the flow was drawn from (and
-//! from its capture, when one is known), deterministically, with flow fields only: never a
-//! label, a family or a capture.
+//! netlogs-lookup: the tools of the multi-turn lookup mode, where the model may ask for more
+//! of the log before it answers. The tools answer from the same data the flow was drawn from
+//! (and from its capture, when one is known), deterministically, with flow fields only: never
+//! a label, a family or a capture. The CLI, `netlogs.LookupTools` and the trainer adapters
+//! all answer through this crate.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
