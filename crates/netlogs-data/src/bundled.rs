@@ -5,7 +5,9 @@ use std::path::Path;
 
 use crate::capture::{capture_of_file, Attribution, CaptureFrom};
 use crate::error::DataError;
-use crate::load::{load_bytes, Loaded, SourceFormat};
+use crate::format::SourceFormat;
+use crate::load::load_bytes;
+use crate::parse::Loaded;
 use crate::record::LabeledFlow;
 use crate::zeek::parse_zeek_into;
 

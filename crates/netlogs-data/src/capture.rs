@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use compact_str::CompactString;
 
-use crate::load::SourceFormat;
+use crate::format::SourceFormat;
 use crate::record::{capture_id_from_name, Interner, LabeledFlow};
 
 /// A host silent for longer than this starts a new session (12 hours: IoT-23 captures run

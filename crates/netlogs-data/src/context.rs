@@ -15,7 +15,7 @@ use compact_str::CompactString;
 use crate::capture::local_host;
 use crate::error::DataError;
 use crate::field::Field;
-use crate::prompt::{render_prompt, Template};
+use crate::prompt::{render_prompt, Template, CONTEXT_HEADING};
 use crate::record::LabeledFlow;
 
 /// How much context: up to `k` flows from the `window_s` seconds before.
@@ -27,9 +27,6 @@ pub struct ContextSpec {
 
 /// The default window: one minute.
 pub const DEFAULT_WINDOW_S: f64 = 60.0;
-
-/// The line that opens the context block. [`crate::PromptView`] reads the flow above it only.
-pub const CONTEXT_HEADING: &str = "Earlier flows of the same host";
 
 /// The fields a context line shows, after its time offset.
 const LINE_FIELDS: [Field; 10] = [

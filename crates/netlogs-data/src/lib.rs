@@ -17,12 +17,14 @@ mod digest;
 mod error;
 mod example;
 mod field;
+mod format;
 mod inputs;
 mod inspect;
 mod load;
 pub mod manifest;
 mod ood;
 mod parquet;
+mod parse;
 mod prepared;
 mod prompt;
 mod record;
@@ -40,21 +42,23 @@ pub use bundled::{bundled_iot23, BundledFile, BUNDLED_IOT23};
 pub use capture::{Attribution, CaptureFrom, SESSION_GAP_S};
 pub use context::{
     contexts_in_memory, parse_context, render_with_context, ContextFlow, ContextIndex, ContextSpec,
-    CONTEXT_HEADING, DEFAULT_WINDOW_S,
+    DEFAULT_WINDOW_S,
 };
 pub use digest::{sha256_hex, Sha256Stream};
 pub use error::DataError;
 pub use example::{row_id, row_key, Example, ExampleInfo, RowIdentity};
 pub use field::{Field, FieldSet};
+pub use format::SourceFormat;
 pub use inputs::for_each_input;
 pub use inspect::{inspect, Inspection, Inspector};
-pub use load::{load_bytes, load_path, Loaded, SourceFormat};
+pub use load::{load_bytes, load_path};
 pub use parquet::{
     hf_schema, parquet_columns, parse_hf_parquet, read_parquet_frame, write_examples_parquet,
     write_hf_parquet, IOT23_MINIMUM_COLUMNS, IOT23_PREPROCESSED,
 };
+pub use parse::Loaded;
 pub use prepared::{parse_prepared, write_prepared};
-pub use prompt::{prompt_digest, render_prompt, PromptView, Template};
+pub use prompt::{prompt_digest, render_prompt, PromptView, Template, CONTEXT_HEADING};
 pub use record::{
     capture_id_from_name, FlowRecord, Interner, Label, LabeledFlow, Provenance, RawField,
 };

@@ -4,6 +4,8 @@
 use crate::field::Field;
 use crate::record::LabeledFlow;
 
+/// The line that opens the context block. [`crate::PromptView`] reads the flow above it only.
+pub const CONTEXT_HEADING: &str = "Earlier flows of the same host";
 /// How a flow becomes the user message. `seed`, the first name of `logentry`, still parses
 /// (a deprecated alias): it read as the RNG seed.
 #[derive(
@@ -157,7 +159,7 @@ impl PromptView {
     pub fn parse(prompt: &str) -> PromptView {
         // The flow itself only: a context block below it describes other flows.
         let prompt = prompt
-            .split_once(crate::context::CONTEXT_HEADING)
+            .split_once(CONTEXT_HEADING)
             .map_or(prompt, |(flow, _)| flow);
         let mut v = PromptView::default();
         for token in prompt.split([' ', ',', '\n']) {

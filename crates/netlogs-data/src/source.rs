@@ -15,7 +15,7 @@ use crate::context::{ContextIndex, ContextSpec};
 use crate::digest::sha256_hex;
 use crate::error::DataError;
 use crate::example::Example;
-use crate::load::SourceFormat;
+use crate::format::SourceFormat;
 use crate::manifest::Manifest;
 use crate::prompt::Template;
 use crate::record::LabeledFlow;

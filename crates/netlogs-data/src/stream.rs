@@ -14,8 +14,9 @@ use crate::csv_export::{separator, stream_iot23_csv};
 use crate::digest::Sha256Stream;
 use crate::error::DataError;
 use crate::example::Example;
+use crate::format::SourceFormat;
 use crate::inputs::for_each_input;
-use crate::load::{parse_bytes, unrecognised, Loaded, SourceFormat};
+use crate::parse::{parse_bytes, unrecognised, Loaded};
 use crate::record::{LabeledFlow, Provenance};
 use crate::zeek::stream_zeek;
 

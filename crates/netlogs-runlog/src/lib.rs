@@ -13,6 +13,7 @@ pub mod migrate;
 mod read;
 mod row;
 mod summary;
+mod versioned;
 
 pub use dir::{new_run_id, sanitize, write_atomic, RunDir};
 pub use error::{Result, RunLogError};

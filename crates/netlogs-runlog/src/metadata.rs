@@ -12,7 +12,8 @@ use serde_json::{Map, Value};
 
 use crate::dir::RunDir;
 use crate::error::Result;
-use crate::read::read_versioned;
+use crate::migrate::metadata_v1_to_v2;
+use crate::versioned::{read_versioned, Versioned};
 use crate::METADATA_FILE;
 
 /// Which command wrote a run.
@@ -238,6 +239,15 @@ impl Metadata {
     pub fn end(&mut self, status: RunStatus) {
         self.status = status;
         self.finished_at = Some(now());
+    }
+}
+
+impl Versioned for Metadata {
+    fn migrate(version: u64, mut value: Value) -> std::result::Result<Value, String> {
+        if version == 1 {
+            value = metadata_v1_to_v2(value)?;
+        }
+        Ok(value)
     }
 }
 

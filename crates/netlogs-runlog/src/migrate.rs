@@ -6,35 +6,14 @@
 //! and as `settings`), had no `status`, and timed a `sample` phase that was always about 0.
 //! It did not record early stops: a version-1 run that stopped early reads as finished.
 
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::metadata::Metadata;
-use crate::summary::Summary;
 use crate::SCHEMA_VERSION;
 
-/// A whole-file JSON of the run log, with the steps from older versions.
-pub trait Versioned: DeserializeOwned {
-    /// Rewrite `value`, of `version`, into the current version.
-    fn migrate(version: u64, value: Value) -> Result<Value, String>;
-}
-
-impl Versioned for Metadata {
-    fn migrate(version: u64, mut value: Value) -> Result<Value, String> {
-        if version == 1 {
-            value = metadata_v1_to_v2(value)?;
-        }
-        Ok(value)
-    }
-}
-
-impl Versioned for Summary {
-    fn migrate(version: u64, mut value: Value) -> Result<Value, String> {
-        if version == 1 {
-            set_version(&mut value);
-        }
-        Ok(value)
-    }
+/// `summary.json` of version 1 is version 2's but for the version.
+pub fn summary_v1_to_v2(mut value: Value) -> Result<Value, String> {
+    set_version(&mut value);
+    Ok(value)
 }
 
 fn set_version(value: &mut Value) {
@@ -59,7 +38,8 @@ fn canonical_preset(rubric: &mut Value) {
     }
 }
 
-fn metadata_v1_to_v2(value: Value) -> Result<Value, String> {
+/// `metadata.json` of version 1 as version 2.
+pub fn metadata_v1_to_v2(value: Value) -> Result<Value, String> {
     let Value::Object(mut m) = value else {
         return Err("metadata.json is not a JSON object".into());
     };

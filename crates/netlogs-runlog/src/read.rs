@@ -5,40 +5,11 @@ use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 use crate::error::{Result, RunLogError};
 use crate::metadata::Metadata;
-use crate::migrate::Versioned;
 use crate::summary::Summary;
-use crate::{METADATA_FILE, SCHEMA_VERSION};
-
-/// Read a whole-file JSON of the run log, migrating an older `schema_version` to this one.
-/// A file from a newer netlogs, or without a version, is refused with a message saying so.
-pub(crate) fn read_versioned<T: Versioned>(path: &Path) -> Result<T> {
-    let text = std::fs::read_to_string(path).map_err(RunLogError::io("read", path))?;
-    let value: Value = serde_json::from_str(&text)
-        .map_err(|e| RunLogError::content(path, 0, format!("not valid JSON: {e}")))?;
-    let version = match value.get("schema_version").map(Value::as_u64) {
-        Some(Some(v)) => v,
-        _ => {
-            return Err(RunLogError::content(
-                path,
-                0,
-                "no schema_version: written by a netlogs older than run log version 1, or not a netlogs run log",
-            ))
-        }
-    };
-    if version > u64::from(SCHEMA_VERSION) {
-        return Err(RunLogError::content(
-            path,
-            0,
-            format!("run log schema_version {version} is newer than this netlogs reads ({SCHEMA_VERSION}); use the netlogs version that wrote it"),
-        ));
-    }
-    let value = T::migrate(version, value).map_err(|m| RunLogError::content(path, 0, m))?;
-    serde_json::from_value(value).map_err(|e| RunLogError::content(path, 0, e.to_string()))
-}
+use crate::METADATA_FILE;
 
 /// Call `f(line_number, text)` for every non-blank line of a results file, streaming.
 pub fn for_each_line(path: &Path, mut f: impl FnMut(usize, &str) -> Result<()>) -> Result<()> {

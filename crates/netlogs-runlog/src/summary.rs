@@ -4,10 +4,12 @@ use std::path::Path;
 
 use netlogs_rubric::RunMetrics;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::dir::RunDir;
 use crate::error::Result;
-use crate::read::read_versioned;
+use crate::migrate::summary_v1_to_v2;
+use crate::versioned::{read_versioned, Versioned};
 use crate::SUMMARY_FILE;
 
 /// Token use and its cost.
@@ -37,6 +39,15 @@ pub struct Summary {
     #[serde(default)]
     pub truncated: usize,
     pub usage: UsageSummary,
+}
+
+impl Versioned for Summary {
+    fn migrate(version: u64, mut value: Value) -> std::result::Result<Value, String> {
+        if version == 1 {
+            value = summary_v1_to_v2(value)?;
+        }
+        Ok(value)
+    }
 }
 
 impl Summary {
