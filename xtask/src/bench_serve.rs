@@ -1,7 +1,9 @@
 //! `cargo xtask bench-serve`: `netlogs serve` under load from a generator in its own process.
 //! Batched throughput (batch 256 at concurrency 8), shared and pinned to separate cores;
 //! single-item latency at a fixed offered rate (open loop, so a slow answer delays no later
-//! request); and a soak at steady load, with the server's RSS at its start and end.
+//! request); OpenRLHF 0.11's own load shape (one rollout per request, 256 in flight, a new
+//! connection per request); and a soak at steady load, with the server's RSS at its start and
+//! end.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -56,6 +58,9 @@ pub struct LoadArgs {
     rate: Option<f64>,
     #[arg(long)]
     secs: u64,
+    /// Open a new connection for every request (OpenRLHF's `requests.post` does).
+    #[arg(long)]
+    fresh_connections: bool,
 }
 
 /// A `/get_reward` body of `n` items: real bundled prompts in ChatML, the heuristic's answers.
@@ -103,7 +108,13 @@ pub fn load(a: LoadArgs) -> Result<()> {
         .enable_all()
         .build()?;
     let report = rt.block_on(async move {
-        let client = reqwest::Client::new();
+        let client = if a.fresh_connections {
+            reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()?
+        } else {
+            reqwest::Client::new()
+        };
         let deadline = Instant::now() + Duration::from_secs(a.secs);
         let errors = Arc::new(AtomicU64::new(0));
         let started = Instant::now();
@@ -149,15 +160,15 @@ pub fn load(a: LoadArgs) -> Result<()> {
         }
         let secs = started.elapsed().as_secs_f64();
         lat.sort_by(f64::total_cmp);
-        LoadReport {
+        anyhow::Ok(LoadReport {
             requests: lat.len() as u64,
             items: lat.len() as u64 * a.batch as u64,
             errors: errors.load(Ordering::Relaxed),
             secs,
             p50_ms: percentile(&lat, 0.5),
             p99_ms: percentile(&lat, 0.99),
-        }
-    });
+        })
+    })?;
     println!("{}", serde_json::to_string(&report)?);
     Ok(())
 }
@@ -169,10 +180,11 @@ fn free_port() -> Result<u16> {
 }
 
 /// Start the server (pinned to `cpus` when given) and wait until it answers /health.
-fn start_server(bin: &Path, cpus: Option<&str>) -> Result<(Child, String)> {
+fn start_server(bin: &Path, cpus: Option<&str>, extra: &[&str]) -> Result<(Child, String)> {
     let port = free_port()?;
     let child = command(bin, cpus)
         .args(["serve", "--port", &port.to_string(), "--max-batch", "4096"])
+        .args(extra)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -245,7 +257,7 @@ fn table_row(run: &str, load: &str, r: &LoadReport, extra: &str) {
 
 fn throughput(bin: &Path, a: &Args, placement: (&str, Option<&str>, Option<&str>)) -> Result<()> {
     let (name, server_cpus, load_cpus) = placement;
-    let (mut server, base) = start_server(bin, server_cpus)?;
+    let (mut server, base) = start_server(bin, server_cpus, &[])?;
     let url = format!("{base}/get_reward");
     // Warm up (connections, allocator), then measure.
     run_load(load_cpus, &url, &load_args(256, Offered::Closed(8), 2))?;
@@ -258,6 +270,29 @@ fn throughput(bin: &Path, a: &Args, placement: (&str, Option<&str>, Option<&str>
         &r,
         "",
     );
+    Ok(())
+}
+
+/// OpenRLHF 0.11's shape: `{"query": [q], "prompts": [p], "labels": [l]}` per rollout, 256
+/// rollouts in flight, a new connection each; at the server's default `--concurrency 64` (the
+/// excess gets 503, which OpenRLHF retries) and at `--concurrency 256`.
+fn openrlhf_shape(bin: &Path, a: &Args) -> Result<()> {
+    for concurrency in ["64", "256"] {
+        let (mut server, base) = start_server(bin, None, &["--concurrency", concurrency])?;
+        let url = format!("{base}/get_reward");
+        let mut args = load_args(1, Offered::Closed(256), a.secs);
+        args.push("--fresh-connections".into());
+        run_load(None, &url, &load_args(1, Offered::Closed(256), 2))?;
+        let r = run_load(None, &url, &args)?;
+        server.kill()?;
+        server.wait()?;
+        table_row(
+            &format!("OpenRLHF shape, serve --concurrency {concurrency}"),
+            "1 rollout per request × 256 in flight, new connection each",
+            &r,
+            " (503s count as errors)",
+        );
+    }
     Ok(())
 }
 
@@ -297,7 +332,8 @@ pub fn run(a: Args) -> Result<()> {
         &a,
         ("pinned: server CPU 0, load CPU 1", Some("0"), Some("1")),
     )?;
-    let (mut server, base) = start_server(&bin, None)?;
+    openrlhf_shape(&bin, &a)?;
+    let (mut server, base) = start_server(&bin, None, &[])?;
     let url = format!("{base}/get_reward");
     let r = run_load(
         None,

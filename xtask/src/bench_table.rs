@@ -1,5 +1,7 @@
-//! `cargo xtask bench-table`: render the README's "Performance Benchmarks" table from run
-//! summaries, between `<!-- bench-table:start -->` and `<!-- bench-table:end -->`.
+//! `cargo xtask bench-table`: render the README's "Performance Benchmarks" tables from run
+//! summaries, between `<!-- bench-table:start -->` and `<!-- bench-table:end -->`. The first
+//! puts each policy's figures on captures it has seen beside its figures on captures it has
+//! not; the second lists every run.
 
 use std::path::{Path, PathBuf};
 
@@ -26,12 +28,25 @@ pub struct Args {
     check: bool,
 }
 
+/// Which captures a run's examples come from, relative to training.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// The test split of a dataset without capture ids: random rows of captures the train
+    /// split also holds (the literature's random split).
+    InCapture,
+    /// The test split of a capture-disjoint dataset: captures the train split never holds.
+    HeldOut,
+    /// Anything else (a whole dataset, a dev split, raw files).
+    Other,
+}
+
 /// One table row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     model: String,
     dataset: String,
     split: String,
+    setting: Setting,
     n: u64,
     accuracy: Option<f64>,
     format: Option<f64>,
@@ -71,10 +86,16 @@ pub fn row(dir: &Path) -> Result<Ranked> {
         Preset::Proper => m.model.clone(),
         p => format!("{} [{p}]", m.model),
     };
+    let setting = setting_of(&m.dataset);
+    let dataset = match m.dataset.files.first() {
+        Some(f) if m.dataset.name == "files" => file_name(&f.name),
+        _ => m.dataset.name.clone(),
+    };
     let s = s.metrics;
     Ok(Ranked::Row(Row {
         model,
-        dataset: m.dataset.name.clone(),
+        setting,
+        dataset,
         split: m.dataset.split.clone().unwrap_or_else(|| "all".into()),
         n: s.n as u64,
         accuracy: s.accuracy,
@@ -86,6 +107,72 @@ pub fn row(dir: &Path) -> Result<Ranked> {
         mean_reward: s.mean_reward,
         run: m.run_id,
     }))
+}
+
+fn file_name(path: &str) -> String {
+    Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// In-capture, held-out or neither, from what the run's metadata records of its splits.
+pub fn setting_of(d: &netlogs_runlog::DatasetInfo) -> Setting {
+    if d.split.as_deref() != Some("test") {
+        return Setting::Other;
+    }
+    match (d.captures.get("test"), d.captures.get("train")) {
+        (None, None) if d.captures.is_empty() => Setting::InCapture,
+        (Some(test), Some(train))
+            if !test.is_empty() && test.iter().all(|c| !train.contains(c)) =>
+        {
+            Setting::HeldOut
+        }
+        _ => Setting::Other,
+    }
+}
+
+/// Policies by row, their latest in-capture and held-out runs side by side.
+pub fn render_settings(rows: &[Row]) -> String {
+    let mut models: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.setting != Setting::Other)
+        .map(|r| r.model.as_str())
+        .collect();
+    models.sort();
+    models.dedup();
+    let latest = |model: &str, setting: Setting| {
+        rows.iter()
+            .filter(|r| r.model == model && r.setting == setting)
+            .max_by(|a, b| a.run.cmp(&b.run))
+    };
+    let mut out = String::from(
+        "| Model | In-capture accuracy | In-capture mean reward | Held-out accuracy | Held-out mean reward | Held-out ECE | Held-out abstain |\n|---|---|---|---|---|---|---|\n",
+    );
+    let cell =
+        |r: Option<&Row>, f: fn(&Row) -> Option<f64>| r.map_or("—".to_string(), |r| num(f(r)));
+    let mut sources: Vec<String> = Vec::new();
+    for m in models {
+        let (inc, held) = (latest(m, Setting::InCapture), latest(m, Setting::HeldOut));
+        out.push_str(&format!(
+            "| {m} | {} | {} | {} | {} | {} | {} |\n",
+            cell(inc, |r| r.accuracy),
+            cell(inc, |r| r.mean_reward),
+            cell(held, |r| r.accuracy),
+            cell(held, |r| r.mean_reward),
+            cell(held, |r| r.ece),
+            cell(held, |r| r.abstain),
+        ));
+        for (what, r) in [("in-capture", inc), ("held-out", held)] {
+            if let Some(r) = r {
+                let line = format!("{what}: {} split {} (N {})", r.dataset, r.split, r.n);
+                if !sources.contains(&line) {
+                    sources.push(line);
+                }
+            }
+        }
+    }
+    out.push_str(&format!("\nSources: {}.\n", sources.join("; ")));
+    out
 }
 
 fn num(x: Option<f64>) -> String {
@@ -169,7 +256,16 @@ pub fn run(a: Args) -> Result<()> {
     let readme = a.readme.unwrap_or_else(|| root.join("README.md"));
     let old = std::fs::read_to_string(&readme)
         .with_context(|| format!("cannot read {}", readme.display()))?;
-    let new = splice(&old, &render(&rows), &readme.display().to_string())?;
+    let tables = if rows.iter().any(|r| r.setting != Setting::Other) {
+        format!(
+            "{}\nEvery run:\n\n{}",
+            render_settings(&rows),
+            render(&rows)
+        )
+    } else {
+        render(&rows)
+    };
+    let new = splice(&old, &tables, &readme.display().to_string())?;
     if new == old {
         println!("{} is up to date ({} runs)", readme.display(), rows.len());
         return Ok(());
@@ -299,6 +395,33 @@ mod tests {
         }
         let run = fake_run(tmp.path(), "gpt-y", 0.0, RunStatus::Interrupted);
         assert!(matches!(row(&run).expect("row"), Ranked::Unfinished(_)));
+    }
+
+    #[test]
+    fn runs_are_in_capture_held_out_or_neither_by_their_splits_captures() {
+        let mut d = DatasetInfo {
+            split: Some("test".into()),
+            ..DatasetInfo::default()
+        };
+        assert_eq!(
+            setting_of(&d),
+            Setting::InCapture,
+            "no capture ids: random rows"
+        );
+        d.captures
+            .insert("train".into(), vec!["a".into(), "b".into()]);
+        d.captures.insert("test".into(), vec!["c".into()]);
+        assert_eq!(setting_of(&d), Setting::HeldOut);
+        d.captures.insert("test".into(), vec!["a".into()]);
+        assert_eq!(
+            setting_of(&d),
+            Setting::Other,
+            "a test capture seen in training"
+        );
+        d.split = Some("dev".into());
+        assert_eq!(setting_of(&d), Setting::Other);
+        d.split = None;
+        assert_eq!(setting_of(&DatasetInfo::default()), Setting::Other);
     }
 
     #[test]

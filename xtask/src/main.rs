@@ -2,6 +2,7 @@
 
 mod bench_data;
 mod bench_eval;
+mod bench_lookup;
 mod bench_scale;
 mod bench_serve;
 mod bench_table;
@@ -42,6 +43,12 @@ enum Cmd {
     /// Zeek logs of 0.5 and 5 GB (real rows, fresh uids) through `data build --per-capture`
     /// (plain and gzip'd) and `eval --data -n 1000`: MB/s and peak RSS, one core.
     BenchScale(bench_scale::Args),
+    /// Lookup mode over whole captures: `netlogs data index` on 5M and 50M replicated real
+    /// flows (build MB/s, peak RSS), then tool-call latency and RSS while answering.
+    BenchLookup(bench_lookup::Args),
+    /// (internal) Answer an anchor file's tool calls against an index; print a JSON report.
+    #[command(hide = true)]
+    LookupProbe(bench_lookup::ProbeArgs),
     /// (internal) Load FILE and render all prompts, in a child process the bench measures.
     #[command(hide = true)]
     LoadRender { file: std::path::PathBuf },
@@ -63,6 +70,8 @@ fn main() -> anyhow::Result<()> {
         Cmd::BenchEval(a) => bench_eval::run(a),
         Cmd::BenchData(a) => bench_data::run(a),
         Cmd::BenchScale(a) => bench_scale::run(a),
+        Cmd::BenchLookup(a) => bench_lookup::run(a),
+        Cmd::LookupProbe(a) => bench_lookup::probe(&a),
         Cmd::FetchData(a) => fetch::run(a),
         Cmd::BenchTable(a) => bench_table::run(a),
         Cmd::BenchServe(a) => bench_serve::run(a),

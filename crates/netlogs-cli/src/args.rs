@@ -8,19 +8,22 @@ use std::str::FromStr;
 use anyhow::{Context, Result};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use netlogs_data::{
-    CaptureFrom, ContextSpec, SourceFormat, Template, VariantNames, DEFAULT_WINDOW_S,
+    CaptureFrom, ContextSpec, SourceFormat, Template, Unlabelled, VariantNames, DEFAULT_WINDOW_S,
 };
 use netlogs_eval::{defaults, EvalMode, ModelSpec, StructuredOutput};
 use netlogs_rubric::{Preset, RubricConfig, RubricOverrides, Weights};
+use netlogs_select::Strategy;
 
 /// The `eval` flags `--resume` may take: they change how a session runs, never what it
 /// computes. Every other flag shapes the run, which `--resume` rebuilds from its metadata.
-const RESUME_MAY_TAKE: [&str; 5] = [
+const RESUME_MAY_TAKE: [&str; 7] = [
     "resume",
     "max_concurrent",
     "no_cache",
     "cache_dir",
     "prices",
+    "otlp_endpoint",
+    "otlp_content",
 ];
 
 /// The command line, parsed; `eval --resume` with a flag that would change the run is an error
@@ -98,6 +101,36 @@ pub enum Command {
     Compare(CompareArgs),
     /// Browse the runs under a folder in a local web page (127.0.0.1 only).
     View(ViewArgs),
+    /// Write a run in another tool's format (inspect_ai's EvalLog, for `inspect view`).
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// The learned baseline (`builtin:learned`): train it on a built dataset.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Train boosted trees on one split of a built dataset and calibrate them on another.
+    Train(BaselineTrainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineTrainArgs {
+    /// A dataset built by `netlogs data build` (with splits).
+    #[arg(long, required = true, num_args = 1..)]
+    pub data: Vec<PathBuf>,
+    /// The split to train on.
+    #[arg(long, default_value = "train")]
+    pub split: String,
+    /// The split to calibrate on (isotonic); it should hold captures the training did not see.
+    #[arg(long, default_value = "dev")]
+    pub calibrate_on: String,
+    /// Where to write the model file.
+    #[arg(long)]
+    pub output: PathBuf,
+    #[arg(long, default_value_t = defaults::SEED)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Args)]
@@ -114,6 +147,21 @@ pub struct CompareArgs {
     /// Also write the comparison as a self-contained HTML page.
     #[arg(long)]
     pub html: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// The run as an inspect_ai EvalLog: `.eval` (inspect's zip) or `.json`.
+    Inspect(ExportInspectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportInspectArgs {
+    /// A run directory (an eval's or a score's).
+    pub run: PathBuf,
+    /// Output file: run.eval or run.json.
+    #[arg(long)]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -166,6 +214,39 @@ pub enum DataCommand {
     Export(DataExportArgs),
     /// Generate synthetic flows (a test tool; never the headline).
     Synth(DataSynthArgs),
+    /// Build (or find) the lookup-mode index of raw flows: built once per data source, then
+    /// shared by `eval --mode lookup`, `netlogs.LookupTools` and the trainer adapters.
+    Index(DataIndexArgs),
+    /// Build the next training or evaluation set from past runs: uncertain, disputed or
+    /// reward-varying examples, with their example ids.
+    Select(DataSelectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DataSelectArgs {
+    /// Run directories; an example's rollouts are pooled across them.
+    #[arg(long, required = true, num_args = 1..)]
+    pub runs: Vec<PathBuf>,
+    /// uncertainty (beliefs nearest the rubric's abstain band), disagreement (rollouts with
+    /// different labels) or zero-variance (drop examples whose rollouts all got one reward).
+    #[arg(long, value_parser = enum_arg::<Strategy>)]
+    pub strategy: Strategy,
+    /// Examples to take, at most.
+    #[arg(long)]
+    pub n: usize,
+    /// Output file: .jsonl (prepared JSONL) or .parquet, read by `eval --data`.
+    #[arg(long)]
+    pub output: PathBuf,
+    /// Take the best N whatever their gold label (default: half from each label, as an
+    /// eval's draw is class-balanced).
+    #[arg(long)]
+    pub no_balance: bool,
+    /// Seed of the random picks the selection is measured against.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Print the selection's report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// How data files are read, shared by `eval` and the data commands.
@@ -181,6 +262,10 @@ pub struct ReadFlags {
     /// Count rows that fail to parse, report them and go on, instead of stopping at the first.
     #[arg(long)]
     pub skip_bad_rows: bool,
+    /// Rows labelled `Background` or `Unknown` (Stratosphere's unlabelled traffic): skip
+    /// (count them and leave them out) or error (stop at the first).
+    #[arg(long, default_value = "skip", value_parser = enum_arg::<Unlabelled>)]
+    pub unlabelled: Unlabelled,
 }
 
 /// Temporal context under each flow, shared by `eval`, `data build` and `data export`.
@@ -287,6 +372,15 @@ pub enum ExportFormat {
 }
 
 #[derive(Debug, Args)]
+pub struct DataIndexArgs {
+    #[command(flatten)]
+    pub inputs: DataInputs,
+    /// Where indexes live (default: $NETLOGS_LOOKUP_DIR, else ~/.cache/netlogs/lookup).
+    #[arg(long)]
+    pub index_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct DataSynthArgs {
     #[arg(short = 'n', long, default_value_t = 1000)]
     pub num: usize,
@@ -351,6 +445,9 @@ pub struct RunShapeArgs {
     /// Evaluate one split (train, dev, test) of a built dataset.
     #[arg(long)]
     pub split: Option<String>,
+    /// The model file of `-m builtin:learned` (`netlogs baseline train --output`).
+    #[arg(long, value_name = "MODEL.json")]
+    pub baseline: Option<PathBuf>,
     /// Max tokens per completion.
     #[arg(short = 't', long)]
     pub max_tokens: Option<u32>,
@@ -396,6 +493,16 @@ pub struct EvalArgs {
     /// Price table TOML for cost estimates (default: the built-in, dated table).
     #[arg(long)]
     pub prices: Option<PathBuf>,
+    /// Export one span per rollout to this OTLP/HTTP traces URL (used as given, e.g.
+    /// https://trace.wandb.ai/otel/v1/traces). Without it, OTEL_EXPORTER_OTLP_ENDPOINT (the
+    /// base URL; /v1/traces is added) or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT turns traces on.
+    /// Headers come from OTEL_EXPORTER_OTLP_HEADERS.
+    #[arg(long, value_name = "URL")]
+    pub otlp_endpoint: Option<String>,
+    /// Put prompts, completions and tool results into the spans (off: only names, numbers
+    /// and outcomes).
+    #[arg(long)]
+    pub otlp_content: bool,
 }
 
 #[derive(Debug, Args)]
@@ -428,7 +535,8 @@ pub struct AuditArgs {
 /// Rubric selection shared by every command that scores.
 #[derive(Debug, Args)]
 pub struct RubricArgs {
-    /// Rubric preset: proper (default; formerly `seed`) or legacy.
+    /// Rubric preset: proper (default; formerly `seed`), legacy, or grounded (proper plus
+    /// cited evidence, see docs/METRICS.md).
     #[arg(long, value_parser = enum_arg::<Preset>)]
     pub preset: Option<Preset>,
     /// Rubric TOML file (preset, weights, costs).
@@ -449,9 +557,15 @@ pub struct RubricArgs {
     /// Reward taken off per tool call (`--mode lookup`).
     #[arg(long)]
     pub tool_cost: Option<f64>,
-    /// Weights `accuracy,format,calibration,cost`.
+    /// Weights `accuracy,format,calibration,cost[,grounding]`.
     #[arg(long)]
     pub weights: Option<String>,
+    /// Confidence from which a Malicious answer must cite evidence (grounded rubric).
+    #[arg(long)]
+    pub grounding_threshold: Option<f64>,
+    /// Citations counted at most; more count as unmatched (grounded rubric).
+    #[arg(long)]
+    pub grounding_max_cited: Option<u32>,
 }
 
 impl RubricArgs {
@@ -469,6 +583,8 @@ impl RubricArgs {
             abstain_cost: self.abstain_cost,
             abstain_credit: self.abstain_credit,
             tool_cost: self.tool_cost,
+            grounding_threshold: self.grounding_threshold,
+            grounding_max_cited: self.grounding_max_cited,
         })
     }
 

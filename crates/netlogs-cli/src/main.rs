@@ -29,6 +29,8 @@ fn main() -> ExitCode {
         Command::Serve(a) => commands::serve::run(a),
         Command::Compare(a) => commands::compare::run(a),
         Command::View(a) => commands::view::run(a),
+        Command::Export(c) => commands::export::run(c),
+        Command::Baseline(c) => commands::baseline::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

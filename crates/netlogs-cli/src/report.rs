@@ -54,6 +54,9 @@ pub fn terminal_summary(m: &RunMetrics) -> String {
         ),
         ("abstain invalid", format!("{} {}", d.abstain, d.invalid)),
     ];
+    // Only a rubric that weighs grounding scores it.
+    let grounding = m.mean_grounding.map(|g| ("mean grounding", f(Some(g))));
+    let rows: Vec<(&str, String)> = rows.into_iter().chain(grounding).collect();
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
     let mut out = String::new();
     for (k, v) in rows {
@@ -83,6 +86,13 @@ pub fn render_markdown(
         "- **Rubric:** preset `{}`, weights accuracy {} / format {} / calibration {} / cost {}; fn_cost {}, fp_cost {}, abstain_cost {}, abstain_credit {}\n",
         cfg.preset, w.accuracy, w.format, w.calibration, w.cost, cfg.fn_cost, cfg.fp_cost, cfg.abstain_cost, cfg.abstain_credit
     );
+    if cfg.scores_grounding() {
+        let _ = writeln!(
+            o,
+            "- **Grounding:** weight {}; a Malicious answer at confidence {} or above must cite; at most {} citations counted\n",
+            w.grounding, cfg.grounding_threshold, cfg.grounding_max_cited
+        );
+    }
     if cfg.tool_cost > 0.0 {
         let _ = writeln!(
             o,
@@ -101,7 +111,12 @@ pub fn render_markdown(
         ("format component", f(m.mean_format)),
         ("calibration component", f(m.mean_calibration)),
         ("cost component", f(m.mean_cost)),
-    ] {
+    ]
+    .into_iter()
+    .chain(
+        m.mean_grounding
+            .map(|g| ("grounding component", f(Some(g)))),
+    ) {
         let _ = writeln!(o, "| {k} | {v} |");
     }
 

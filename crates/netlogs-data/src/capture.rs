@@ -1,8 +1,16 @@
 //! Which capture a row belongs to. Capture-disjoint splits need an id on every row; IoT-23's
 //! files carry it in their path, but pooled exports (the Hugging Face set, the bundled pool)
 //! do not. For those, a capture is recovered as a *host session*: IoT-23 records one infected
-//! device per capture, so the rows of one local (RFC 1918) host with no silence longer than
-//! [`SESSION_GAP_S`] form one capture. docs/DATA.md lists where this rule goes wrong.
+//! device per capture, so the rows of one local host with no silence longer than
+//! [`SESSION_GAP_S`] form one capture. A flow's local host is the side Zeek marked local
+//! (`local_orig`/`local_resp`), else its RFC 1918 end.
+//!
+//! A file whose local hosts have public addresses (Stratosphere's CTU-50 captures watch one
+//! public host attacked from the Internet) would split into thousands of one-row sessions
+//! keyed on the attackers. [`file_rule`] looks at a file's first rows first: when host
+//! sessions would fragment them, the host taking part in most flows is the file's monitored
+//! host and its sessions are the captures; when no host takes part in half the flows, the
+//! file is the capture. docs/DATA.md lists where these rules go wrong.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -13,6 +21,13 @@ use compact_str::CompactString;
 
 use crate::format::SourceFormat;
 use crate::record::{capture_id_from_name, Interner, LabeledFlow};
+
+/// Rows of a file looked at before its rule is chosen (the rest follow that rule).
+pub const LOOKAHEAD_ROWS: usize = 2048;
+/// Fewer rows than this are too few to call fragmented.
+const MIN_ROWS_FOR_RULE: usize = 32;
+/// Host sessions averaging fewer rows than this fragment a file.
+const ROWS_PER_SESSION: usize = 8;
 
 /// A host silent for longer than this starts a new session (12 hours: IoT-23 captures run
 /// for hours to days, and a device's rows in one capture rarely pause longer).
@@ -74,8 +89,9 @@ pub(crate) fn capture_of_file(
     }
 }
 
-/// The local end of a flow: the originator when it is a private address, else the responder
-/// when that is, else the originator (a flow between two public hosts still has a side).
+/// The local end of a flow: the side Zeek marked local (`local_orig`, else `local_resp`);
+/// else the originator when it is a private address, else the responder when that is, else
+/// the originator (a flow between two public hosts still has a side).
 pub(crate) fn local_host(flow: &LabeledFlow) -> Option<&CompactString> {
     let orig_private = flow
         .record
@@ -89,6 +105,11 @@ pub(crate) fn local_host(flow: &LabeledFlow) -> Option<&CompactString> {
 fn local_host_given(flow: &LabeledFlow, orig_private: bool) -> Option<&CompactString> {
     let r = &flow.record;
     let orig = r.orig_h.as_ref();
+    match (r.local_orig, r.local_resp) {
+        (Some(true), _) => return orig,
+        (_, Some(true)) => return r.resp_h.as_ref(),
+        _ => {}
+    }
     if orig_private {
         return orig;
     }
@@ -109,6 +130,92 @@ fn is_private(ip: &IpAddr) -> bool {
 struct Session {
     id: Arc<str>,
     last_ts: f64,
+}
+
+/// How the rows of one file get their capture, chosen from its first rows.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum FileRule {
+    /// Each row's own local host's sessions.
+    Rows,
+    /// Every row: the sessions of the file's monitored host.
+    Host(CompactString),
+    /// Every row: the file itself.
+    File(Arc<str>),
+}
+
+/// The rule for a file from its first rows, and the line telling the user when it is not the
+/// plain one. `file_allowed`: whether the file may be the capture (not under
+/// `--capture-from host-session`).
+pub(crate) fn file_rule(
+    rows: &[LabeledFlow],
+    file: &Path,
+    file_allowed: bool,
+) -> (FileRule, Option<String>) {
+    let sessions = session_count(rows);
+    if rows.len() < MIN_ROWS_FOR_RULE || sessions * ROWS_PER_SESSION <= rows.len() {
+        return (FileRule::Rows, None);
+    }
+    let name = file.display();
+    let n = rows.len();
+    let split = format!("host sessions would split its first {n} rows into {sessions} captures");
+    if let Some((host, share)) = busiest_host(rows).filter(|(_, share)| *share >= 0.5) {
+        let note = format!("{name}: {split}; {host} takes part in {:.0}% of them, so its sessions are the captures", share * 100.0);
+        return (FileRule::Host(host), Some(note));
+    }
+    if !file_allowed {
+        let note = format!("{name}: {split}, and no host takes part in half of them; --capture-from host-session keeps them");
+        return (FileRule::Rows, Some(note));
+    }
+    let id = file_capture_id(file);
+    let note = format!(
+        "{name}: {split}, and no host takes part in half of them, so the file is one capture ({id})"
+    );
+    (FileRule::File(id), Some(note))
+}
+
+/// Host sessions the plain rule would make of `rows`.
+fn session_count(rows: &[LabeledFlow]) -> usize {
+    let mut last: HashMap<&str, f64> = HashMap::new();
+    let mut sessions = 0;
+    for f in rows {
+        let (Some(ts), Some(host)) = (f.record.ts, local_host(f)) else {
+            continue;
+        };
+        match last.get_mut(host.as_str()) {
+            Some(t) if ts - *t <= SESSION_GAP_S => *t = t.max(ts),
+            _ => {
+                sessions += 1;
+                last.insert(host.as_str(), ts);
+            }
+        }
+    }
+    sessions
+}
+
+/// The address in the most of `rows` (either end), and the share of rows it is in.
+fn busiest_host(rows: &[LabeledFlow]) -> Option<(CompactString, f64)> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for f in rows {
+        let (o, r) = (f.record.orig_h.as_deref(), f.record.resp_h.as_deref());
+        for h in [o, r.filter(|r| Some(*r) != o)].into_iter().flatten() {
+            *counts.entry(h).or_default() += 1;
+        }
+    }
+    let (host, n) = counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))?;
+    Some((host.into(), n as f64 / rows.len() as f64))
+}
+
+/// A file as a capture id: its capture name when it has one, else its name up to the first
+/// dot.
+fn file_capture_id(file: &Path) -> Arc<str> {
+    let name = file
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let id = capture_id_from_name(&name)
+        .unwrap_or_else(|| name.split('.').next().unwrap_or(&name).to_string());
+    Arc::from(id)
 }
 
 /// Assigns host-session captures while rows stream past, in file order. State is one entry per
@@ -132,19 +239,43 @@ impl Attribution {
         }
     }
 
+    /// Whether rows of a file need a capture from this rule (`path_capture`: the file's path
+    /// gave one), and so a look at the file's first rows.
+    pub fn wants_rows(&self, path_capture: bool) -> bool {
+        match self.rule {
+            CaptureFrom::HostSession => true,
+            CaptureFrom::Auto => !path_capture,
+            CaptureFrom::File | CaptureFrom::Path => false,
+        }
+    }
+
+    /// The rule for a file, from its first rows, and the note to show when it is not the
+    /// plain one.
+    pub(crate) fn rule_for(&self, rows: &[LabeledFlow], file: &Path) -> (FileRule, Option<String>) {
+        file_rule(rows, file, self.rule == CaptureFrom::Auto)
+    }
+
     /// Give `flow` a session capture when the rule asks for one and the row has none.
     /// Rows without a timestamp or an address keep what they have.
     pub fn attribute(&mut self, flow: &mut LabeledFlow) {
-        let wanted = match self.rule {
-            CaptureFrom::HostSession => true,
-            CaptureFrom::Auto => flow.provenance.capture.is_none(),
-            CaptureFrom::File | CaptureFrom::Path => false,
-        };
-        if !wanted {
+        self.attribute_by(flow, &FileRule::Rows);
+    }
+
+    /// [`Attribution::attribute`] under a file's rule.
+    pub(crate) fn attribute_by(&mut self, flow: &mut LabeledFlow, rule: &FileRule) {
+        if !self.wants_rows(flow.provenance.capture.is_some()) {
             return;
         }
+        let host = match rule {
+            FileRule::File(id) => {
+                flow.provenance.capture = Some(id.clone());
+                return;
+            }
+            FileRule::Host(h) => Some(h.clone()),
+            FileRule::Rows => self.local_host_cached(flow),
+        };
         let Some(ts) = flow.record.ts else { return };
-        let Some(host) = self.local_host_cached(flow) else {
+        let Some(host) = host else {
             return;
         };
         let id = match self.sessions.get_mut(&host) {
@@ -169,6 +300,9 @@ impl Attribution {
     fn local_host_cached(&mut self, flow: &LabeledFlow) -> Option<CompactString> {
         let r = &flow.record;
         let orig = r.orig_h.as_ref()?;
+        if r.local_orig == Some(true) || r.local_resp == Some(true) {
+            return local_host_given(flow, false).cloned();
+        }
         let orig_private = match &self.last_orig {
             Some((o, private)) if o == orig => *private,
             _ => {
@@ -277,5 +411,115 @@ mod tests {
             capture_of_file(p, SourceFormat::Zeek, CaptureFrom::HostSession),
             None
         );
+    }
+
+    /// The captures `file_rule` and `attribute_by` give a file's rows, and its note.
+    fn file_captures(
+        rule: CaptureFrom,
+        rows: Vec<LabeledFlow>,
+        name: &str,
+    ) -> (Vec<String>, Option<String>) {
+        let mut a = Attribution::new(rule);
+        let (file_rule, note) = a.rule_for(&rows, Path::new(name));
+        let ids = rows
+            .into_iter()
+            .map(|mut f| {
+                a.attribute_by(&mut f, &file_rule);
+                f.provenance.capture.as_deref().unwrap_or("-").to_string()
+            })
+            .collect();
+        (ids, note)
+    }
+
+    #[test]
+    fn a_public_monitored_host_attacked_from_many_addresses_is_one_capture() {
+        // CTU-50-like: 147.32.84.165 (public) hit by a different remote host every flow.
+        let rows: Vec<LabeledFlow> = (0..200)
+            .map(|i| {
+                let remote = format!("203.0.{}.{}", i / 200, i % 200 + 1);
+                if i % 3 == 0 {
+                    flow(1_300_000_000.0 + f64::from(i), "147.32.84.165", &remote)
+                } else {
+                    flow(1_300_000_000.0 + f64::from(i), &remote, "147.32.84.165")
+                }
+            })
+            .collect();
+        // The plain rule keys sessions on the remote originators: a capture per attacker.
+        let plain: std::collections::HashSet<Option<String>> = captures(
+            CaptureFrom::Auto,
+            &[
+                (1.0, "203.0.0.1", "147.32.84.165"),
+                (2.0, "203.0.0.2", "147.32.84.165"),
+            ],
+        )
+        .into_iter()
+        .collect();
+        assert_eq!(plain.len(), 2);
+        let (ids, note) = file_captures(CaptureFrom::Auto, rows, "botnet-capture.conn.log");
+        let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+        assert_eq!(distinct.len(), 1, "{distinct:?}");
+        assert!(ids[0].starts_with("147.32.84.165@"), "{}", ids[0]);
+        let note = note.expect("the fallback is said");
+        assert!(note.contains("147.32.84.165 takes part in 100%"), "{note}");
+    }
+
+    #[test]
+    fn zeek_local_fields_pick_the_local_end_even_for_public_addresses() {
+        let mut f = flow(1.0, "8.8.8.8", "147.32.84.165");
+        assert_eq!(local_host(&f).map(|h| h.as_str()), Some("8.8.8.8"));
+        f.record.local_orig = Some(false);
+        f.record.local_resp = Some(true);
+        assert_eq!(local_host(&f).map(|h| h.as_str()), Some("147.32.84.165"));
+        let mut a = Attribution::new(CaptureFrom::Auto);
+        a.attribute(&mut f);
+        assert_eq!(
+            f.provenance.capture.as_deref(),
+            Some("147.32.84.165@1970-01-01T00:00")
+        );
+        let mut g = flow(1.0, "10.0.0.9", "10.0.0.1");
+        g.record.local_orig = Some(true);
+        g.record.local_resp = Some(true);
+        assert_eq!(local_host(&g).map(|h| h.as_str()), Some("10.0.0.9"));
+    }
+
+    #[test]
+    fn a_file_of_scattered_hosts_becomes_one_capture_unless_host_sessions_are_asked_for() {
+        let rows = || -> Vec<LabeledFlow> {
+            (0..100)
+                .map(|i| {
+                    flow(
+                        f64::from(i),
+                        &format!("198.51.100.{}", i + 1),
+                        &format!("203.0.113.{}", i + 1),
+                    )
+                })
+                .collect()
+        };
+        let (ids, note) = file_captures(CaptureFrom::Auto, rows(), "scattered.conn.log.labeled");
+        assert!(ids.iter().all(|c| c == "scattered"), "{ids:?}");
+        assert!(note
+            .expect("said")
+            .contains("the file is one capture (scattered)"));
+        let (ids, note) = file_captures(CaptureFrom::HostSession, rows(), "scattered.conn.log");
+        assert_eq!(
+            ids.iter().collect::<std::collections::HashSet<_>>().len(),
+            100
+        );
+        assert!(note
+            .expect("said")
+            .contains("--capture-from host-session keeps them"));
+    }
+
+    #[test]
+    fn a_pooled_export_of_private_hosts_keeps_its_host_sessions() {
+        let rows: Vec<LabeledFlow> = (0..300)
+            .map(|i| flow(f64::from(i), &format!("192.168.1.{}", i % 5 + 2), "8.8.8.8"))
+            .collect();
+        let (ids, note) = file_captures(CaptureFrom::Auto, rows, "pool.csv");
+        assert_eq!(
+            ids.iter().collect::<std::collections::HashSet<_>>().len(),
+            5
+        );
+        assert_eq!(note, None);
     }
 }

@@ -5,14 +5,13 @@
 
 use std::io::Cursor;
 use std::path::Path;
-use std::sync::Arc;
 
 use polars::prelude::*;
 
 use crate::error::DataError;
 use crate::field::{Field, FieldSet};
-use crate::record::{is_unset, FlowRecord, Interner, Label, LabeledFlow, Provenance};
-use crate::zeek::RowSink;
+use crate::record::{DetailedLabel, Families, FlowRecord, LabeledFlow, Provenance};
+use crate::zeek::{read_label, RowSink};
 
 /// Read a CSV (or other delimited) export into a string-typed frame.
 pub(crate) fn read_text_frame(file: &Path, bytes: &[u8], sep: u8) -> Result<DataFrame, DataError> {
@@ -46,7 +45,7 @@ impl Layout {
             file: file.to_path_buf(),
             column: "label".into(),
         })?;
-        let family = find(&|n| matches!(n, "detailed-label" | "detailed_label"));
+        let family = find(&|n| matches!(n, "detailed-label" | "detailed_label" | "detailedlabel"));
         let flow: Vec<(usize, Field)> = names
             .iter()
             .enumerate()
@@ -105,7 +104,7 @@ pub(crate) fn stream_iot23_csv(
     let names = reader.headers().map_err(|e| csv_error(file, e, 1))?.clone();
     let layout = Layout::of(file, &names)?;
     let mut row = csv::StringRecord::new();
-    let mut families = Interner::default();
+    let mut families = Families::default();
     let mut rows = 0;
     loop {
         match reader.read_record(&mut row) {
@@ -142,7 +141,7 @@ fn flow_of(
     names: &csv::StringRecord,
     layout: &Layout,
     origin: &Provenance,
-    families: &mut Interner,
+    families: &mut Families,
 ) -> Result<LabeledFlow, DataError> {
     let line = row.position().map_or(0, |p| p.line() as usize);
     let cell = |i: usize| row.get(i).filter(|c| !c.is_empty());
@@ -157,9 +156,8 @@ fn flow_of(
     let family = layout
         .family
         .and_then(cell)
-        .map(str::trim)
-        .filter(|f| !is_unset(f))
-        .map(|f| families.get(f));
+        .map(|f| families.get(f))
+        .unwrap_or_default();
     labeled(
         file,
         line,
@@ -208,23 +206,15 @@ fn labeled(
     label_col: &str,
     record: FlowRecord,
     fields: FieldSet,
-    (label, family): (Option<&str>, Option<Arc<str>>),
+    (label, family): (Option<&str>, DetailedLabel),
     origin: &Provenance,
 ) -> Result<LabeledFlow, DataError> {
-    let raw = label.unwrap_or("");
-    let label = Label::parse(raw).ok_or_else(|| {
-        DataError::bad_value(
-            file,
-            line,
-            label_col,
-            format!("unknown label `{raw}` (expected Benign or Malicious)"),
-        )
-    })?;
+    let label = read_label(label.unwrap_or(""), (file, line), label_col)?;
     Ok(LabeledFlow {
         record,
         fields,
         label,
-        provenance: origin.with_family(family),
+        provenance: origin.with_detailed(family),
     })
 }
 

@@ -38,6 +38,15 @@ pub enum DataError {
         expected: usize,
         found: usize,
     },
+    /// A row whose label says nobody labelled it (Stratosphere's `Background`, `Unknown`).
+    /// Under `--unlabelled skip` (the default) the reader counts it and goes on.
+    #[error("{file}:{line}: column `{column}`: unlabelled row (`{label}`); netlogs scores Benign and Malicious rows only: `--unlabelled skip` (the default) leaves such rows out")]
+    Unlabelled {
+        file: PathBuf,
+        line: usize,
+        column: String,
+        label: String,
+    },
     #[error("{file}:{line}: not valid UTF-8")]
     NotUtf8 { file: PathBuf, line: usize },
     #[error("{file}:{line}: {message}")]

@@ -26,6 +26,10 @@ pub struct ExampleInfo {
     /// look around the flow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ts: Option<f64>,
+    /// The whole detailed label, when `family` was read out of a structured one
+    /// (Stratosphere's `From_…-To_…-…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_label: Option<String>,
 }
 
 /// One evaluation example.
@@ -67,6 +71,7 @@ impl Example {
                 split: None,
                 conflict: false,
                 ts: flow.record.ts,
+                full_label: flow.provenance.detailed.as_deref().map(str::to_string),
             },
         }
     }

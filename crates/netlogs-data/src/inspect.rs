@@ -28,6 +28,10 @@ pub struct Inspection {
     pub conflicting_prompts: usize,
     /// The largest of them (text kept for the first [`CONFLICT_TEXTS`] found).
     pub conflicts: Vec<Conflict>,
+    /// Rows the read left out as unlabelled (`Background`, `Unknown`), by label: not in
+    /// `rows` or the other counts.
+    #[serde(default)]
+    pub unlabelled: BTreeMap<String, usize>,
 }
 
 /// Builds an [`Inspection`] row by row.

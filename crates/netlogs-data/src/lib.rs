@@ -29,6 +29,7 @@ mod prepared;
 mod prompt;
 mod record;
 mod sample;
+mod shown;
 pub mod source;
 mod stream;
 mod synth;
@@ -60,13 +61,18 @@ pub use parse::Loaded;
 pub use prepared::{parse_prepared, write_prepared};
 pub use prompt::{prompt_digest, render_prompt, PromptView, Template, CONTEXT_HEADING};
 pub use record::{
-    capture_id_from_name, FlowRecord, Interner, Label, LabeledFlow, Provenance, RawField,
+    capture_id_from_name, DetailedLabel, Families, FlowRecord, Interner, Label, LabeledFlow,
+    Provenance, RawField,
 };
 pub use sample::{
     example_key, flow_key, water_fill, BalancedDraw, Offer, Reservoir, SampleCaps,
     StratifiedSample, DEFAULT_SEED,
 };
-pub use stream::{BadRows, DataReader, FileRead, ReadOptions, ReadReport, Row, RowSink};
+pub use shown::{shown_fields, user_message};
+pub use stream::{
+    unlabelled_line, BadRows, DataReader, FileRead, ReadOptions, ReadReport, Row, RowSink,
+    Unlabelled, UnlabelledCounts,
+};
 /// Iterate and list the typed settings (`Template::iter()`, `SourceFormat::VARIANTS`).
 pub use strum::{IntoEnumIterator, VariantNames};
 pub use synth::{synthesize, SynthConfig, SynthFamily};

@@ -205,7 +205,7 @@ pub fn write_hf_parquet(flows: &[LabeledFlow], out: &mut impl std::io::Write) ->
 }
 
 /// Columns of a built dataset written as parquet (`netlogs data build --output X.parquet`).
-const EXAMPLE_COLUMNS: [&str; 8] = [
+const EXAMPLE_COLUMNS: [&str; 9] = [
     "example_id",
     "prompt",
     "answer",
@@ -214,6 +214,7 @@ const EXAMPLE_COLUMNS: [&str; 8] = [
     "family",
     "split",
     "conflict",
+    "full_label",
 ];
 
 /// Whether parquet columns make a built dataset (prompts already rendered).
@@ -254,6 +255,7 @@ pub fn write_examples_parquet(
                 EXAMPLE_COLUMNS[7].into(),
                 examples.iter().map(|e| e.info.conflict).collect::<Vec<_>>(),
             ),
+            Column::new(EXAMPLE_COLUMNS[8].into(), s(&|e| e.info.full_label.clone())),
         ],
     )?;
     ParquetWriter::new(out).finish(&mut df)?;
@@ -278,7 +280,7 @@ pub fn parse_examples_parquet(
         col("family")?,
         col("split")?,
     );
-    let conflicts = col("conflict")?;
+    let (conflicts, detailed) = (col("conflict")?, col("full_label")?);
     let name = Provenance::file_label(file).to_string();
     (0..df.height())
         .map(|i| {
@@ -304,6 +306,7 @@ pub fn parse_examples_parquet(
                     split: splits[i].clone(),
                     conflict: conflicts[i].as_deref() == Some("true"),
                     ts: None,
+                    full_label: detailed[i].clone(),
                 },
             })
         })

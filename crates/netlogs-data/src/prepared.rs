@@ -82,6 +82,7 @@ pub fn parse_prepared(file: &Path, bytes: &[u8]) -> Result<Vec<Example>, DataErr
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
                 ts: meta.get("ts").and_then(Value::as_f64),
+                full_label: meta_str(meta, &["full_label"]),
             },
         });
     }
@@ -110,6 +111,9 @@ pub fn write_prepared(examples: &[Example], out: &mut impl Write) -> std::io::Re
         });
         if let Some(ts) = e.info.ts {
             line["meta"]["ts"] = json!(ts);
+        }
+        if let Some(d) = &e.info.full_label {
+            line["meta"]["full_label"] = json!(d);
         }
         serde_json::to_writer(&mut *out, &line)?;
         out.write_all(b"\n")?;

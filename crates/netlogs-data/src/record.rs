@@ -1,5 +1,6 @@
 //! The flow model: one Zeek-style connection record, its gold label and where it came from.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use compact_str::CompactString;
@@ -277,6 +278,13 @@ impl Label {
         }
     }
 
+    /// Whether a label cell marks an unlabelled row: Stratosphere's `Background` (traffic
+    /// nobody labelled) and `Unknown` (traffic its labeller could not decide), in any case.
+    pub fn is_unlabelled(raw: &str) -> bool {
+        let t = raw.trim();
+        t.eq_ignore_ascii_case("background") || t.eq_ignore_ascii_case("unknown")
+    }
+
     /// Read a label as IoT-23 and its exports spell it (any case).
     pub fn parse(raw: &str) -> Option<Label> {
         let t = raw.trim();
@@ -296,6 +304,66 @@ impl std::fmt::Display for Label {
     }
 }
 
+/// A detailed-label cell read as a family: IoT-23's names as they are (`C&C`), Stratosphere's
+/// structured labels (`From_malicious-To_malicious-Malware_data_exfiltration-RemcosRAT`) as a
+/// readable family (`RemcosRAT (Malware data exfiltration)`) with the whole string kept.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DetailedLabel {
+    pub family: Option<Arc<str>>,
+    pub detailed: Option<Arc<str>>,
+}
+
+/// The readable family of a structured Stratosphere label; `None` when the cell is not one.
+/// `From_benign-To_benign` alone (no family) reads as `Some(None)`.
+fn structured_family(raw: &str) -> Option<Option<String>> {
+    let rest = raw.strip_prefix("From_")?;
+    let (_, rest) = rest.split_once("-To_")?;
+    // The destination's kind, then the family's segments (`Malware_data_exfiltration`,
+    // `RemcosRAT`), words joined by `_`.
+    let mut parts = rest.split('-').skip(1).map(|p| p.replace('_', " "));
+    let first = parts.next().filter(|p| !p.is_empty());
+    let rest: Vec<String> = parts.filter(|p| !p.is_empty()).collect();
+    Some(first.map(|first| match rest.split_last() {
+        None => first,
+        Some((last, middle)) => {
+            let mut kind = vec![first];
+            kind.extend(middle.iter().cloned());
+            format!("{last} ({})", kind.join(", "))
+        }
+    }))
+}
+
+/// Families read so far in one file: each distinct cell is read once (a file has few).
+#[derive(Debug, Default)]
+pub struct Families {
+    seen: HashMap<String, DetailedLabel>,
+}
+
+impl Families {
+    /// The family of a detailed-label cell (`-` and empty are none).
+    pub fn get(&mut self, cell: &str) -> DetailedLabel {
+        let t = trim(cell);
+        if is_unset(t) {
+            return DetailedLabel::default();
+        }
+        if let Some(d) = self.seen.get(t) {
+            return d.clone();
+        }
+        let d = match structured_family(t) {
+            Some(family) => DetailedLabel {
+                family: family.map(Arc::from),
+                detailed: Some(Arc::from(t)),
+            },
+            None => DetailedLabel {
+                family: Some(Arc::from(t)),
+                detailed: None,
+            },
+        };
+        self.seen.insert(t.to_string(), d.clone());
+        d
+    }
+}
+
 /// Where a row came from. Kept with the row for breakdowns and splits; never rendered. The
 /// per-file values are shared (`Arc<str>`), so they cost nothing per row.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -308,6 +376,9 @@ pub struct Provenance {
     /// Detailed label / attack family, e.g. `C&C`; `None` for benign rows. Readers intern it
     /// (a file has few families and many rows).
     pub family: Option<Arc<str>>,
+    /// The whole detailed label when the family was read out of a structured one
+    /// (`From_malicious-To_malicious-Malware_data_exfiltration-RemcosRAT`).
+    pub detailed: Option<Arc<str>>,
     /// File name the row was read from.
     pub file: Arc<str>,
 }
@@ -320,13 +391,15 @@ impl Provenance {
             source: source.into(),
             capture: capture.map(Arc::from),
             family: None,
+            detailed: None,
             file: Provenance::file_label(path),
         }
     }
 
     /// Become `origin` with `family`, keeping the shared strings where they already match
     /// (a reader reuses one row's provenance for the next).
-    pub fn set_family(&mut self, origin: &Provenance, family: Option<Arc<str>>) {
+    pub fn set_family(&mut self, origin: &Provenance, label: DetailedLabel) {
+        let DetailedLabel { family, detailed } = label;
         fn same(a: &Option<Arc<str>>, b: &Option<Arc<str>>) -> bool {
             match (a, b) {
                 (Some(a), Some(b)) => Arc::ptr_eq(a, b),
@@ -346,12 +419,24 @@ impl Provenance {
         if !same(&self.family, &family) {
             self.family = family;
         }
+        if !same(&self.detailed, &detailed) {
+            self.detailed = detailed;
+        }
     }
 
     /// This file's provenance for one row of the given family.
     pub fn with_family(&self, family: Option<impl Into<Arc<str>>>) -> Provenance {
         Provenance {
             family: family.map(Into::into),
+            ..self.clone()
+        }
+    }
+
+    /// This file's provenance for one row of the given detailed label.
+    pub fn with_detailed(&self, label: DetailedLabel) -> Provenance {
+        Provenance {
+            family: label.family,
+            detailed: label.detailed,
             ..self.clone()
         }
     }
@@ -422,7 +507,11 @@ pub fn capture_id_from_name(name: &str) -> Option<String> {
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
         .unwrap_or(rest.len());
     let id = rest[..end].trim_end_matches(['-', '_']);
-    id.contains("Capture").then(|| id.to_string())
+    // IoT-23 and CTU-13 name captures `…-Capture-…`; the Stratosphere Lab's other datasets
+    // name them by dataset (`CTU-SME-11-Experiment-…`, `CTU-Normal-12`, `CTU-Mixed-…`).
+    let stratosphere = ["CTU-SME-", "CTU-Normal-", "CTU-Mixed-"];
+    (id.contains("Capture") || stratosphere.iter().any(|p| id.starts_with(p)))
+        .then(|| id.to_string())
 }
 
 #[cfg(test)]
@@ -440,6 +529,18 @@ mod tests {
             Some("CTU-Honeypot-Capture-4-1_5-1_7-1")
         );
         assert_eq!(capture_id_from_name("iot23_pool.csv"), None);
+        assert_eq!(
+            capture_id_from_name(
+                "CTU-SME-11-Experiment-VM-Microsoft-Windows7full-3-2023-02-22.first5000pkts.conn.log.labeled"
+            )
+            .as_deref(),
+            Some("CTU-SME-11-Experiment-VM-Microsoft-Windows7full-3-2023-02-22")
+        );
+        assert_eq!(
+            capture_id_from_name("CTU-Normal-12.conn.log.labeled").as_deref(),
+            Some("CTU-Normal-12")
+        );
+        assert_eq!(capture_id_from_name("CTU-Other-1.log"), None);
     }
 
     #[test]

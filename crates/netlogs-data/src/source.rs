@@ -20,7 +20,10 @@ use crate::manifest::Manifest;
 use crate::prompt::Template;
 use crate::record::LabeledFlow;
 use crate::sample::{example_key, flow_key, BalancedDraw};
-use crate::stream::{BadRows, DataReader, ReadOptions, Row, RowSink};
+use crate::stream::{
+    unlabelled_line, BadRows, DataReader, ReadOptions, ReadReport, Row, RowSink, Unlabelled,
+    UnlabelledCounts,
+};
 use crate::synth::{synthesize, SynthConfig};
 
 type Result<T, E = DataError> = std::result::Result<T, E>;
@@ -40,6 +43,7 @@ pub struct SourceSpec<'a> {
     pub capture: Option<&'a str>,
     pub capture_from: CaptureFrom,
     pub skip_bad_rows: bool,
+    pub unlabelled: Unlabelled,
     /// Leave the files' SHA-256 out (data commands that record none).
     pub skip_digests: bool,
     /// Size and seed of a synthetic set.
@@ -62,6 +66,19 @@ pub struct SourceInfo {
     pub files: Vec<SourceFile>,
     pub synthetic: bool,
     pub bad_rows: BadRows,
+    /// Unlabelled rows left out, by label.
+    pub unlabelled: UnlabelledCounts,
+    /// How rows were read, worth telling the user (capture rules that fell back).
+    pub notes: Vec<String>,
+}
+
+impl SourceInfo {
+    /// The lines a command prints about the read: notes, then the unlabelled rows left out.
+    pub fn messages(&self) -> Vec<String> {
+        let mut out = self.notes.clone();
+        out.extend(unlabelled_line(&self.unlabelled));
+        out
+    }
 }
 
 /// Where `cargo xtask fetch-data` puts the prepared dataset: `$NETLOGS_DATA_DIR`, else `data/`.
@@ -69,22 +86,23 @@ pub fn fetched_data_dir() -> PathBuf {
     std::env::var_os("NETLOGS_DATA_DIR").map_or_else(|| PathBuf::from("data"), PathBuf::from)
 }
 
-fn read_paths(
-    paths: &[&Path],
-    spec: &SourceSpec,
-    sink: &mut RowSink,
-) -> Result<(Vec<SourceFile>, BadRows)> {
+fn read_paths(paths: &[&Path], spec: &SourceSpec, sink: &mut RowSink) -> Result<ReadReport> {
     let mut reader = DataReader::new(ReadOptions {
         format: spec.format,
         capture: spec.capture.map(str::to_string),
         capture_from: spec.capture_from,
         skip_bad_rows: spec.skip_bad_rows,
+        unlabelled: spec.unlabelled,
         skip_digests: spec.skip_digests,
     });
     for p in paths {
         reader.read(p, sink)?;
     }
-    let report = reader.finish();
+    Ok(reader.finish())
+}
+
+/// What a source reports after its rows streamed past.
+fn info(name: String, report: ReadReport) -> SourceInfo {
     let files = report
         .files
         .into_iter()
@@ -94,15 +112,13 @@ fn read_paths(
             rows: Some(f.rows),
         })
         .collect();
-    Ok((files, report.bad_rows))
-}
-
-fn info(name: String, files: Vec<SourceFile>, bad_rows: BadRows) -> SourceInfo {
     SourceInfo {
         name,
         files,
         synthetic: false,
-        bad_rows,
+        bad_rows: report.bad_rows,
+        unlabelled: report.unlabelled,
+        notes: report.notes,
     }
 }
 
@@ -145,17 +161,18 @@ impl Chosen {
         Ok(match self {
             Chosen::Fetched(dir, manifest) => {
                 let path = manifest.dataset_path(dir);
-                let (mut files, bad) = read_paths(&[&path], spec, sink)?;
-                for f in &mut files {
+                let mut i = info(manifest.dataset_name(), read_paths(&[&path], spec, sink)?);
+                for f in &mut i.files {
                     f.sha256.clone_from(&manifest.sha256);
                 }
-                info(manifest.dataset_name(), files, bad)
+                i
             }
             Chosen::Bundled => {
                 for flow in bundled_iot23()? {
                     sink(Row::Flow(&flow))?;
                 }
-                let files = BUNDLED_IOT23
+                let mut i = info("bundled:iot23".into(), ReadReport::default());
+                i.files = BUNDLED_IOT23
                     .iter()
                     .map(|f| SourceFile {
                         name: f.name.to_string(),
@@ -167,7 +184,7 @@ impl Chosen {
                         rows: None,
                     })
                     .collect();
-                info("bundled:iot23".into(), files, BadRows::default())
+                i
             }
             Chosen::Synthetic(n, seed) => {
                 let config = SynthConfig {
@@ -178,18 +195,13 @@ impl Chosen {
                 for flow in synthesize(&config, &bundled_iot23()?) {
                     sink(Row::Flow(&flow))?;
                 }
-                let mut i = info(
-                    format!("synthetic:seed{seed}"),
-                    Vec::new(),
-                    BadRows::default(),
-                );
+                let mut i = info(format!("synthetic:seed{seed}"), ReadReport::default());
                 i.synthetic = true;
                 i
             }
             Chosen::Files => {
                 let paths: Vec<&Path> = spec.data.iter().map(PathBuf::as_path).collect();
-                let (files, bad) = read_paths(&paths, spec, sink)?;
-                info("files".into(), files, bad)
+                info("files".into(), read_paths(&paths, spec, sink)?)
             }
         })
     }
@@ -202,6 +214,52 @@ impl Chosen {
         };
         self.stream(&again, sink).map(|_| ())
     }
+}
+
+/// What `spec` reads, as text that changes when the data or the way it is read changes:
+/// each file's canonical path, size and modification time, the fetched dataset's digest, the
+/// bundled set's digests, the synthetic seed; and the read options. Derived data (a lookup
+/// index) is kept under a digest of it.
+pub fn identity(spec: &SourceSpec) -> Result<String> {
+    let mut out = format!(
+        "format={:?} capture={:?} capture_from={} unlabelled={}\n",
+        spec.format.map(|f| f.to_string()),
+        spec.capture,
+        spec.capture_from,
+        spec.unlabelled
+    );
+    match Chosen::of(spec, &mut |_| {})? {
+        Chosen::Fetched(dir, manifest) => {
+            out.push_str(&format!("fetched {} {}\n", dir.display(), manifest.sha256));
+        }
+        Chosen::Bundled => {
+            for f in &BUNDLED_IOT23 {
+                out.push_str(&format!("bundled {} {}\n", f.name, sha256_hex(f.bytes)));
+            }
+        }
+        Chosen::Synthetic(n, seed) => out.push_str(&format!("synthetic {n} {seed}\n")),
+        Chosen::Files => {
+            for p in spec.data {
+                let io = |e| DataError::Io {
+                    file: p.clone(),
+                    source: e,
+                };
+                let canonical = p.canonicalize().map_err(io)?;
+                let meta = std::fs::metadata(&canonical).map_err(io)?;
+                let modified = meta
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos());
+                out.push_str(&format!(
+                    "file {} {} {modified}\n",
+                    canonical.display(),
+                    meta.len()
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Stream every row `spec` names into `sink`. `note` is told which dataset was picked.

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::capture::{capture_of_file, Attribution, CaptureFrom};
+use crate::capture::{capture_of_file, Attribution, CaptureFrom, FileRule, LOOKAHEAD_ROWS};
 use crate::csv_export::{separator, stream_iot23_csv};
 use crate::digest::Sha256Stream;
 use crate::error::DataError;
@@ -25,6 +25,28 @@ const HEAD: usize = 8192;
 /// Bad-row messages kept for the report (the count covers all of them).
 const BAD_ROWS_KEPT: usize = 20;
 
+/// What a reader does with unlabelled rows (Stratosphere's `Background` and `Unknown`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    strum::EnumString,
+    strum::Display,
+    strum::VariantNames,
+    strum::EnumIter,
+)]
+#[strum(serialize_all = "lowercase")]
+pub enum Unlabelled {
+    /// Count them by label and leave them out.
+    #[default]
+    Skip,
+    /// Stop at the first, naming its file and line.
+    Error,
+}
+
 /// How to read data paths.
 #[derive(Debug, Clone, Default)]
 pub struct ReadOptions {
@@ -35,6 +57,7 @@ pub struct ReadOptions {
     pub capture_from: CaptureFrom,
     /// Count rows that fail to parse (and report them) instead of stopping at the first.
     pub skip_bad_rows: bool,
+    pub unlabelled: Unlabelled,
     /// Skip each file's SHA-256 (about a tenth of the read) when nothing records it.
     pub skip_digests: bool,
 }
@@ -83,6 +106,28 @@ pub type RowSink<'a> = dyn FnMut(Row<'_>) -> Result<(), DataError> + 'a;
 pub struct ReadReport {
     pub files: Vec<FileRead>,
     pub bad_rows: BadRows,
+    /// Unlabelled rows left out, by their label (`Background`, `Unknown`).
+    #[serde(default)]
+    pub unlabelled: UnlabelledCounts,
+    /// What the user should know about how rows were read (a file whose capture rule fell
+    /// back), one line each.
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// Unlabelled rows left out, by label.
+pub type UnlabelledCounts = std::collections::BTreeMap<String, usize>;
+
+/// `12 unlabelled rows left out (Background 9, Unknown 3)`; `None` when there were none.
+pub fn unlabelled_line(counts: &UnlabelledCounts) -> Option<String> {
+    let n: usize = counts.values().sum();
+    (n > 0).then(|| {
+        let each: Vec<String> = counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        format!(
+            "{n} unlabelled rows left out ({}); --unlabelled error stops at them instead",
+            each.join(", ")
+        )
+    })
 }
 
 /// A reader over any number of paths, keeping capture attribution and counts across them.
@@ -90,6 +135,15 @@ pub struct DataReader {
     options: ReadOptions,
     attribution: Attribution,
     report: ReadReport,
+    /// The file being read, its capture rule, and its first rows while the rule is chosen.
+    file: FileState,
+}
+
+#[derive(Default)]
+struct FileState {
+    name: std::path::PathBuf,
+    rule: Option<FileRule>,
+    first_rows: Vec<LabeledFlow>,
 }
 
 /// A reader that hashes every byte its consumer takes, through `read` or `consume`.
@@ -146,6 +200,7 @@ impl DataReader {
             attribution: Attribution::new(options.capture_from),
             options,
             report: ReadReport::default(),
+            file: FileState::default(),
         }
     }
 
@@ -185,6 +240,12 @@ impl DataReader {
             .clone()
             .or_else(|| capture_of_file(name, format, self.options.capture_from));
         let mut counts = (0usize, 0usize);
+        // Rows needing a session capture wait until the file's first rows chose its rule.
+        self.file = FileState {
+            name: name.to_path_buf(),
+            rule: (!self.attribution.wants_rows(capture.is_some())).then_some(FileRule::Rows),
+            first_rows: Vec::new(),
+        };
         let mut whole = Cursor::new(head).chain(&mut hashing);
         match format {
             SourceFormat::Zeek | SourceFormat::Iot23Csv => {
@@ -209,12 +270,30 @@ impl DataReader {
             }
         }
         drop(whole);
+        self.settle_rule(sink)?;
         self.report.files.push(FileRead {
             name: name.display().to_string(),
             sha256: hashing.sha.map(Sha256Stream::finish).unwrap_or_default(),
             rows: counts.0,
             bad_rows: counts.1,
         });
+        Ok(())
+    }
+
+    /// Choose the file's capture rule from the rows held so far (if it has none yet), and hand
+    /// them on under it.
+    fn settle_rule(&mut self, sink: &mut RowSink) -> Result<(), DataError> {
+        if self.file.rule.is_some() {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut self.file.first_rows);
+        let (rule, note) = self.attribution.rule_for(&rows, &self.file.name);
+        self.report.notes.extend(note);
+        for mut flow in rows {
+            self.attribution.attribute_by(&mut flow, &rule);
+            sink(Row::Flow(&flow))?;
+        }
+        self.file.rule = Some(rule);
         Ok(())
     }
 
@@ -250,9 +329,22 @@ impl DataReader {
     ) -> Result<(), DataError> {
         match row {
             Ok(flow) => {
-                self.attribution.attribute(flow);
                 *good += 1;
+                let Some(rule) = &self.file.rule else {
+                    self.file.first_rows.push(flow.clone());
+                    if self.file.first_rows.len() >= LOOKAHEAD_ROWS {
+                        self.settle_rule(sink)?;
+                    }
+                    return Ok(());
+                };
+                self.attribution.attribute_by(flow, rule);
                 sink(Row::Flow(flow))
+            }
+            Err(DataError::Unlabelled { label, .. })
+                if self.options.unlabelled == Unlabelled::Skip =>
+            {
+                *self.report.unlabelled.entry(label).or_default() += 1;
+                Ok(())
             }
             Err(e) if self.options.skip_bad_rows => {
                 *bad += 1;

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::error::DataError;
 use crate::field::{Field, FieldSet};
-use crate::record::{is_unset, FlowRecord, Interner, Label, LabeledFlow, Provenance};
+use crate::record::{Families, FlowRecord, Label, LabeledFlow, Provenance};
 
 /// IoT-23 joins `tunnel_parents`, `label` and `detailed-label` with three spaces.
 const QUIRK_SEP: &str = "   ";
@@ -25,7 +25,7 @@ enum Column {
 fn column_of(name: &str) -> Column {
     match name {
         "label" => Column::Label,
-        "detailed-label" | "detailed_label" => Column::Family,
+        "detailed-label" | "detailed_label" | "detailedlabel" => Column::Family,
         _ => Field::from_column(name).map_or(Column::Ignored, Column::Flow),
     }
 }
@@ -100,7 +100,7 @@ impl Header {
         &self,
         parts: &[&str],
         (file, line_no): (&Path, usize),
-        (origin, families): (&Provenance, &mut Interner),
+        (origin, families): (&Provenance, &mut Families),
         out: &mut LabeledFlow,
     ) -> Result<(), DataError> {
         if parts.len() != self.columns.len() {
@@ -114,26 +114,14 @@ impl Header {
         out.record = FlowRecord::default();
         let record = &mut out.record;
         let mut label = None;
-        let mut family = None;
+        let mut family = Default::default();
         for ((col, raw), name) in self.columns.iter().zip(parts).zip(&self.names) {
             match col {
                 Column::Flow(f) => record
                     .set(*f, raw)
                     .map_err(|m| DataError::bad_value(file, line_no, name, m))?,
-                Column::Label => {
-                    label = Some(Label::parse(raw).ok_or_else(|| {
-                        DataError::bad_value(
-                            file,
-                            line_no,
-                            name,
-                            format!("unknown label `{raw}` (expected Benign or Malicious)"),
-                        )
-                    })?)
-                }
-                Column::Family => {
-                    let t = crate::record::trim(raw);
-                    family = (!is_unset(t)).then(|| families.get(t));
-                }
+                Column::Label => label = Some(read_label(raw, (file, line_no), name)?),
+                Column::Family => family = families.get(raw),
                 Column::Ignored => {}
             }
         }
@@ -147,6 +135,32 @@ impl Header {
         out.provenance.set_family(origin, family);
         Ok(())
     }
+}
+
+/// A label cell: Benign or Malicious (any case); an unlabelled row (`Background`, `Unknown`)
+/// is its own error, which the reader may count and pass over.
+pub(crate) fn read_label(
+    raw: &str,
+    (file, line): (&Path, usize),
+    column: &str,
+) -> Result<Label, DataError> {
+    Label::parse(raw).ok_or_else(|| {
+        if Label::is_unlabelled(raw) {
+            DataError::Unlabelled {
+                file: file.to_path_buf(),
+                line,
+                column: column.to_string(),
+                label: raw.trim().to_string(),
+            }
+        } else {
+            DataError::bad_value(
+                file,
+                line,
+                column,
+                format!("unknown label `{raw}` (expected Benign or Malicious)"),
+            )
+        }
+    })
 }
 
 /// Each parsed row, or the error that row met, handed to the caller, who decides whether a
@@ -199,7 +213,7 @@ pub(crate) fn stream_zeek(
         present: FieldSet::EMPTY,
         quirk: false,
     };
-    let mut families = Interner::default();
+    let mut families = Families::default();
     let mut flow = LabeledFlow::empty(origin.clone());
     let mut spare_parts: Vec<&str> = Vec::with_capacity(32);
     let mut lines = Lines::new(file, reader);

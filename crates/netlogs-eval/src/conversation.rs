@@ -3,9 +3,10 @@
 //! `tool_calls`, then `tool` messages), the final answer last.
 
 use std::sync::atomic::AtomicU64;
+use std::time::SystemTime;
 
 use netlogs_client::{RemoteCompletion, RequestError, ToolCall, Usage};
-use netlogs_lookup::{Anchor, FlowTable};
+use netlogs_lookup::{call, Anchor, FlowIndex};
 use serde_json::value::{to_raw_value, RawValue};
 use serde_json::{json, Value};
 
@@ -13,7 +14,7 @@ use crate::policy::Policy;
 
 /// What a lookup conversation needs beyond the policy.
 pub struct Lookup {
-    pub table: FlowTable,
+    pub index: FlowIndex,
     /// Per example of the sample, where its tools look.
     pub anchors: Vec<Anchor>,
     pub tools: Box<RawValue>,
@@ -37,6 +38,8 @@ pub struct Talk {
     pub last: RemoteCompletion,
     /// Every message after the prompt, the final answer (if any) last.
     pub turns: Vec<Value>,
+    /// When each tool call ran (start, end), in the order of the `tool` messages.
+    pub tool_times: Vec<(SystemTime, SystemTime)>,
 }
 
 /// What the model is told when it keeps calling tools on its last turn.
@@ -97,6 +100,7 @@ async fn talk(
     let first = messages.len();
     let mut usage = None;
     let mut turn = 0u32;
+    let mut tool_times = Vec::new();
     loop {
         turn += 1;
         // Values parsed from JSON serialise back without fail.
@@ -111,14 +115,16 @@ async fn talk(
         messages.push(assistant_turn(&completion));
         if completion.tool_calls.is_empty() {
             completion.usage = usage;
-            return Ok(finish(completion, messages.split_off(first)));
+            return Ok(finish(completion, messages.split_off(first), tool_times));
         }
-        for call in &completion.tool_calls {
+        for tool in &completion.tool_calls {
+            let start = SystemTime::now();
             let result = match lookup.anchors.get(index) {
-                Some(at) => lookup.table.call(at, &call.name, &call.arguments),
+                Some(at) => call(&lookup.index, at, &tool.name, &tool.arguments),
                 None => json!({"error": "no data to look up for this flow"}).to_string(),
             };
-            messages.push(tool_message(call, result));
+            tool_times.push((start, SystemTime::now()));
+            messages.push(tool_message(tool, result));
         }
         if turn >= lookup.max_turns {
             // The turns ran out mid-lookup: the conversation ends on a tool result, which
@@ -129,11 +135,19 @@ async fn talk(
                 usage,
                 tool_calls: Vec::new(),
             };
-            return Ok(finish(last, messages.split_off(first)));
+            return Ok(finish(last, messages.split_off(first), tool_times));
         }
     }
 }
 
-fn finish(last: RemoteCompletion, turns: Vec<Value>) -> Talk {
-    Talk { last, turns }
+fn finish(
+    last: RemoteCompletion,
+    turns: Vec<Value>,
+    tool_times: Vec<(SystemTime, SystemTime)>,
+) -> Talk {
+    Talk {
+        last,
+        turns,
+        tool_times,
+    }
 }

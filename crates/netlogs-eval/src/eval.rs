@@ -10,7 +10,7 @@ use std::time::Instant;
 use netlogs_client::{PromptMessages, RequestError};
 use netlogs_data::source::{self, DrawSpec, DrawnFrom, SourceSpec};
 use netlogs_data::{Example, LabeledFlow};
-use netlogs_lookup::{tool_definitions, Anchor, FlowTable};
+use netlogs_lookup::{default_index_dir, index_for, tool_definitions, Anchor};
 use netlogs_runlog::{
     new_run_id, now, sanitize, DatasetInfo, FileDigest, Metadata, RunDir, RunSettings, RunStatus,
     SkippedRows, Summary, Timings, SCHEMA_VERSION,
@@ -24,6 +24,7 @@ use crate::policy::Policy;
 use crate::prices::PriceTable;
 use crate::progress::ProgressSink;
 use crate::settings::{EvalMode, EvalSettings, StructuredOutput};
+use crate::trace::{RunTracer, TraceRun, TraceSettings};
 
 /// How a run starts: afresh, or by finishing an interrupted one with its stored settings.
 #[derive(Debug, Clone)]
@@ -46,6 +47,8 @@ pub struct EvalPlan {
     pub cache_dir: Option<PathBuf>,
     /// A price table file; `None` uses the built-in, dated one.
     pub prices: Option<PathBuf>,
+    /// Where each rollout's span goes (OTLP/HTTP); `None`: no traces.
+    pub traces: Option<TraceSettings>,
 }
 
 /// A run as its files now say it is: finished, or stopped early.
@@ -154,6 +157,8 @@ fn dataset_info(d: DrawnFrom) -> DatasetInfo {
             count: d.source.bad_rows.count,
             first: d.source.bad_rows.first,
         },
+        unlabelled: d.source.unlabelled,
+        notes: d.source.notes,
     }
 }
 
@@ -189,16 +194,22 @@ struct Prepared {
     lookup: Option<Lookup>,
 }
 
-/// Lookup mode's tools and their data: every flow of the source, held in memory, and where
-/// each drawn flow sits in it.
-fn lookup_for(spec: &SourceSpec, settings: &EvalSettings, drawn: &[LabeledFlow]) -> Result<Lookup> {
+/// Lookup mode's tools and their data: the source's index (built on first use, shared with
+/// Python and the trainer adapters), and where each drawn flow sits in it.
+fn lookup_for(
+    spec: &SourceSpec,
+    settings: &EvalSettings,
+    drawn: &[LabeledFlow],
+    note: &mut dyn FnMut(&str),
+) -> Result<Lookup> {
     let anchors = drawn
         .iter()
         .map(Anchor::of)
         .collect::<Option<Vec<_>>>()
         .ok_or_else(|| EvalError::invalid("--mode lookup needs a timestamp on every flow, and this data has flows without one"))?;
     Ok(Lookup {
-        table: FlowTable::new(source::all_flows(spec)?),
+        index: index_for(spec, &default_index_dir(), note)
+            .map_err(|e| EvalError::invalid(e.to_string()))?,
         anchors,
         tools: tool_definitions(),
         max_turns: settings.max_turns,
@@ -213,6 +224,7 @@ fn prepare(settings: &EvalSettings, note: &mut dyn FnMut(&str)) -> Result<Prepar
         capture: settings.capture.as_deref(),
         capture_from: settings.capture_from,
         skip_bad_rows: settings.skip_bad_rows,
+        unlabelled: settings.unlabelled,
         skip_digests: false,
         synth: (settings.num_examples.max(1), settings.seed),
     };
@@ -226,8 +238,11 @@ fn prepare(settings: &EvalSettings, note: &mut dyn FnMut(&str)) -> Result<Prepar
         raw_flows_for: lookup.then_some("--mode lookup"),
     };
     let drawn = source::draw(&spec, &want, note)?;
+    for line in drawn.dataset.source.messages() {
+        note(&line);
+    }
     let lookup = match settings.mode {
-        EvalMode::Lookup => Some(lookup_for(&spec, settings, &drawn.flows)?),
+        EvalMode::Lookup => Some(lookup_for(&spec, settings, &drawn.flows, note)?),
         EvalMode::Single => None,
     };
     Ok(Prepared {
@@ -235,6 +250,25 @@ fn prepare(settings: &EvalSettings, note: &mut dyn FnMut(&str)) -> Result<Prepar
         dataset: drawn.dataset,
         lookup,
     })
+}
+
+/// What every span of the run shares.
+fn trace_run(settings: &EvalSettings, policy: &Policy, model: &str) -> TraceRun {
+    TraceRun {
+        run_id: String::new(),
+        model: model.to_string(),
+        provider: if policy.is_remote() {
+            "openai"
+        } else {
+            "netlogs"
+        },
+        temperature: settings.temperature,
+        max_tokens: settings.max_tokens,
+        mode: match settings.mode {
+            EvalMode::Single => "single",
+            EvalMode::Lookup => "lookup",
+        },
+    }
 }
 
 /// The jobs still to run: every (example, rollout) pair the ledger does not hold yet.
@@ -263,7 +297,15 @@ pub async fn run_eval(plan: EvalPlan, progress: &mut dyn ProgressSink) -> Result
     } = prepare(&settings, &mut note)?;
     let load = clock.lap();
     let model = policy.model_name();
+    let mut tracer = plan
+        .traces
+        .as_ref()
+        .map(|t| RunTracer::open(t, trace_run(&settings, &policy, &model)))
+        .transpose()?;
     let (mut dir, mut ledger) = open_run(&plan.start, &model, &sample, &settings)?;
+    if let Some(t) = &mut tracer {
+        t.set_run_id(&dir.run_id);
+    }
     let mut meta = match stored_meta {
         Some(mut m) => {
             m.resumed_at.push(now());
@@ -290,9 +332,10 @@ pub async fn run_eval(plan: EvalPlan, progress: &mut dyn ProgressSink) -> Result
         cfg: settings.rubric,
         retries: AtomicU64::new(0),
         lookup,
+        tracer,
     });
     let stopped = run_jobs(
-        work,
+        work.clone(),
         jobs,
         plan.max_concurrent,
         &mut dir,
@@ -301,6 +344,9 @@ pub async fn run_eval(plan: EvalPlan, progress: &mut dyn ProgressSink) -> Result
     )
     .await?;
     progress.finish();
+    if let Some(message) = work.tracer.as_ref().and_then(RunTracer::finish) {
+        progress.note(&message);
+    }
     let requests = clock.lap();
 
     let summary = ledger.summarise(&settings.rubric, settings.seed, &model, &prices);

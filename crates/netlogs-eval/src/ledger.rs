@@ -9,12 +9,14 @@ use std::path::Path;
 use netlogs_data::{ExampleInfo, Interner, Label};
 use netlogs_rubric::{
     held_out, score_row, Completion, Gold, RowOutcome, RubricConfig, RunMetrics, Score, ScoredRow,
+    Truth,
 };
 use netlogs_runlog::{
     for_each_line, Row, RowInfo, RunLogError, Summary, TokenUsage, UsageSummary, SCHEMA_VERSION,
 };
 
 use crate::error::Result;
+use crate::facts::facts_of_messages;
 use crate::prices::PriceTable;
 
 /// How an error row is named in the summary's error list.
@@ -33,7 +35,22 @@ fn rescore(cfg: &RubricConfig, r: &Row) -> std::result::Result<Score, String> {
         .to_value()
         .map_err(|e| format!("field `completion`: {e}"))?;
     let completion = Completion::from_value(&messages).map_err(|e| e.to_string())?;
-    Ok(score_row(cfg, &completion, gold_of_stored(&r.answer)?))
+    let gold = gold_of_stored(&r.answer)?;
+    let facts = match cfg.scores_grounding() {
+        false => None,
+        true => {
+            let prompt: serde_json::Value =
+                serde_json::from_str(r.prompt.get()).map_err(|e| format!("field `prompt`: {e}"))?;
+            Some(facts_of_messages(&prompt).ok_or(
+                "field `prompt` has no user message: the rubric checks citations against the flow it shows",
+            )?)
+        }
+    };
+    let truth = Truth {
+        gold,
+        flow: facts.as_ref(),
+    };
+    Ok(score_row(cfg, &completion, truth))
 }
 
 pub fn gold_of(label: Label) -> Gold {

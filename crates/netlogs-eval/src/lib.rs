@@ -13,6 +13,7 @@ mod cache;
 mod conversation;
 mod error;
 mod eval;
+mod facts;
 mod ledger;
 mod model_spec;
 mod pipeline;
@@ -23,6 +24,7 @@ mod score;
 mod settings;
 #[cfg(feature = "stub")]
 pub mod stub;
+mod trace;
 
 pub use builtin::BuiltinPolicy;
 pub use cache::default_cache_dir;
@@ -36,3 +38,4 @@ pub use prices::PriceTable;
 pub use progress::{ProgressSink, Silent};
 pub use score::{score_file, ScorePlan};
 pub use settings::{defaults, EvalMode, EvalSettings, StructuredOutput};
+pub use trace::TraceSettings;

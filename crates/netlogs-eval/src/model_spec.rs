@@ -1,5 +1,6 @@
-//! Which policy a `--model` name selects: `builtin:<name>` runs offline, any other name is a
-//! remote OpenAI-compatible model. Stored in run settings as the name the user wrote.
+//! Which policy a `--model` name selects: `builtin:<name>` runs offline (`builtin:learned`
+//! with a trained model file), any other name is a remote OpenAI-compatible model. Stored in
+//! run settings as the name the user wrote.
 
 use std::fmt;
 use std::str::FromStr;
@@ -10,12 +11,24 @@ use crate::builtin::BuiltinPolicy;
 #[serde(try_from = "String", into = "String")]
 pub enum ModelSpec {
     Builtin(BuiltinPolicy),
+    /// The learned, calibrated flow classifier (`--baseline model.json`).
+    Learned,
     Remote(String),
+}
+
+/// The name of the learned baseline.
+pub const LEARNED: &str = "learned";
+
+/// Every offline policy as the command line names it.
+pub fn offline_names() -> Vec<String> {
+    let mut names = BuiltinPolicy::names();
+    names.push(format!("builtin:{LEARNED}"));
+    names
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SpecError {
-    #[error("unknown builtin policy `{0}`; available: {list}", list = BuiltinPolicy::names().join(", "))]
+    #[error("unknown builtin policy `{0}`; available: {list}", list = offline_names().join(", "))]
     UnknownBuiltin(String),
     #[error("empty model name")]
     Empty,
@@ -30,6 +43,7 @@ impl FromStr for ModelSpec {
             return Err(SpecError::Empty);
         }
         match name.strip_prefix("builtin:") {
+            Some(LEARNED) => Ok(ModelSpec::Learned),
             Some(b) => b
                 .parse()
                 .map(ModelSpec::Builtin)
@@ -43,6 +57,7 @@ impl fmt::Display for ModelSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ModelSpec::Builtin(b) => write!(f, "builtin:{b}"),
+            ModelSpec::Learned => write!(f, "builtin:{LEARNED}"),
             ModelSpec::Remote(m) => f.write_str(m),
         }
     }
@@ -77,6 +92,8 @@ mod tests {
             Ok(ModelSpec::Remote("gpt-4o-mini".into()))
         );
         assert!("builtin:oracle".parse::<ModelSpec>().is_err());
+        assert_eq!("builtin:learned".parse(), Ok(ModelSpec::Learned));
+        assert_eq!(ModelSpec::Learned.to_string(), "builtin:learned");
         assert!(" ".parse::<ModelSpec>().is_err());
         let spec = ModelSpec::Builtin(BuiltinPolicy::AlwaysMalicious);
         let json = serde_json::to_string(&spec).expect("json");

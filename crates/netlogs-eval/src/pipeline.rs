@@ -5,22 +5,24 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 
 use std::borrow::Cow;
 
 use netlogs_client::{PromptMessages, RemoteCompletion, RequestError, Usage};
 use netlogs_data::{Example, ExampleInfo};
-use netlogs_rubric::{score_row, Completion, RubricConfig, Score};
+use netlogs_rubric::{score_row, Completion, RubricConfig, Score, Truth};
 use netlogs_runlog::{Messages, Row, RowInfo, RunDir, TokenUsage, SCHEMA_VERSION};
 use serde_json::value::{to_raw_value, RawValue};
 use tokio::sync::{mpsc, Semaphore};
 
 use crate::conversation::{converse, Lookup};
 use crate::error::Result;
+use crate::facts::facts_of_prompt;
 use crate::ledger::{error_id, gold_of, Ledger, RowKeys, RowResult, Served};
 use crate::policy::Policy;
 use crate::progress::ProgressSink;
+use crate::trace::{tool_call_spans, RolloutSpan, RunTracer, ToolCallSpan};
 
 /// One rollout to run.
 #[derive(Debug, Clone, Copy)]
@@ -40,6 +42,8 @@ pub struct Workload {
     pub retries: AtomicU64,
     /// Lookup mode: the tools' data; `None` for single-turn runs.
     pub lookup: Option<Lookup>,
+    /// Where rollouts are traced (`--otlp-endpoint`); `None`: not traced.
+    pub tracer: Option<RunTracer>,
 }
 
 /// The first rows that decide whether a run is hopeless.
@@ -58,6 +62,9 @@ struct Done {
     cached: bool,
     /// Lookup mode: every message after the prompt, as JSON.
     turns: Option<Box<RawValue>>,
+    started: SystemTime,
+    /// Lookup mode, when traced: the tool calls and when each ran.
+    tools: Vec<ToolCallSpan>,
 }
 
 struct Answered {
@@ -69,7 +76,16 @@ async fn run_job(work: &Workload, job: Job) -> Done {
     let ex = &work.sample[job.index];
     let prompt = work.messages.with_user(&ex.prompt);
     let t0 = Instant::now();
+    let started = SystemTime::now();
     let gold = gold_of(ex.answer);
+    let facts = work
+        .cfg
+        .scores_grounding()
+        .then(|| facts_of_prompt(&ex.prompt));
+    let truth = Truth {
+        gold,
+        flow: facts.as_ref(),
+    };
     if let Some(lookup) = &work.lookup {
         let talk = converse(
             &work.policy,
@@ -82,17 +98,21 @@ async fn run_job(work: &Workload, job: Job) -> Done {
         .await;
         let latency_ms = t0.elapsed().as_secs_f64() * 1e3;
         let (attempts, cached) = (talk.attempts, talk.cached);
-        let (answer, turns) = match talk.result {
+        let (answer, turns, tools) = match talk.result {
             Ok(c) => {
-                let score = score_row(&work.cfg, &Completion::Messages(&c.turns), gold);
+                let score = score_row(&work.cfg, &Completion::Messages(&c.turns), truth);
+                let tools = match &work.tracer {
+                    Some(_) => tool_call_spans(&c.turns, &c.tool_times),
+                    None => Vec::new(),
+                };
                 let answered = Answered {
                     completion: c.last,
                     score,
                 };
                 // Values parsed from JSON serialise back without fail.
-                (Ok(answered), to_raw_value(&c.turns).ok())
+                (Ok(answered), to_raw_value(&c.turns).ok(), tools)
             }
-            Err(e) => (Err(e), None),
+            Err(e) => (Err(e), None, Vec::new()),
         };
         return Done {
             job,
@@ -102,6 +122,8 @@ async fn run_job(work: &Workload, job: Job) -> Done {
             attempts,
             cached,
             turns,
+            started,
+            tools,
         };
     }
     let answer = work
@@ -110,7 +132,7 @@ async fn run_job(work: &Workload, job: Job) -> Done {
         .await;
     let latency_ms = t0.elapsed().as_secs_f64() * 1e3;
     let result = answer.result.map(|completion| Answered {
-        score: score_row(&work.cfg, &Completion::Text(&completion.text), gold),
+        score: score_row(&work.cfg, &Completion::Text(&completion.text), truth),
         completion,
     });
     Done {
@@ -121,6 +143,8 @@ async fn run_job(work: &Workload, job: Job) -> Done {
         attempts: answer.attempts,
         cached: answer.cached,
         turns: None,
+        started,
+        tools: Vec::new(),
     }
 }
 
@@ -152,6 +176,9 @@ fn record(work: &Workload, done: Done, dir: &mut RunDir, ledger: &mut Ledger) ->
         error: error.as_deref().map(Cow::Borrowed),
     };
     dir.append_unflushed(&row)?;
+    if let Some(tracer) = &work.tracer {
+        tracer.rollout(&rollout_span(ex, &done, &row, error.as_deref()));
+    }
     let served = Served {
         usage: row.usage,
         attempts: done.attempts,
@@ -173,6 +200,45 @@ fn record(work: &Workload, done: Done, dir: &mut RunDir, ledger: &mut Ledger) ->
     Ok(())
 }
 
+/// A written row as its trace span describes it.
+fn rollout_span<'a>(
+    ex: &'a Example,
+    done: &'a Done,
+    row: &'a Row,
+    error: Option<&'a str>,
+) -> RolloutSpan<'a> {
+    let ok = done.answer.as_ref().ok();
+    let usage = ok.and_then(|a| a.completion.usage);
+    let output_messages = match (&done.turns, ok) {
+        (Some(turns), _) => Cow::Borrowed(turns.get()),
+        (None, Some(_)) => Cow::Owned(serde_json::to_string(&row.completion).unwrap_or_default()),
+        (None, None) => Cow::Borrowed("[]"),
+    };
+    RolloutSpan {
+        example_id: &ex.example_id,
+        rollout: done.job.rollout,
+        gold: gold_of(ex.answer),
+        source: &ex.info.source,
+        capture: ex.info.capture.as_deref(),
+        family: ex.info.family.as_deref(),
+        split: ex.info.split.as_deref(),
+        start: done.started,
+        end: done.started + Duration::from_secs_f64(done.latency_ms.max(0.0) / 1e3),
+        outcome: match (ok, error) {
+            (Some(a), _) => Ok(&a.score),
+            (None, e) => Err(e.unwrap_or("no answer")),
+        },
+        input_tokens: usage.map(|u| u.prompt_tokens),
+        output_tokens: usage.map(|u| u.completion_tokens),
+        finish_reason: row.finish_reason.as_deref(),
+        attempts: done.attempts,
+        cached: done.cached,
+        input_messages: done.prompt.get(),
+        output_messages,
+        tools: &done.tools,
+    }
+}
+
 /// An example's info as its row records it.
 fn row_info(info: &ExampleInfo) -> RowInfo<'_> {
     RowInfo {
@@ -183,6 +249,7 @@ fn row_info(info: &ExampleInfo) -> RowInfo<'_> {
         split: info.split.as_deref().map(Cow::Borrowed),
         conflict: info.conflict,
         ts: info.ts,
+        full_label: info.full_label.as_deref().map(Cow::Borrowed),
     }
 }
 

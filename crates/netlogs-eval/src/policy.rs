@@ -5,17 +5,24 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use netlogs_baseline::LearnedModel;
 use netlogs_client::{RemoteClient, RemoteCompletion, RequestError, Secret};
+use netlogs_rubric::RubricConfig;
 use serde_json::value::RawValue;
 
 use crate::builtin::BuiltinPolicy;
 use crate::cache::ResponseCache;
 use crate::error::{EvalError, Result};
-use crate::model_spec::ModelSpec;
+use crate::model_spec::{offline_names, ModelSpec};
 use crate::settings::EvalSettings;
 
 pub enum Policy {
     Builtin(BuiltinPolicy),
+    /// The learned baseline, answering as the run's rubric rewards most.
+    Learned {
+        model: Arc<LearnedModel>,
+        rubric: RubricConfig,
+    },
     Remote {
         client: Arc<RemoteClient>,
         cache: Option<ResponseCache>,
@@ -40,6 +47,17 @@ impl Policy {
     ) -> Result<Policy> {
         let name = match &settings.model {
             ModelSpec::Builtin(p) => return Ok(Policy::Builtin(*p)),
+            ModelSpec::Learned => {
+                let path = settings.baseline.as_deref().ok_or_else(|| {
+                    EvalError::invalid("-m builtin:learned needs --baseline MODEL.json")
+                })?;
+                let model =
+                    LearnedModel::load(path).map_err(|e| EvalError::invalid(e.to_string()))?;
+                return Ok(Policy::Learned {
+                    model: Arc::new(model),
+                    rubric: settings.rubric,
+                });
+            }
             ModelSpec::Remote(name) => name,
         };
         let key = std::env::var(&settings.api_key_var)
@@ -49,7 +67,7 @@ impl Policy {
                 EvalError::invalid(format!(
                     "model `{name}` is a remote model and needs an API key: set the environment variable {} (or name another variable with --api-key-var). Offline policies need none: {}",
                     settings.api_key_var,
-                    BuiltinPolicy::names().join(", ")
+                    offline_names().join(", ")
                 ))
             })?;
         let remote = settings.remote(name);
@@ -80,6 +98,7 @@ impl Policy {
     pub fn model_name(&self) -> String {
         match self {
             Policy::Builtin(p) => ModelSpec::Builtin(*p).to_string(),
+            Policy::Learned { .. } => ModelSpec::Learned.to_string(),
             Policy::Remote { client, .. } => client.settings().model.clone(),
         }
     }
@@ -100,7 +119,7 @@ impl Policy {
     ) -> Answer {
         let (client, cache) = match self {
             Policy::Builtin(p) => {
-                let c = p.answer_prompt(user);
+                let c = p.answer_request(prompt, user);
                 let completion = RemoteCompletion {
                     text: c.text,
                     finish_reason: c.finish_reason,
@@ -108,6 +127,25 @@ impl Policy {
                     tool_calls: Vec::new(),
                 };
                 // A builtin answer counts as one attempt: the policy was asked once.
+                return Answer {
+                    result: Ok(completion),
+                    attempts: 1,
+                    cached: false,
+                };
+            }
+            Policy::Learned { model, rubric } => {
+                let (label, confidence, p) = model.answer(user, rubric);
+                let text = serde_json::json!({
+                    "label": label.as_str(),
+                    "confidence": confidence,
+                    "rationale": format!("boosted trees over the flow's fields: P(malicious) = {p:.3} after calibration"),
+                });
+                let completion = RemoteCompletion {
+                    text: text.to_string(),
+                    finish_reason: Some("stop".into()),
+                    usage: None,
+                    tool_calls: Vec::new(),
+                };
                 return Answer {
                     result: Ok(completion),
                     attempts: 1,

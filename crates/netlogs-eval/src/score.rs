@@ -6,15 +6,17 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use netlogs_data::Sha256Stream;
-use netlogs_rubric::{score_row, Completion, Gold, RubricConfig, Score};
+use netlogs_rubric::{score_row, Completion, Gold, RubricConfig, Score, Truth};
 use netlogs_runlog::{
-    info_key, new_run_id, now, sanitize, DatasetInfo, FileDigest, Metadata, RunDir, RunSettings,
-    RunStatus, ScoreRecord, ScoredLine, CAPTURE_KEYS, FAMILY_KEYS, SCHEMA_VERSION, SOURCE_KEYS,
+    info_key, new_run_id, now, sanitize, DatasetInfo, FileDigest, Metadata, Row, RunDir,
+    RunSettings, RunStatus, ScoreRecord, ScoredLine, CAPTURE_KEYS, FAMILY_KEYS, SCHEMA_VERSION,
+    SOURCE_KEYS,
 };
 use serde_json::{Map, Value};
 
 use crate::error::{EvalError, Result};
 use crate::eval::RunLog;
+use crate::facts::facts_of_messages;
 use crate::ledger::{Ledger, RowKeys, RowResult, Served};
 use crate::prices::PriceTable;
 
@@ -64,8 +66,18 @@ fn score_input(
         .map_err(|e| bad(format!("field `completion`: {e}")))?;
     let gold =
         Gold::from_value(field("answer")?).map_err(|e| bad(format!("field `answer`: {e}")))?;
+    let facts = match cfg.scores_grounding() {
+        false => None,
+        true => Some(facts_of_messages(field("prompt")?).ok_or_else(|| {
+            bad("field `prompt` has no user message: the rubric checks citations against the flow it shows".into())
+        })?),
+    };
+    let truth = Truth {
+        gold,
+        flow: facts.as_ref(),
+    };
     Ok(InputOutcome::Scored(
-        score_row(cfg, &completion, gold),
+        score_row(cfg, &completion, truth),
         gold,
     ))
 }
@@ -146,6 +158,12 @@ pub fn score_file(plan: &ScorePlan) -> Result<RunLog> {
             ));
         };
         let outcome = score_input(&input, n, &plan.input, &plan.rubric)?;
+        // An answer cut at the token limit counts as truncated here as in eval.
+        let served = Served {
+            truncated: input.get("finish_reason").and_then(Value::as_str)
+                == Some(Row::FINISH_LENGTH),
+            ..Served::default()
+        };
         let info = input.get("info");
         let (source, capture, family, split) = (
             info_key(info, &SOURCE_KEYS),
@@ -175,7 +193,7 @@ pub fn score_file(plan: &ScorePlan) -> Result<RunLog> {
             ),
         };
         dir.append(&line)?;
-        ledger.record((ledger.len(), 0), result, Served::default());
+        ledger.record((ledger.len(), 0), result, served);
     }
     let mut meta = score_metadata(plan, &dir.run_id, ledger.len(), digest.finish());
     let prices = PriceTable::load(None)?;

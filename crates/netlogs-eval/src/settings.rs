@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use netlogs_client::{RemoteSettings, ResponseFormat, RESERVED_FIELDS};
-use netlogs_data::{CaptureFrom, ContextSpec, SourceFormat, Template, VariantNames};
+use netlogs_data::{CaptureFrom, ContextSpec, SourceFormat, Template, Unlabelled, VariantNames};
 use netlogs_rubric::{answer_schema, default_system_prompt, RubricConfig};
 use netlogs_runlog::{ContextRecord, EvalRecord};
 use serde_json::{Map, Value};
@@ -108,6 +108,7 @@ pub struct EvalSettings {
     pub capture: Option<String>,
     pub capture_from: CaptureFrom,
     pub skip_bad_rows: bool,
+    pub unlabelled: Unlabelled,
     /// Each flow's host history under its prompt (`--context K --context-window S`).
     pub context: Option<ContextSpec>,
     pub mode: EvalMode,
@@ -122,6 +123,8 @@ pub struct EvalSettings {
     pub max_attempts: u32,
     pub timeout_secs: f64,
     pub rubric: RubricConfig,
+    /// The model file of `builtin:learned` (`netlogs baseline train` writes one).
+    pub baseline: Option<PathBuf>,
 }
 
 impl EvalSettings {
@@ -141,6 +144,7 @@ impl EvalSettings {
             capture: None,
             capture_from: CaptureFrom::default(),
             skip_bad_rows: false,
+            unlabelled: Unlabelled::default(),
             context: None,
             mode: EvalMode::Single,
             max_turns: defaults::MAX_TURNS,
@@ -152,6 +156,7 @@ impl EvalSettings {
             max_attempts: defaults::MAX_ATTEMPTS,
             timeout_secs: defaults::TIMEOUT_SECS,
             rubric: RubricConfig::default(),
+            baseline: None,
         }
     }
 
@@ -199,6 +204,15 @@ impl EvalSettings {
             .find(|k| self.sampling_args.contains_key(**k))
         {
             return Err(EvalError::invalid(format!("-S/--sampling-args may not set `{k}`: netlogs sets model, messages and stream itself (use --model, --template/--system-prompt)")));
+        }
+        match (&self.model, &self.baseline) {
+            (ModelSpec::Learned, None) => return fail("-m builtin:learned needs --baseline MODEL.json (`netlogs baseline train` writes one)"),
+            (ModelSpec::Learned, Some(_)) | (_, None) => {}
+            (other, Some(_)) => {
+                return Err(EvalError::invalid(format!(
+                    "--baseline is the model file of builtin:learned, not of `{other}`"
+                )))
+            }
         }
         self.rubric.validate()?;
         Ok(())
@@ -248,6 +262,7 @@ impl EvalSettings {
             capture: self.capture.clone(),
             capture_from: self.capture_from.to_string(),
             skip_bad_rows: self.skip_bad_rows,
+            unlabelled: self.unlabelled.to_string(),
             context: self.context.map(|c| ContextRecord {
                 k: c.k,
                 window_s: c.window_s,
@@ -262,6 +277,7 @@ impl EvalSettings {
             max_attempts: self.max_attempts,
             timeout_secs: self.timeout_secs,
             rubric: self.rubric,
+            baseline: self.baseline.clone(),
         }
     }
 
@@ -285,6 +301,7 @@ impl EvalSettings {
             capture: r.capture.clone(),
             capture_from: named("capture_from", &r.capture_from)?,
             skip_bad_rows: r.skip_bad_rows,
+            unlabelled: named("unlabelled", &r.unlabelled)?,
             context: r.context.map(|c| ContextSpec {
                 k: c.k,
                 window_s: c.window_s,
@@ -299,6 +316,7 @@ impl EvalSettings {
             max_attempts: r.max_attempts,
             timeout_secs: r.timeout_secs,
             rubric: r.rubric,
+            baseline: r.baseline.clone(),
         };
         settings.validate()?;
         Ok(settings)

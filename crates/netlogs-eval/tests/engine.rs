@@ -25,6 +25,7 @@ fn plan(start: RunStart) -> EvalPlan {
         max_concurrent: 8,
         cache_dir: None,
         prices: None,
+        traces: None,
     }
 }
 
@@ -242,4 +243,28 @@ fn answers_cut_at_the_token_limit_are_counted_and_survive_resume() {
     let dir = copy_run(&log.dir, &tmp.path().join("again"), &rows[..15], "");
     let resumed = resume(&dir).expect("resume");
     assert_eq!(resumed.summary.truncated, 7);
+}
+
+#[test]
+fn score_counts_answers_cut_at_the_token_limit() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let input = tmp.path().join("in.jsonl");
+    std::fs::write(
+        &input,
+        concat!(
+            r#"{"example_id": "a", "completion": "{\"label\": \"Mal", "answer": "Malicious", "finish_reason": "length"}"#,
+            "\n",
+            r#"{"example_id": "b", "completion": "{\"label\": \"Benign\", \"confidence\": 0.9}", "answer": "Benign", "finish_reason": "stop"}"#,
+            "\n"
+        ),
+    )
+    .expect("write");
+    let scored = score_file(&ScorePlan {
+        input,
+        output: Some(tmp.path().join("out")),
+        rubric: Default::default(),
+        seed: 1,
+    })
+    .expect("score");
+    assert_eq!(scored.summary.truncated, 1);
 }

@@ -1,8 +1,21 @@
-//! The lookup tools on real bundled rows: what the model reads back (snapshots), that it
-//! never carries a label, family or capture, and the errors a malformed call gets.
+//! The lookup tools on real bundled rows: what the model reads back (snapshots, from the
+//! on-disk index), that the index answers exactly as the in-memory table does, that no answer
+//! carries a label, family or capture, and the errors a malformed call gets.
 
 use netlogs_data::bundled_iot23;
-use netlogs_lookup::{tool_definitions, Anchor, FlowTable};
+use netlogs_data::source::SourceSpec;
+use netlogs_lookup::{call, index_for, tool_definitions, Anchor, FlowIndex, FlowTable};
+
+/// The bundled set's index, built in a fresh folder.
+fn bundled_index(dir: &std::path::Path) -> FlowIndex {
+    let mut notes = Vec::new();
+    let index = index_for(&SourceSpec::default(), dir, &mut |n| {
+        notes.push(n.to_string())
+    })
+    .expect("index");
+    assert!(notes.iter().any(|n| n.contains("building")), "{notes:?}");
+    index
+}
 
 #[test]
 fn tool_outputs_snapshot() {
@@ -17,7 +30,9 @@ fn tool_outputs_snapshot() {
     let at = Anchor::of(&target).expect("timestamp");
     let host = target.record.orig_h.clone().expect("host").to_string();
     let port = target.record.resp_p.expect("port");
-    let table = FlowTable::new(flows);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let index = bundled_index(tmp.path());
+    let table = FlowTable::new(&flows);
     let calls = [
         (
             "flows_for_host",
@@ -42,7 +57,12 @@ fn tool_outputs_snapshot() {
     ];
     let mut out = String::new();
     for (name, args) in calls {
-        let text = table.call(&at, name, &args);
+        let text = call(&index, &at, name, &args);
+        assert_eq!(
+            text,
+            call(&table, &at, name, &args),
+            "index and table agree"
+        );
         let lower = text.to_lowercase();
         assert!(
             !lower.contains("malicious") && !lower.contains("benign"),
@@ -52,6 +72,53 @@ fn tool_outputs_snapshot() {
         out.push_str(&format!("{name} {args}\n{text}\n\n"));
     }
     insta::assert_snapshot!(out);
+}
+
+#[test]
+fn the_index_answers_as_the_table_does_on_every_kind_of_flow_and_is_built_once() {
+    let flows = bundled_iot23().expect("bundled");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let index = bundled_index(tmp.path());
+    assert_eq!(
+        index.rows as usize,
+        flows.iter().filter(|f| f.record.ts.is_some()).count()
+    );
+    let table = FlowTable::new(&flows);
+    // Every 211th flow: all captures and sessions, hosts at either end, busy and quiet ports.
+    for target in flows.iter().step_by(211) {
+        let Some(at) = Anchor::of(target) else {
+            continue;
+        };
+        let host = target.record.resp_h.as_deref().unwrap_or("10.0.0.1");
+        let port = target.record.resp_p.unwrap_or(0);
+        for (name, args) in [
+            (
+                "flows_for_host",
+                format!(r#"{{"host": "{host}", "before_s": 3600, "after_s": 600, "limit": 100}}"#),
+            ),
+            (
+                "flows_to_port",
+                format!(r#"{{"port": {port}, "before_s": 300, "after_s": 300}}"#),
+            ),
+            (
+                "host_summary",
+                format!(r#"{{"host": "{host}", "window_s": 86400}}"#),
+            ),
+        ] {
+            assert_eq!(
+                call(&index, &at, name, &args),
+                call(&table, &at, name, &args),
+                "{name} {args}"
+            );
+        }
+    }
+    // A second open finds the file: nothing is built again.
+    let mut notes = Vec::new();
+    index_for(&SourceSpec::default(), tmp.path(), &mut |n| {
+        notes.push(n.to_string())
+    })
+    .expect("open");
+    assert!(notes.is_empty(), "{notes:?}");
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use netlogs_data::source::{self, DrawSpec, SourceSpec};
-use netlogs_data::{CaptureFrom, ContextSpec, Example, SourceFormat, Template};
+use netlogs_data::{CaptureFrom, ContextSpec, Example, SourceFormat, Template, Unlabelled};
 use netlogs_rubric::default_system_prompt;
 use pyo3::exceptions::PyValueError;
 use pyo3::intern;
@@ -80,7 +80,7 @@ fn row<'py>(py: Python<'py>, e: &Example, system: &str) -> PyResult<Bound<'py, P
 /// class-balanced sample (all rows when None); `split`: one split of a built dataset (a
 /// fetched dataset defaults to `test`, as `netlogs eval` does).
 #[pyfunction]
-#[pyo3(signature = (data=None, split=None, template=None, n=None, seed=netlogs_data::DEFAULT_SEED, format=None, capture=None, system_prompt=None, capture_from=None, skip_bad_rows=false, context=None, context_window=netlogs_data::DEFAULT_WINDOW_S))]
+#[pyo3(signature = (data=None, split=None, template=None, n=None, seed=netlogs_data::DEFAULT_SEED, format=None, capture=None, system_prompt=None, capture_from=None, skip_bad_rows=false, context=None, context_window=netlogs_data::DEFAULT_WINDOW_S, unlabelled=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn load_examples<'py>(
     py: Python<'py>,
@@ -96,6 +96,7 @@ pub fn load_examples<'py>(
     skip_bad_rows: bool,
     context: Option<usize>,
     context_window: f64,
+    unlabelled: Option<&str>,
 ) -> PyResult<Bound<'py, PyList>> {
     if !(context_window.is_finite() && context_window > 0.0) {
         return Err(PyValueError::new_err(format!(
@@ -109,6 +110,8 @@ pub fn load_examples<'py>(
     let template: Template = template.map_or(Ok(Template::default()), |t| parse(t, "template"))?;
     let capture_from: CaptureFrom =
         capture_from.map_or(Ok(CaptureFrom::default()), |c| parse(c, "capture_from"))?;
+    let unlabelled: Unlabelled =
+        unlabelled.map_or(Ok(Unlabelled::default()), |u| parse(u, "unlabelled"))?;
     let format: Option<SourceFormat> = format.map(|f| parse(f, "format")).transpose()?;
     let data = paths(data)?;
     let examples = py.detach(|| -> Result<Vec<Example>, String> {
@@ -118,6 +121,7 @@ pub fn load_examples<'py>(
             capture: capture.as_deref(),
             capture_from,
             skip_bad_rows,
+            unlabelled,
             skip_digests: false,
             synth: (n.unwrap_or(source::DEFAULT_SYNTHETIC_ROWS).max(1), seed),
         };

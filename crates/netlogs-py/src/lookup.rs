@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use netlogs_data::source::{self, SourceSpec};
+use netlogs_data::source::SourceSpec;
 use netlogs_data::{CaptureFrom, SourceFormat};
-use netlogs_lookup::{tool_definitions, Anchor, FlowTable};
+use netlogs_lookup::{call, default_index_dir, index_for, tool_definitions, Anchor, FlowIndex};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -14,25 +14,31 @@ use crate::examples::{parse, paths};
 
 #[pyclass(name = "LookupTools", module = "netlogs", frozen)]
 pub struct PyLookupTools {
-    table: FlowTable,
+    index: FlowIndex,
 }
 
 #[pymethods]
 impl PyLookupTools {
-    /// Index every raw flow of `data` (the bundled set when None), as `load_examples` reads it.
+    /// The lookup index of every raw flow of `data` (the bundled set when None), as
+    /// `load_examples` reads it: the same on-disk index `netlogs eval --mode lookup` uses
+    /// (`index_dir`, default `$NETLOGS_LOOKUP_DIR` or `~/.cache/netlogs/lookup`), built on
+    /// first use.
     #[new]
-    #[pyo3(signature = (data=None, format=None, capture=None, capture_from="auto"))]
+    #[pyo3(signature = (data=None, format=None, capture=None, capture_from=None, index_dir=None))]
     fn new(
         py: Python<'_>,
         data: Option<&Bound<'_, PyAny>>,
         format: Option<&str>,
         capture: Option<String>,
-        capture_from: &str,
+        capture_from: Option<&str>,
+        index_dir: Option<std::path::PathBuf>,
     ) -> PyResult<Self> {
         let format: Option<SourceFormat> = format.map(|f| parse(f, "format")).transpose()?;
-        let capture_from: CaptureFrom = parse(capture_from, "capture_from")?;
+        let capture_from: CaptureFrom =
+            capture_from.map_or(Ok(CaptureFrom::default()), |c| parse(c, "capture_from"))?;
         let data = paths(data)?;
-        let flows = py.detach(|| {
+        let dir = index_dir.unwrap_or_else(default_index_dir);
+        let index = py.detach(|| {
             let spec = SourceSpec {
                 data: &data,
                 format,
@@ -40,17 +46,10 @@ impl PyLookupTools {
                 capture_from,
                 ..SourceSpec::default()
             };
-            source::all_flows(&spec).map_err(|e| e.to_string())
+            index_for(&spec, &dir, &mut |_| {}).map_err(|e| e.to_string())
         });
-        let flows = flows.map_err(PyValueError::new_err)?;
-        if flows.is_empty() {
-            return Err(PyValueError::new_err(
-                "LookupTools needs raw flows; a built dataset's prompts carry none",
-            ));
-        }
-        Ok(PyLookupTools {
-            table: FlowTable::new(flows),
-        })
+        let index = index.map_err(|e| PyValueError::new_err(format!("LookupTools: {e}")))?;
+        Ok(PyLookupTools { index })
     }
 
     /// The tools as an OpenAI `tools` list (JSON text).
@@ -79,6 +78,6 @@ impl PyLookupTools {
             capture: capture.map(Arc::from),
             ts,
         };
-        Ok(py.detach(|| self.table.call(&at, name, arguments)))
+        Ok(py.detach(|| call(&self.index, &at, name, arguments)))
     }
 }

@@ -1,9 +1,10 @@
 //! `netlogs.score`, `netlogs.rewards` and `netlogs.Rubric`: batched scoring through the same
 //! functions as `netlogs score` and `netlogs serve`, with the GIL released while scoring.
 
+use netlogs_data::{shown_fields, user_message};
 use netlogs_rubric::{
-    audit_rubric, score_row, AnswerLabel, Gold, ItemScore, Outcome, Preset, RubricConfig,
-    RubricOverrides,
+    audit_rubric, score_row, AnswerLabel, FlowFacts, Gold, ItemScore, Outcome, Preset,
+    RubricConfig, RubricOverrides, Truth,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::intern;
@@ -17,7 +18,7 @@ use crate::convert::{
 fn preset(name: &str) -> PyResult<Preset> {
     name.parse().map_err(|_| {
         PyValueError::new_err(format!(
-            "unknown preset {name:?}: one of proper, legacy (`seed` is an old name of proper)"
+            "unknown preset {name:?}: one of proper, legacy, grounded (`seed` is an old name of proper)"
         ))
     })
 }
@@ -99,6 +100,46 @@ fn chosen(preset_name: Option<&str>, rubric: Option<&Bound<'_, PyAny>>) -> PyRes
     resolve(base)
 }
 
+/// `prompts[i]`: a user message, or a chat message list; the fields its flow shows, which a
+/// grounding rubric checks citations against.
+fn prompt_facts(v: &Bound<'_, PyAny>, i: usize) -> PyResult<FlowFacts> {
+    let at = format!("prompts[{i}]");
+    let value = to_json(v, &at)?;
+    let user = user_message(&value).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "{at}: expected the prompt's text or a list of messages with a user message"
+        ))
+    })?;
+    Ok(shown_fields(user).into_iter().collect())
+}
+
+/// The facts of each prompt, when the rubric weighs grounding (which needs them).
+fn batch_facts(
+    cfg: &RubricConfig,
+    prompts: Option<&Bound<'_, PyAny>>,
+    n: usize,
+) -> PyResult<Option<Vec<FlowFacts>>> {
+    let Some(prompts) = prompts.filter(|p| !p.is_none()) else {
+        if cfg.scores_grounding() {
+            return Err(PyValueError::new_err(
+                "prompts: this rubric weighs grounding, which checks each answer's evidence against the flow its prompt shows: pass prompts=[...] (each prompt's text or message list, paired with completions by index)",
+            ));
+        }
+        return Ok(None);
+    };
+    let prompts = items(prompts, "prompts")?;
+    same_length("prompts", prompts.len(), "completions", n)?;
+    if !cfg.scores_grounding() {
+        return Ok(None);
+    }
+    prompts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| prompt_facts(p, i))
+        .collect::<PyResult<Vec<_>>>()
+        .map(Some)
+}
+
 /// Read the batch under the GIL, then score it with the GIL released.
 fn score_batch(
     py: Python<'_>,
@@ -106,6 +147,7 @@ fn score_batch(
     completions: &Bound<'_, PyAny>,
     answers: &Bound<'_, PyAny>,
     infos: Option<&Bound<'_, PyAny>>,
+    prompts: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Vec<ItemScore>> {
     let completions = items(completions, "completions")?;
     let answers = items(answers, "answers")?;
@@ -133,24 +175,35 @@ fn score_batch(
         .enumerate()
         .map(|(i, a)| gold(a, i))
         .collect::<PyResult<_>>()?;
+    let facts = batch_facts(cfg, prompts, completions.len())?;
     let cfg = *cfg;
     Ok(py.detach(move || {
         texts
             .iter()
             .zip(golds)
-            .map(|(c, g)| ItemScore::from(&score_row(&cfg, &c.view(), g)))
+            .enumerate()
+            .map(|(i, (c, gold))| {
+                let truth = Truth {
+                    gold,
+                    flow: facts.as_ref().and_then(|f| f.get(i)),
+                };
+                ItemScore::from(&score_row(&cfg, &c.view(), truth))
+            })
             .collect()
     }))
 }
 
-/// `{reward, metrics: {accuracy, format, calibration, cost}, parsed: {label, confidence,
-/// outcome}}`, as `/v1/score` answers.
+/// `{reward, metrics: {accuracy, format, calibration, cost[, grounding]}, parsed: {label,
+/// confidence, outcome}}`, as `/v1/score` answers (`grounding` under a rubric that weighs it).
 fn score_dict<'py>(py: Python<'py>, s: &ItemScore) -> PyResult<Bound<'py, PyDict>> {
     let metrics = PyDict::new(py);
     metrics.set_item(intern!(py, "accuracy"), s.metrics.accuracy)?;
     metrics.set_item(intern!(py, "format"), s.metrics.format)?;
     metrics.set_item(intern!(py, "calibration"), s.metrics.calibration)?;
     metrics.set_item(intern!(py, "cost"), s.metrics.cost)?;
+    if let Some(g) = s.metrics.grounding {
+        metrics.set_item(intern!(py, "grounding"), g)?;
+    }
     let parsed = PyDict::new(py);
     parsed.set_item(
         intern!(py, "label"),
@@ -205,9 +258,10 @@ fn floats<'py>(py: Python<'py>, scores: &[ItemScore]) -> PyResult<Bound<'py, PyL
     PyList::new(py, scores.iter().map(|s| PyFloat::new(py, s.reward)))
 }
 
-/// Score completions against gold answers: one dict per completion.
+/// Score completions against gold answers: one dict per completion. `prompts` (each
+/// prompt's text or message list) are needed by a rubric that weighs grounding.
 #[pyfunction]
-#[pyo3(signature = (completions, answers, infos=None, preset=None, rubric=None))]
+#[pyo3(signature = (completions, answers, infos=None, preset=None, rubric=None, prompts=None))]
 pub fn score<'py>(
     py: Python<'py>,
     completions: &Bound<'py, PyAny>,
@@ -215,23 +269,31 @@ pub fn score<'py>(
     infos: Option<&Bound<'py, PyAny>>,
     preset: Option<&str>,
     rubric: Option<&Bound<'py, PyAny>>,
+    prompts: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyList>> {
     let cfg = chosen(preset, rubric)?;
-    dicts(py, &score_batch(py, &cfg, completions, answers, infos)?)
+    dicts(
+        py,
+        &score_batch(py, &cfg, completions, answers, infos, prompts)?,
+    )
 }
 
 /// The rewards alone, as floats: the fast path for trainers.
 #[pyfunction]
-#[pyo3(signature = (completions, answers, preset=None, rubric=None))]
+#[pyo3(signature = (completions, answers, preset=None, rubric=None, prompts=None))]
 pub fn rewards<'py>(
     py: Python<'py>,
     completions: &Bound<'py, PyAny>,
     answers: &Bound<'py, PyAny>,
     preset: Option<&str>,
     rubric: Option<&Bound<'py, PyAny>>,
+    prompts: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyList>> {
     let cfg = chosen(preset, rubric)?;
-    floats(py, &score_batch(py, &cfg, completions, answers, None)?)
+    floats(
+        py,
+        &score_batch(py, &cfg, completions, answers, None, prompts)?,
+    )
 }
 
 #[pymethods]
@@ -246,27 +308,33 @@ impl PyRubric {
         Ok(PyRubric { cfg: resolve(o)? })
     }
 
-    #[pyo3(signature = (completions, answers, infos=None))]
+    #[pyo3(signature = (completions, answers, infos=None, prompts=None))]
     fn score<'py>(
         &self,
         py: Python<'py>,
         completions: &Bound<'py, PyAny>,
         answers: &Bound<'py, PyAny>,
         infos: Option<&Bound<'py, PyAny>>,
+        prompts: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyList>> {
         dicts(
             py,
-            &score_batch(py, &self.cfg, completions, answers, infos)?,
+            &score_batch(py, &self.cfg, completions, answers, infos, prompts)?,
         )
     }
 
+    #[pyo3(signature = (completions, answers, prompts=None))]
     fn rewards<'py>(
         &self,
         py: Python<'py>,
         completions: &Bound<'py, PyAny>,
         answers: &Bound<'py, PyAny>,
+        prompts: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyList>> {
-        floats(py, &score_batch(py, &self.cfg, completions, answers, None)?)
+        floats(
+            py,
+            &score_batch(py, &self.cfg, completions, answers, None, prompts)?,
+        )
     }
 
     /// The rubric audit: constant policies, best responses, abstention band, findings.

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 pub use crate::extract::Extraction;
 use crate::extract::{extract, is_ambiguous};
+use crate::grounding::{evidence_is_well_formed, EVIDENCE_KEY};
 use crate::json::Entries;
 
 /// A label a model may answer.
@@ -105,13 +106,18 @@ fn number_in_unit(v: &Value) -> Option<f64> {
     }
 }
 
-/// Keys ⊆ {label, confidence, rationale}, no duplicates, rationale a string when present.
+/// Keys ⊆ {label, confidence, rationale, evidence}, no duplicates, rationale a string when
+/// present, evidence a list of `{"field": …, "value": …}` citations when present.
 fn is_strict(o: &Entries) -> bool {
     !o.has_duplicate_keys()
-        && o.0
-            .iter()
-            .all(|(k, _)| matches!(k.as_str(), "label" | "confidence" | "rationale"))
+        && o.0.iter().all(|(k, _)| {
+            matches!(
+                k.as_str(),
+                "label" | "confidence" | "rationale" | EVIDENCE_KEY
+            )
+        })
         && o.get("rationale").is_none_or(Value::is_string)
+        && evidence_is_well_formed(o.get(EVIDENCE_KEY))
 }
 
 #[cfg(test)]
@@ -143,8 +149,23 @@ mod tests {
             r#"{"label":"Benign","confidence":0.5,"rationale":3}"#,
             r#"{"label":"Benign","label":"Benign","confidence":0.5}"#,
             r#"{"label":"Benign"}"#,
+            r#"{"label":"Benign","confidence":0.5,"evidence":"proto=udp"}"#,
+            r#"{"label":"Benign","confidence":0.5,"evidence":[{"field":"proto"}]}"#,
+            r#"{"label":"Benign","confidence":0.5,"evidence":[{"field":"proto","value":"udp","why":"x"}]}"#,
+            r#"{"label":"Benign","confidence":0.5,"evidence":[{"field":"proto","value":true}]}"#,
         ] {
             assert!(!p(t).strict, "{t}");
+        }
+    }
+
+    #[test]
+    fn well_formed_evidence_is_strict() {
+        for t in [
+            r#"{"label":"Malicious","confidence":0.9,"rationale":"r","evidence":[{"field":"id.resp_p","value":"23"},{"field":"orig_bytes","value":0}]}"#,
+            r#"{"label":"Benign","confidence":0.5,"evidence":[]}"#,
+            r#"{"label":"Benign","confidence":0.5,"evidence":null}"#,
+        ] {
+            assert!(p(t).strict, "{t}");
         }
     }
 }

@@ -7,8 +7,9 @@ use serde::Serialize;
 use crate::answer::AnswerLabel;
 use crate::config::RubricConfig;
 use crate::contract::ANSWER_LABELS;
+use crate::grounding::FlowFacts;
 use crate::outcome::{Components, Gold};
-use crate::score::score_completion;
+use crate::score::{score_completion, Truth};
 
 /// An audit finding, with a stable id for machines and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -52,24 +53,105 @@ pub struct RubricAudit {
     /// The best constant policy over all labels and confidences (balanced set).
     pub best_constant: ConstantPolicy,
     pub best_constant_gap: f64,
+    /// What citing earns, when the rubric weighs `grounding`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grounding: Option<GroundingAudit>,
     pub findings: Vec<Finding>,
+}
+
+/// How citations score, on the audit's flow: a correct, confident `Malicious` answer with
+/// each way of citing, and the checks that keep citing honest.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroundingAudit {
+    /// Fields of the audit's flow (every one of them is cited by `every field`).
+    pub flow_fields: usize,
+    pub styles: Vec<CitationStyle>,
+    /// The lowest reward of a correct answer that cites nothing (any confidence).
+    pub correct_uncited_min: f64,
+    /// The highest reward of an incorrect answer that cites the right fields.
+    pub incorrect_cited_max: f64,
+}
+
+/// One way of citing and what it earns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CitationStyle {
+    pub name: &'static str,
+    pub cited: usize,
+    pub grounding: f64,
+    pub reward: f64,
 }
 
 /// A constant policy at or above this share of the informed policy's reward is a finding.
 const COMPETITIVE_SHARE: f64 = 0.75;
 
-fn answer_text(label: Option<AnswerLabel>, conf: f64) -> String {
-    match label {
-        Some(l) => format!(r#"{{"label":"{}","confidence":{conf}}}"#, l.as_str()),
-        None => "I cannot classify this flow.".to_string(),
-    }
+/// An answer, with `evidence` citing `cites` when given.
+fn answer_citing(label: Option<AnswerLabel>, conf: f64, cites: Option<&[(&str, &str)]>) -> String {
+    let Some(l) = label else {
+        return "I cannot classify this flow.".to_string();
+    };
+    let evidence = cites.map_or_else(String::new, |c| {
+        let items: Vec<String> = c
+            .iter()
+            .map(|(f, v)| format!(r#"{{"field":"{f}","value":"{v}"}}"#))
+            .collect();
+        format!(r#","evidence":[{}]"#, items.join(","))
+    });
+    format!(
+        r#"{{"label":"{}","confidence":{conf}{evidence}}}"#,
+        l.as_str()
+    )
 }
 
-struct Scorer<'a>(&'a RubricConfig);
+/// The flow the audit's answers cite: a telnet scan attempt as a Zeek conn record shows it.
+const AUDIT_FLOW: [(&str, &str); 14] = [
+    ("ts", "1545404476.0"),
+    ("id.orig_h", "192.168.1.195"),
+    ("id.orig_p", "43750"),
+    ("id.resp_h", "41.77.133.12"),
+    ("id.resp_p", "23"),
+    ("proto", "tcp"),
+    ("service", "-"),
+    ("duration", "3.107256"),
+    ("orig_bytes", "0"),
+    ("resp_bytes", "0"),
+    ("conn_state", "S0"),
+    ("history", "S"),
+    ("orig_pkts", "3"),
+    ("resp_pkts", "0"),
+];
 
-impl Scorer<'_> {
+/// The fields a verdict on [`AUDIT_FLOW`] rests on.
+const RIGHT_FIELDS: [(&str, &str); 2] = [("id.resp_p", "23"), ("conn_state", "S0")];
+
+struct Scorer<'a> {
+    cfg: &'a RubricConfig,
+    flow: FlowFacts,
+}
+
+impl<'a> Scorer<'a> {
+    fn new(cfg: &'a RubricConfig) -> Scorer<'a> {
+        Scorer {
+            cfg,
+            flow: AUDIT_FLOW.into_iter().collect(),
+        }
+    }
+
+    /// Score an answer. Under a rubric that weighs `grounding`, the answer cites the right
+    /// fields, so the tables describe a policy that cites as asked.
     fn score(&self, label: Option<AnswerLabel>, conf: f64, gold: Gold) -> (f64, Components) {
-        let s = score_completion(self.0, &answer_text(label, conf), gold);
+        let cites = self.cfg.scores_grounding().then_some(&RIGHT_FIELDS[..]);
+        self.score_citing(label, conf, gold, cites)
+    }
+
+    fn score_citing(
+        &self,
+        label: Option<AnswerLabel>,
+        conf: f64,
+        gold: Gold,
+        cites: Option<&[(&str, &str)]>,
+    ) -> (f64, Components) {
+        let text = answer_citing(label, conf, cites);
+        let s = score_completion(self.cfg, &text, Truth::new(gold, &self.flow));
         (s.reward, s.components)
     }
 
@@ -203,9 +285,127 @@ fn findings(
     findings
 }
 
+/// Citation styles for a correct `Malicious` answer at `conf` on [`AUDIT_FLOW`].
+fn citation_styles(s: &Scorer, conf: f64) -> Vec<CitationStyle> {
+    let wrong = [("id.resp_p", "23"), ("conn_state", "S0"), ("proto", "udp")];
+    let styles: [(&'static str, &[(&str, &str)]); 4] = [
+        ("the right fields", &RIGHT_FIELDS),
+        ("every field", &AUDIT_FLOW),
+        ("the right fields and a wrong one", &wrong),
+        ("nothing", &[]),
+    ];
+    styles
+        .into_iter()
+        .map(|(name, cites)| {
+            let (reward, c) = s.score_citing(
+                Some(AnswerLabel::Malicious),
+                conf,
+                Gold::Malicious,
+                Some(cites),
+            );
+            CitationStyle {
+                name,
+                cited: cites.len(),
+                grounding: c.grounding.unwrap_or(0.0),
+                reward,
+            }
+        })
+        .collect()
+}
+
+fn grounding_audit(s: &Scorer) -> GroundingAudit {
+    let correct_uncited_min = [
+        (AnswerLabel::Malicious, Gold::Malicious),
+        (AnswerLabel::Benign, Gold::Benign),
+    ]
+    .into_iter()
+    .flat_map(|(l, g)| grid(100).map(move |c| (l, c, g)))
+    .map(|(l, c, g)| s.score_citing(Some(l), c, g, None).0)
+    .fold(f64::INFINITY, f64::min);
+    let incorrect_cited_max = [
+        (AnswerLabel::Malicious, Gold::Benign),
+        (AnswerLabel::Benign, Gold::Malicious),
+    ]
+    .into_iter()
+    .flat_map(|(l, g)| grid(100).map(move |c| (l, c, g)))
+    .map(|(l, c, g)| s.score_citing(Some(l), c, g, Some(&RIGHT_FIELDS)).0)
+    .fold(f64::NEG_INFINITY, f64::max);
+    GroundingAudit {
+        flow_fields: AUDIT_FLOW.len(),
+        styles: citation_styles(s, 0.9),
+        correct_uncited_min,
+        incorrect_cited_max,
+    }
+}
+
+fn grounding_findings(s: &Scorer, g: &GroundingAudit) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let reward_of = |name: &str| g.styles.iter().find(|c| c.name == name).map(|c| c.reward);
+    if let (Some(every), Some(right)) = (reward_of("every field"), reward_of("the right fields")) {
+        if every > right + 1e-12 {
+            findings.push(Finding {
+                id: "citing_everything_pays",
+                message: format!(
+                    "citing every field of the flow ({every:.3}) beats citing the right ones ({right:.3}): lower grounding_max_cited"
+                ),
+            });
+        }
+    }
+    if g.correct_uncited_min < g.incorrect_cited_max - 1e-12 {
+        findings.push(Finding {
+            id: "uncited_correct_below_incorrect",
+            message: format!(
+                "a correct answer that cites nothing can score {:.3}, below an incorrect answer that cites well ({:.3}): lower weights.grounding",
+                g.correct_uncited_min, g.incorrect_cited_max
+            ),
+        });
+    }
+    if let Some((p, gain)) = shading_gain(s) {
+        findings.push(Finding {
+            id: "grounding_invites_shading",
+            message: format!(
+                "an answer that cites nothing gains {gain:.3} at P(malicious)={p:.2} by stating a confidence just under grounding_threshold ({}) instead of its honest one: the threshold bends calibration for a policy that cannot cite",
+                s.cfg.grounding_threshold
+            ),
+        });
+    }
+    findings
+}
+
+/// The largest gain, over beliefs at or above the threshold, of an uncited `Malicious`
+/// answer stated just under `grounding_threshold` rather than at its honest confidence.
+fn shading_gain(s: &Scorer) -> Option<(f64, f64)> {
+    let t = s.cfg.grounding_threshold;
+    let under = (t - 0.01).max(0.0);
+    if under >= t {
+        return None;
+    }
+    let expected = |c: f64, p: f64| {
+        p * s
+            .score_citing(Some(AnswerLabel::Malicious), c, Gold::Malicious, None)
+            .0
+            + (1.0 - p)
+                * s.score_citing(Some(AnswerLabel::Malicious), c, Gold::Benign, None)
+                    .0
+    };
+    grid(20)
+        .filter(|&p| p >= t)
+        .map(|p| (p, expected(under, p) - expected(p, p)))
+        .filter(|&(_, gain)| gain > 1e-9)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+/// The answer that earns the most expected reward under `cfg` for a belief P(malicious) =
+/// `p`, with the honest confidence to state it with: what a calibrated policy should say
+/// (abstaining inside the audit's abstain band).
+pub fn best_action(cfg: &RubricConfig, p: f64) -> (AnswerLabel, f64) {
+    let (label, confidence, _) = Scorer::new(cfg).best_at(p.clamp(0.0, 1.0));
+    (label, confidence)
+}
+
 /// Audit `cfg`; `prior` adds expected rewards at that P(malicious).
 pub fn audit_rubric(cfg: &RubricConfig, prior: Option<f64>) -> RubricAudit {
-    let s = Scorer(cfg);
+    let s = Scorer::new(cfg);
     let mut constant_policies: Vec<ConstantPolicy> = ANSWER_LABELS
         .into_iter()
         .flat_map(|l| [0.0, 0.5, 1.0].map(|c| (l, c)))
@@ -229,6 +429,11 @@ pub fn audit_rubric(cfg: &RubricConfig, prior: Option<f64>) -> RubricAudit {
             .0
         + 0.5 * s.score(Some(AnswerLabel::Benign), 1.0, Gold::Benign).0;
     let best = best_constant(&s, prior);
+    let mut findings = findings(&s, band, informed_reward, &best);
+    let grounding = cfg.scores_grounding().then(|| grounding_audit(&s));
+    if let Some(g) = &grounding {
+        findings.extend(grounding_findings(&s, g));
+    }
     RubricAudit {
         config: *cfg,
         prior,
@@ -236,9 +441,10 @@ pub fn audit_rubric(cfg: &RubricConfig, prior: Option<f64>) -> RubricAudit {
         best_response,
         abstain_band: band,
         informed_reward,
-        findings: findings(&s, band, informed_reward, &best),
+        findings,
         best_constant_gap: informed_reward - best.balanced,
         best_constant: best,
+        grounding,
     }
 }
 
@@ -325,5 +531,49 @@ mod tests {
         assert!(ids.contains(&"abstention_never_optimal"), "{ids:?}");
         assert!(ids.contains(&"calibration_improper"), "{ids:?}");
         assert!(a.abstain_band.is_none());
+    }
+
+    #[test]
+    fn grounded_cites_cannot_be_gamed_and_shading_is_reported() {
+        let cfg = RubricConfig::preset(Preset::Grounded);
+        let a = audit_rubric(&cfg, None);
+        let g = a.grounding.as_ref().expect("grounding section");
+        let style = |name: &str| {
+            g.styles
+                .iter()
+                .find(|s| s.name == name)
+                .unwrap_or_else(|| panic!("style {name}"))
+                .clone()
+        };
+        assert_eq!(style("the right fields").grounding, 1.0);
+        assert!(style("every field").reward < style("the right fields").reward);
+        assert_eq!(style("every field").grounding, 5.0 / 14.0);
+        assert_eq!(style("nothing").grounding, 0.0);
+        assert!((style("the right fields and a wrong one").grounding - 2.0 / 3.0).abs() < 1e-12);
+        assert!(g.correct_uncited_min > g.incorrect_cited_max, "{g:?}");
+        assert_eq!(ids(&a), ["grounding_invites_shading"]);
+        // The tables describe a policy that cites: abstention still has its band.
+        assert!(a.abstain_band.is_some());
+        assert!(audit_rubric(&RubricConfig::preset(Preset::Proper), None)
+            .grounding
+            .is_none());
+    }
+
+    #[test]
+    fn grounding_findings_fire_when_the_rubric_allows_the_game() {
+        // Without a cap every field ties with the right ones: precision alone never lets
+        // citing everything win.
+        let uncapped = RubricConfig {
+            grounding_max_cited: 100,
+            ..RubricConfig::preset(Preset::Grounded)
+        };
+        let a = audit_rubric(&uncapped, None);
+        let g = a.grounding.as_ref().expect("grounding");
+        assert_eq!(g.styles[0].reward, g.styles[1].reward);
+        assert!(!ids(&a).contains(&"citing_everything_pays"));
+        // A grounding weight this large lets a well-cited wrong answer beat a right one.
+        let mut heavy = RubricConfig::preset(Preset::Grounded);
+        heavy.weights.grounding = 3.0;
+        assert!(ids(&audit_rubric(&heavy, None)).contains(&"uncited_correct_below_incorrect"));
     }
 }

@@ -30,10 +30,14 @@ pub enum Preset {
     Proper,
     /// The Python reference, reproduced exactly.
     Legacy,
+    /// `proper`, plus the `grounding` component: a confident `Malicious` answer must cite
+    /// the flow fields it rests on (`evidence`), and every citation must match the flow.
+    Grounded,
 }
 
 /// Weight of each component in the total reward. Written as a table
-/// `{accuracy, format, calibration, cost}` or as four numbers in that order.
+/// `{accuracy, format, calibration, cost, grounding}` (`grounding` optional, 0 when left
+/// out) or as four or five numbers in that order.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "WeightsForm")]
 pub struct Weights {
@@ -41,6 +45,13 @@ pub struct Weights {
     pub format: f64,
     pub calibration: f64,
     pub cost: f64,
+    /// 0 (and then left out of the stored config) except under `grounded`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub grounding: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 impl Default for Weights {
@@ -50,6 +61,7 @@ impl Default for Weights {
             format: 0.1,
             calibration: 0.2,
             cost: 0.5,
+            grounding: 0.0,
         }
     }
 }
@@ -58,7 +70,7 @@ impl Default for Weights {
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum WeightsForm {
-    List([f64; 4]),
+    List(Vec<f64>),
     Table(WeightsTable),
 }
 
@@ -69,44 +81,55 @@ struct WeightsTable {
     format: f64,
     calibration: f64,
     cost: f64,
+    #[serde(default)]
+    grounding: f64,
 }
 
+const WEIGHTS_LIST: &str = "four or five numbers `accuracy,format,calibration,cost[,grounding]`";
+
 impl TryFrom<WeightsForm> for Weights {
-    type Error = &'static str;
+    type Error = String;
 
     fn try_from(form: WeightsForm) -> Result<Weights, Self::Error> {
-        Ok(match form {
-            WeightsForm::List([accuracy, format, calibration, cost]) => Weights {
-                accuracy,
-                format,
-                calibration,
-                cost,
-            },
-            WeightsForm::Table(t) => Weights {
+        match form {
+            WeightsForm::List(list) => Weights::from_list(&list)
+                .ok_or_else(|| format!("weights take {WEIGHTS_LIST}, got {} numbers", list.len())),
+            WeightsForm::Table(t) => Ok(Weights {
                 accuracy: t.accuracy,
                 format: t.format,
                 calibration: t.calibration,
                 cost: t.cost,
-            },
-        })
+                grounding: t.grounding,
+            }),
+        }
     }
 }
 
 impl Weights {
-    /// Parse `a,f,c,k` as given to `--weights`.
+    fn from_list(list: &[f64]) -> Option<Weights> {
+        let (&[accuracy, format, calibration, cost], grounding) = match list {
+            [a, f, c, k] => (&[*a, *f, *c, *k], 0.0),
+            [a, f, c, k, g] => (&[*a, *f, *c, *k], *g),
+            _ => return None,
+        };
+        Some(Weights {
+            accuracy,
+            format,
+            calibration,
+            cost,
+            grounding,
+        })
+    }
+
+    /// Parse `a,f,c,k[,g]` as given to `--weights`.
     pub fn parse_list(s: &str) -> Result<Weights, RubricError> {
         let parts: Result<Vec<f64>, _> = s.split(',').map(|p| p.trim().parse::<f64>()).collect();
-        match parts.as_deref() {
-            Ok([a, f, c, k]) => Ok(Weights {
-                accuracy: *a,
-                format: *f,
-                calibration: *c,
-                cost: *k,
-            }),
-            _ => Err(RubricError::Config(format!(
-                "--weights takes four numbers `accuracy,format,calibration,cost`, got `{s}`"
-            ))),
-        }
+        parts
+            .ok()
+            .and_then(|p| Weights::from_list(&p))
+            .ok_or_else(|| {
+                RubricError::Config(format!("--weights takes {WEIGHTS_LIST}, got `{s}`"))
+            })
     }
 }
 
@@ -127,6 +150,41 @@ pub struct RubricConfig {
     /// Reward taken off per tool call in the multi-turn lookup mode (0: tools are free).
     #[serde(default)]
     pub tool_cost: f64,
+    /// A `Malicious` answer at this confidence or above is high-stakes: uncited, it scores 0
+    /// on `grounding`.
+    #[serde(
+        default = "default_grounding_threshold",
+        skip_serializing_if = "is_default_grounding_threshold"
+    )]
+    pub grounding_threshold: f64,
+    /// Citations beyond this many count as unmatched, so citing every field cannot beat
+    /// citing the right ones.
+    #[serde(
+        default = "default_grounding_max_cited",
+        skip_serializing_if = "is_default_grounding_max_cited"
+    )]
+    pub grounding_max_cited: u32,
+}
+
+/// `grounding_threshold` when none is given.
+pub const GROUNDING_THRESHOLD: f64 = 0.8;
+/// `grounding_max_cited` when none is given.
+pub const GROUNDING_MAX_CITED: u32 = 5;
+
+fn default_grounding_threshold() -> f64 {
+    GROUNDING_THRESHOLD
+}
+
+fn is_default_grounding_threshold(x: &f64) -> bool {
+    *x == GROUNDING_THRESHOLD
+}
+
+fn default_grounding_max_cited() -> u32 {
+    GROUNDING_MAX_CITED
+}
+
+fn is_default_grounding_max_cited(x: &u32) -> bool {
+    *x == GROUNDING_MAX_CITED
 }
 
 impl Default for RubricConfig {
@@ -147,6 +205,8 @@ pub struct RubricOverrides {
     pub abstain_cost: Option<f64>,
     pub abstain_credit: Option<f64>,
     pub tool_cost: Option<f64>,
+    pub grounding_threshold: Option<f64>,
+    pub grounding_max_cited: Option<u32>,
 }
 
 impl From<RubricConfig> for RubricOverrides {
@@ -160,13 +220,15 @@ impl From<RubricConfig> for RubricOverrides {
             abstain_cost: Some(cfg.abstain_cost),
             abstain_credit: Some(cfg.abstain_credit),
             tool_cost: Some(cfg.tool_cost),
+            grounding_threshold: Some(cfg.grounding_threshold),
+            grounding_max_cited: Some(cfg.grounding_max_cited),
         }
     }
 }
 
 impl RubricOverrides {
     /// The keys of a rubric file, of Python's keyword arguments and of the flags.
-    pub const KEYS: [&'static str; 7] = [
+    pub const KEYS: [&'static str; 9] = [
         "preset",
         "weights",
         "fn_cost",
@@ -174,6 +236,8 @@ impl RubricOverrides {
         "abstain_cost",
         "abstain_credit",
         "tool_cost",
+        "grounding_threshold",
+        "grounding_max_cited",
     ];
 
     /// Overrides given as JSON (Python's keyword arguments): the same keys and forms as a
@@ -197,6 +261,8 @@ impl RubricOverrides {
             abstain_cost: top.abstain_cost.or(self.abstain_cost),
             abstain_credit: top.abstain_credit.or(self.abstain_credit),
             tool_cost: top.tool_cost.or(self.tool_cost),
+            grounding_threshold: top.grounding_threshold.or(self.grounding_threshold),
+            grounding_max_cited: top.grounding_max_cited.or(self.grounding_max_cited),
         }
     }
 
@@ -211,25 +277,46 @@ impl RubricOverrides {
             abstain_cost: self.abstain_cost.unwrap_or(base.abstain_cost),
             abstain_credit: self.abstain_credit.unwrap_or(base.abstain_credit),
             tool_cost: self.tool_cost.unwrap_or(base.tool_cost),
+            grounding_threshold: self.grounding_threshold.unwrap_or(base.grounding_threshold),
+            grounding_max_cited: self.grounding_max_cited.unwrap_or(base.grounding_max_cited),
         }
         .validate()
     }
 }
 
+/// The `grounding` weight of the `grounded` preset. Small enough that a correct answer that
+/// cites nothing still scores above every incorrect answer (`netlogs audit --preset
+/// grounded` checks it), large enough to pay for a citation.
+pub const GROUNDED_WEIGHT: f64 = 0.3;
+
 impl RubricConfig {
     pub fn preset(preset: Preset) -> RubricConfig {
         RubricConfig {
             preset,
-            weights: Weights::default(),
+            weights: Weights {
+                grounding: match preset {
+                    Preset::Grounded => GROUNDED_WEIGHT,
+                    Preset::Proper | Preset::Legacy => 0.0,
+                },
+                ..Weights::default()
+            },
             fn_cost: 1.0,
             fp_cost: 0.0,
             abstain_cost: 0.0,
             abstain_credit: match preset {
-                Preset::Proper => 0.75,
+                Preset::Proper | Preset::Grounded => 0.75,
                 Preset::Legacy => 0.0,
             },
             tool_cost: 0.0,
+            grounding_threshold: GROUNDING_THRESHOLD,
+            grounding_max_cited: GROUNDING_MAX_CITED,
         }
+    }
+
+    /// Whether rows are scored on `grounding` (its weight is not 0). Only then is the
+    /// component computed, so runs under `proper` and `legacy` read exactly as before.
+    pub fn scores_grounding(&self) -> bool {
+        self.weights.grounding != 0.0
     }
 
     /// Read a rubric TOML. `preset` given here (e.g. by a flag) wins over the file's.
@@ -250,6 +337,7 @@ impl RubricConfig {
             ("weights.format", w.format),
             ("weights.calibration", w.calibration),
             ("weights.cost", w.cost),
+            ("weights.grounding", w.grounding),
         ] {
             if !v.is_finite() {
                 return Err(RubricError::Config(format!(
@@ -268,6 +356,23 @@ impl RubricConfig {
                     "{name} must be a non-negative number, got {v}"
                 )));
             }
+        }
+        if self.preset == Preset::Legacy && self.scores_grounding() {
+            return Err(RubricError::Config(format!(
+                "weights.grounding must be 0 under the legacy preset (the reference has no such component), got {}; use preset `grounded`",
+                w.grounding
+            )));
+        }
+        if !(0.0..=1.0).contains(&self.grounding_threshold) {
+            return Err(RubricError::Config(format!(
+                "grounding_threshold must lie in [0, 1], got {}",
+                self.grounding_threshold
+            )));
+        }
+        if self.grounding_max_cited == 0 {
+            return Err(RubricError::Config(
+                "grounding_max_cited must be at least 1".into(),
+            ));
         }
         if !(0.0..=1.0).contains(&self.abstain_credit) {
             return Err(RubricError::Config(format!(
@@ -306,6 +411,44 @@ mod tests {
             Weights::parse_list("1,0.1,0.2,0.5").expect("ok"),
             Weights::default()
         );
+        assert_eq!(
+            Weights::parse_list("1,0.1,0.2,0.5,0.3")
+                .expect("ok")
+                .grounding,
+            0.3
+        );
         assert!(Weights::parse_list("1,2").is_err());
+        assert!(Weights::parse_list("1,2,3,4,5,6").is_err());
+        let c = RubricConfig::from_toml("weights = [1, 0, 0, 0, 0.5]", None).expect("five");
+        assert_eq!(c.weights.grounding, 0.5);
+        assert!(RubricConfig::from_toml("weights = [1, 0]", None).is_err());
+    }
+
+    #[test]
+    fn grounding_options() {
+        let g = RubricConfig::preset(Preset::Grounded);
+        assert_eq!(g.weights.grounding, GROUNDED_WEIGHT);
+        assert!(g.scores_grounding());
+        assert!(!RubricConfig::preset(Preset::Proper).scores_grounding());
+        let c = RubricConfig::from_toml(
+            "preset = \"grounded\"\ngrounding_threshold = 0.9\ngrounding_max_cited = 3",
+            None,
+        )
+        .expect("valid");
+        assert_eq!((c.grounding_threshold, c.grounding_max_cited), (0.9, 3));
+        let err = RubricConfig::from_toml(
+            "preset = \"legacy\"\n[weights]\naccuracy=1\nformat=0\ncalibration=0\ncost=0\ngrounding=0.2",
+            None,
+        )
+        .expect_err("legacy has no grounding");
+        assert!(err.to_string().contains("legacy"), "{err}");
+        assert!(RubricConfig::from_toml("grounding_threshold = 1.5", None).is_err());
+        assert!(RubricConfig::from_toml("grounding_max_cited = 0", None).is_err());
+        // Configs that do not use grounding serialise as they did before it existed.
+        let stored = serde_json::to_value(RubricConfig::default()).expect("json");
+        assert!(stored.get("grounding_threshold").is_none(), "{stored}");
+        assert!(stored["weights"].get("grounding").is_none(), "{stored}");
+        let back: RubricConfig = serde_json::from_value(stored).expect("read back");
+        assert_eq!(back, RubricConfig::default());
     }
 }

@@ -39,6 +39,7 @@ pub(crate) fn components(
             } else {
                 0.0
             },
+            grounding: None,
         },
     };
     (c, label, label.map(|_| conf))

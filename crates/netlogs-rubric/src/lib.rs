@@ -1,12 +1,14 @@
 //! netlogs-rubric: turns a model's completion into a reward, and a run's rewards into metrics.
 //!
 //! Pure: no files, no network, no clock. [`score_row`] is the one reward function every path
-//! calls (eval, resume, score, serve, Python). Two presets share one parser:
+//! calls (eval, resume, score, serve, Python). Three presets share one parser:
 //! - `proper` (default; `seed` is its deprecated alias): a leading `<think>` block is
 //!   reasoning and the answer follows it; strict format, a proper (Brier) calibration term, abstention that pays
 //!   near the decision boundary, and unreadable answers on attacks cost like a missed attack;
 //! - `legacy`: the Python reference (security-verifiers `sv_shared`) reproduced exactly, for
-//!   comparison with published numbers.
+//!   comparison with published numbers;
+//! - `grounded`: `proper` plus `grounding`, the share of an answer's cited flow fields
+//!   (`evidence`) that match the flow, required of confident `Malicious` answers.
 //!
 //! The definitions are written down in `docs/METRICS.md`.
 
@@ -16,6 +18,7 @@ mod config;
 mod contract;
 mod error;
 mod extract;
+mod grounding;
 mod json;
 mod legacy;
 mod metrics;
@@ -27,10 +30,17 @@ mod score;
 mod trainer;
 
 pub use answer::{parse_answer, AnswerLabel, Dialect, Extraction, ParsedAnswer};
-pub use audit::{audit_rubric, BestResponse, ConstantPolicy, Finding, RubricAudit};
-pub use config::{Preset, RubricConfig, RubricOverrides, Weights};
-pub use contract::{answer_schema, default_system_prompt, ANSWER_INSTRUCTIONS, ANSWER_LABELS};
+pub use audit::{audit_rubric, best_action, BestResponse, ConstantPolicy, Finding, RubricAudit};
+pub use config::{
+    Preset, RubricConfig, RubricOverrides, Weights, GROUNDED_WEIGHT, GROUNDING_MAX_CITED,
+    GROUNDING_THRESHOLD,
+};
+pub use contract::{
+    answer_schema, default_system_prompt, evidence_instructions, system_prompt_for,
+    ANSWER_INSTRUCTIONS, ANSWER_LABELS, EVIDENCE_REQUEST,
+};
 pub use error::RubricError;
+pub use grounding::{FlowFacts, EVIDENCE_KEY};
 pub use metrics::{
     held_out, Breakdown, Calibration, CostMetrics, Detection, GroupStats, Interval, ReliabilityBin,
     RewardStats, RowOutcome, RunMetrics, ScoredRow, HELD_OUT, SEEN,
@@ -38,5 +48,5 @@ pub use metrics::{
 pub use outcome::{Components, Gold, Outcome};
 pub use paired::{mcnemar, paired_delta, McNemar, PairedDelta};
 pub use row::{answer_of, score_row, Answered, Completion, ItemScore, ParsedSummary};
-pub use score::{after_reasoning, score_completion, score_parsed, Score};
+pub use score::{after_reasoning, score_completion, score_parsed, Score, Truth};
 pub use trainer::{response_in_query, TrainerLabel};

@@ -134,6 +134,10 @@ pub struct RunMetrics {
     pub mean_format: Option<f64>,
     pub mean_calibration: Option<f64>,
     pub mean_cost: Option<f64>,
+    /// Mean `grounding`, over the rows that were scored on it (only under a rubric that
+    /// weighs it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean_grounding: Option<f64>,
     /// correct / n, with no abstain credit.
     pub accuracy: Option<f64>,
     pub abstain_rate: Option<f64>,
@@ -208,6 +212,7 @@ impl RunMetrics {
             mean_format: comp(|r| r.score.components.format),
             mean_calibration: comp(|r| r.score.components.calibration),
             mean_cost: comp(|r| r.score.components.cost),
+            mean_grounding: mean(scored.iter().filter_map(|r| r.score.components.grounding)),
             accuracy: detection.accuracy,
             abstain_rate: ratio(detection.abstain as f64, nf),
             format_rate: comp(|r| r.score.components.format),

@@ -58,13 +58,16 @@ impl Gold {
     }
 }
 
-/// The four reward components, unweighted.
+/// The reward components, unweighted. `grounding` is scored only when the rubric weighs it
+/// (the `grounded` preset); otherwise it is `None` and left out of run logs.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Components {
     pub accuracy: f64,
     pub format: f64,
     pub calibration: f64,
     pub cost: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grounding: Option<f64>,
 }
 
 /// How an answer counts in detection metrics.

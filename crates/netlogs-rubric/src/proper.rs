@@ -39,6 +39,7 @@ pub(crate) fn components(
         format: if a.strict { 1.0 } else { 0.0 },
         calibration,
         cost,
+        grounding: None,
     };
     (c, label, conf)
 }

@@ -11,8 +11,9 @@ use serde_json::Value;
 use crate::answer::AnswerLabel;
 use crate::config::RubricConfig;
 use crate::error::RubricError;
-use crate::outcome::{Components, Gold, Outcome};
-use crate::score::{score_completion, Score};
+use crate::grounding::{FlowFacts, Shown};
+use crate::outcome::{Components, Outcome};
+use crate::score::{score_text, Score, Truth};
 
 /// A completion as trainers and run logs hold it.
 #[derive(Debug, Clone, Copy)]
@@ -117,13 +118,30 @@ fn content_text(content: &Value) -> Cow<'_, str> {
     }
 }
 
-/// Score one row: read its answer (see [`answer_of`]), score it under `cfg`, and take
-/// `tool_cost` off the reward for each tool call. A rollout without an answer scores as an
-/// invalid answer.
-pub fn score_row(cfg: &RubricConfig, completion: &Completion, gold: Gold) -> Score {
+/// Score one row: read its answer (see [`answer_of`]), score it under `cfg` against `truth`
+/// (a [`Gold`](crate::Gold), or a [`Truth`] with the flow's facts when the rubric weighs
+/// `grounding`), and take `tool_cost` off the reward for each tool call. A rollout without an
+/// answer scores as an invalid answer. Citations may also name what the conversation's tool
+/// results showed (`tool[j]…`, see [`FlowFacts::of_tool_results`]).
+pub fn score_row<'f>(
+    cfg: &RubricConfig,
+    completion: &Completion,
+    truth: impl Into<Truth<'f>>,
+) -> Score {
+    let truth = truth.into();
     let answered = answer_of(completion);
     let text = answered.text.as_deref().unwrap_or("");
-    score_completion(cfg, text, gold).after_tool_calls(answered.tool_calls, cfg)
+    let tools = match completion {
+        Completion::Messages(m) if cfg.scores_grounding() && answered.tool_calls > 0 => {
+            Some(FlowFacts::of_tool_results(m))
+        }
+        _ => None,
+    };
+    let shown = Shown {
+        flow: truth.flow,
+        tools: tools.as_ref(),
+    };
+    score_text(cfg, text, truth.gold, shown).after_tool_calls(answered.tool_calls, cfg)
 }
 
 /// What the rubric read from an answer, as run logs, `/v1/score` and Python report it.
@@ -165,6 +183,7 @@ impl From<&Score> for ItemScore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outcome::Gold;
     use serde_json::json;
 
     const ANSWER: &str = r#"{"label": "Malicious", "confidence": 0.9, "rationale": "scan"}"#;

@@ -2,8 +2,34 @@
 
 use crate::answer::{parse_answer, AnswerLabel, Dialect, ParsedAnswer};
 use crate::config::{Preset, RubricConfig};
+use crate::grounding::{grounding, FlowFacts, Shown};
 use crate::outcome::{Components, Gold, Outcome};
 use crate::{legacy, proper};
+
+/// What an answer is scored against: the gold class and, for `grounding`, the fields the
+/// model was shown. A bare [`Gold`] converts into one without facts: every citation then
+/// fails to match, so paths that cannot supply the flow refuse a rubric that weighs
+/// grounding instead of scoring it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Truth<'a> {
+    pub gold: Gold,
+    pub flow: Option<&'a FlowFacts>,
+}
+
+impl<'a> Truth<'a> {
+    pub fn new(gold: Gold, flow: &'a FlowFacts) -> Truth<'a> {
+        Truth {
+            gold,
+            flow: Some(flow),
+        }
+    }
+}
+
+impl From<Gold> for Truth<'_> {
+    fn from(gold: Gold) -> Self {
+        Truth { gold, flow: None }
+    }
+}
 
 /// The result of scoring one completion.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -33,12 +59,23 @@ impl Score {
 /// style models write) is reasoning, not the answer: the answer is what follows it, and strict
 /// format applies to that. An unclosed block leaves no answer. `legacy` reads the text whole,
 /// as the reference does (so a draft answer inside the reasoning counts there).
-pub fn score_completion(cfg: &RubricConfig, text: &str, gold: Gold) -> Score {
+pub fn score_completion<'f>(cfg: &RubricConfig, text: &str, truth: impl Into<Truth<'f>>) -> Score {
+    let truth = truth.into();
+    let shown = Shown {
+        flow: truth.flow,
+        tools: None,
+    };
+    score_text(cfg, text, truth.gold, shown)
+}
+
+pub(crate) fn score_text(cfg: &RubricConfig, text: &str, gold: Gold, shown: Shown) -> Score {
     let parsed = match cfg.preset {
-        Preset::Proper => parse_answer(after_reasoning(text).unwrap_or(""), Dialect::Strict),
+        Preset::Proper | Preset::Grounded => {
+            parse_answer(after_reasoning(text).unwrap_or(""), Dialect::Strict)
+        }
         Preset::Legacy => parse_answer(text, Dialect::Python),
     };
-    score_parsed(cfg, &parsed, gold)
+    score_with(cfg, &parsed, gold, shown)
 }
 
 const THINK_OPEN: &str = "<think>";
@@ -56,16 +93,33 @@ pub fn after_reasoning(text: &str) -> Option<&str> {
 }
 
 /// Score an already parsed answer under `cfg`.
-pub fn score_parsed(cfg: &RubricConfig, answer: &ParsedAnswer, gold: Gold) -> Score {
-    let (components, label, confidence) = match cfg.preset {
-        Preset::Proper => proper::components(cfg, answer, gold),
+pub fn score_parsed<'f>(
+    cfg: &RubricConfig,
+    answer: &ParsedAnswer,
+    truth: impl Into<Truth<'f>>,
+) -> Score {
+    let truth = truth.into();
+    let shown = Shown {
+        flow: truth.flow,
+        tools: None,
+    };
+    score_with(cfg, answer, truth.gold, shown)
+}
+
+fn score_with(cfg: &RubricConfig, answer: &ParsedAnswer, gold: Gold, shown: Shown) -> Score {
+    let (mut components, label, confidence) = match cfg.preset {
+        Preset::Proper | Preset::Grounded => proper::components(cfg, answer, gold),
         Preset::Legacy => legacy::components(cfg, answer, gold),
     };
+    if cfg.scores_grounding() {
+        components.grounding = Some(grounding(cfg, answer, label, confidence, shown));
+    }
     let w = cfg.weights;
     let reward = w.accuracy * components.accuracy
         + w.format * components.format
         + w.calibration * components.calibration
-        + w.cost * components.cost;
+        + w.cost * components.cost
+        + w.grounding * components.grounding.unwrap_or(0.0);
     Score {
         components,
         reward,

@@ -2,7 +2,7 @@
 //! reward is exactly Σ weight × component.
 
 use netlogs_rubric::{
-    parse_answer, score_completion, Dialect, Gold, Preset, RubricConfig, Weights,
+    parse_answer, score_completion, Dialect, FlowFacts, Gold, Preset, RubricConfig, Truth, Weights,
 };
 use proptest::prelude::*;
 
@@ -21,33 +21,70 @@ fn answerish() -> impl Strategy<Value = String> {
         Just("NaN".to_string()),
         Just("null".to_string())
     ];
-    (label, conf, ".{0,20}", ".{0,20}", any::<bool>()).prop_map(|(l, c, pre, post, fence)| {
-        let obj = format!(r#"{{"label":"{l}","confidence":{c}}}"#);
-        if fence {
-            format!("{pre}```json\n{obj}\n```{post}")
-        } else {
-            format!("{pre}{obj}{post}")
-        }
-    })
+    let evidence = prop_oneof![
+        Just(String::new()),
+        Just(r#","evidence":[]"#.to_string()),
+        Just(r#","evidence":"proto""#.to_string()),
+        proptest::collection::vec((0usize..4, any::<bool>()), 0..8).prop_map(|items| {
+            let cites: Vec<String> = items
+                .iter()
+                .map(|(i, right)| {
+                    let (f, v) = FIELDS[*i];
+                    let v = if *right { v } else { "wrong" };
+                    format!(r#"{{"field":"{f}","value":"{v}"}}"#)
+                })
+                .collect();
+            format!(r#","evidence":[{}]"#, cites.join(","))
+        }),
+    ];
+    (label, conf, evidence, ".{0,20}", ".{0,20}", any::<bool>()).prop_map(
+        |(l, c, e, pre, post, fence)| {
+            let obj = format!(r#"{{"label":"{l}","confidence":{c}{e}}}"#);
+            if fence {
+                format!("{pre}```json\n{obj}\n```{post}")
+            } else {
+                format!("{pre}{obj}{post}")
+            }
+        },
+    )
 }
+
+/// The flow the generated answers cite.
+const FIELDS: [(&str, &str); 4] = [
+    ("id.resp_p", "23"),
+    ("conn_state", "S0"),
+    ("proto", "tcp"),
+    ("orig_bytes", "0"),
+];
 
 fn config() -> impl Strategy<Value = RubricConfig> {
     (
-        prop_oneof![Just(Preset::Proper), Just(Preset::Legacy)],
-        (-2.0f64..2.0, -2.0f64..2.0, -2.0f64..2.0, -2.0f64..2.0),
+        prop_oneof![
+            Just(Preset::Proper),
+            Just(Preset::Legacy),
+            Just(Preset::Grounded)
+        ],
+        (
+            -2.0f64..2.0,
+            -2.0f64..2.0,
+            -2.0f64..2.0,
+            -2.0f64..2.0,
+            -2.0f64..2.0,
+        ),
         0.0f64..5.0,
         0.0f64..5.0,
         0.0f64..5.0,
         0.0f64..=1.0,
     )
         .prop_map(
-            |(preset, (a, f, c, k), fn_cost, fp_cost, abstain_cost, credit)| {
+            |(preset, (a, f, c, k, g), fn_cost, fp_cost, abstain_cost, credit)| {
                 let mut cfg = RubricConfig::preset(preset);
                 cfg.weights = Weights {
                     accuracy: a,
                     format: f,
                     calibration: c,
                     cost: k,
+                    grounding: if preset == Preset::Legacy { 0.0 } else { g },
                 };
                 cfg.fn_cost = fn_cost;
                 cfg.fp_cost = fp_cost;
@@ -83,11 +120,15 @@ proptest! {
         malicious in any::<bool>(),
     ) {
         let gold = if malicious { Gold::Malicious } else { Gold::Benign };
-        let s = score_completion(&cfg, &text, gold);
+        let flow: FlowFacts = FIELDS.into_iter().collect();
+        let s = score_completion(&cfg, &text, Truth::new(gold, &flow));
         let c = s.components;
         let w = cfg.weights;
-        let total = w.accuracy * c.accuracy + w.format * c.format + w.calibration * c.calibration + w.cost * c.cost;
+        let g = c.grounding.unwrap_or(0.0);
+        let total = w.accuracy * c.accuracy + w.format * c.format + w.calibration * c.calibration + w.cost * c.cost + w.grounding * g;
         prop_assert!((s.reward - total).abs() < 1e-12);
+        prop_assert_eq!(c.grounding.is_some(), cfg.scores_grounding());
+        prop_assert!((0.0..=1.0).contains(&g));
         prop_assert!((0.0..=1.0).contains(&c.accuracy));
         prop_assert!(c.format == 0.0 || c.format == 1.0);
         prop_assert!((0.0..=1.0).contains(&c.calibration));

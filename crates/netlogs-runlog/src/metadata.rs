@@ -100,6 +100,12 @@ pub struct DatasetInfo {
     /// Rows skipped under `--skip-bad-rows`.
     #[serde(default, skip_serializing_if = "SkippedRows::is_empty")]
     pub bad_rows: SkippedRows,
+    /// Unlabelled rows left out (Stratosphere's `Background`, `Unknown`), by label.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unlabelled: BTreeMap<String, usize>,
+    /// How the rows were read, worth knowing (a file whose capture rule fell back).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Wall seconds of each phase of the latest session.
@@ -139,6 +145,9 @@ pub struct EvalRecord {
     pub capture: Option<String>,
     pub capture_from: String,
     pub skip_bad_rows: bool,
+    /// What the read did with unlabelled rows: `skip` or `error`.
+    #[serde(default = "unlabelled_skip")]
+    pub unlabelled: String,
     pub context: Option<ContextRecord>,
     pub mode: String,
     pub max_turns: u32,
@@ -150,6 +159,13 @@ pub struct EvalRecord {
     pub max_attempts: u32,
     pub timeout_secs: f64,
     pub rubric: RubricConfig,
+    /// `builtin:learned`'s model file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<PathBuf>,
+}
+
+fn unlabelled_skip() -> String {
+    "skip".into()
 }
 
 /// A `netlogs score` run's settings.

@@ -43,6 +43,9 @@ pub struct RowInfo<'a> {
     /// The source row's timestamp (where lookup tools look around the flow).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ts: Option<f64>,
+    /// The whole detailed label, when `family` was read out of a structured one.
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub full_label: Option<Cow<'a, str>>,
 }
 
 /// A row's `completion`: a message list, as in verifiers.
@@ -179,6 +182,11 @@ pub struct RowView {
     #[serde(default)]
     pub finish_reason: Option<String>,
     pub error: Option<String>,
+    /// Token usage as the server reported it (netlogs eval rows of remote models).
+    #[serde(default)]
+    pub usage: Option<TokenUsage>,
+    #[serde(default)]
+    pub latency_ms: Option<f64>,
 }
 
 impl RowView {

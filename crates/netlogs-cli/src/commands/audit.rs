@@ -28,9 +28,14 @@ pub fn render(r: &RubricAudit) -> String {
     let mut o = String::new();
     let c = &r.config;
     let w = c.weights;
+    let grounding = if c.scores_grounding() {
+        format!("/{}", w.grounding)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         o,
-        "Rubric audit · preset {} · weights {}/{}/{}/{} · fn_cost {} fp_cost {} abstain_cost {} abstain_credit {}\n",
+        "Rubric audit · preset {} · weights {}/{}/{}/{}{grounding} · fn_cost {} fp_cost {} abstain_cost {} abstain_credit {}\n",
         c.preset, w.accuracy, w.format, w.calibration, w.cost, c.fn_cost, c.fp_cost, c.abstain_cost, c.abstain_credit
     );
     let prior_col = r.prior.map(|p| format!("  prior {p}"));
@@ -69,6 +74,25 @@ pub fn render(r: &RubricAudit) -> String {
         "Informed policy: {:.3} · best constant policy: {} at {:.3} · gap {:.3}",
         r.informed_reward, r.best_constant.name, r.best_constant.balanced, r.best_constant_gap
     );
+    if let Some(g) = &r.grounding {
+        let _ = writeln!(
+            o,
+            "\nCitations (a correct Malicious answer at confidence 0.9; the flow has {} fields; threshold {}, at most {} counted)",
+            g.flow_fields, c.grounding_threshold, c.grounding_max_cited
+        );
+        for s in &g.styles {
+            let _ = writeln!(
+                o,
+                "  {:<34} {:>2} cited  grounding {:.3}  reward {:.3}",
+                s.name, s.cited, s.grounding, s.reward
+            );
+        }
+        let _ = writeln!(
+            o,
+            "Lowest reward of a correct uncited answer {:.3} · highest of an incorrect cited one {:.3}",
+            g.correct_uncited_min, g.incorrect_cited_max
+        );
+    }
     let _ = writeln!(o, "\nFindings:");
     if r.findings.is_empty() {
         let _ = writeln!(o, "  none");

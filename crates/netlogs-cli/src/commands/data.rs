@@ -8,9 +8,9 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use netlogs_data::{
     build_dataset, bundled_iot23, contexts_in_memory, inspect, synthesize, write_examples_parquet,
-    write_hf_parquet, write_prepared, write_zeek, Auditor, BadRows, BuildOptions, ContextSpec,
-    DataError, Example, Inspector, LabeledFlow, Row, RowSink, SampleCaps, SplitRatios,
-    StratifiedSample, SynthConfig, Template, SPLITS,
+    write_hf_parquet, write_prepared, write_zeek, Auditor, BuildOptions, ContextSpec, DataError,
+    Example, Inspector, LabeledFlow, Row, RowSink, SampleCaps, SplitRatios, StratifiedSample,
+    SynthConfig, Template, SPLITS,
 };
 
 use netlogs_data::source::{self, SourceInfo, SourceSpec};
@@ -26,12 +26,13 @@ pub fn run(cmd: DataCommand) -> Result<()> {
                 inspector.add(row);
                 Ok(())
             })?;
-            let i = inspector.finish();
+            let mut i = inspector.finish();
+            i.unlabelled = source.unlabelled.clone();
             if a.json {
                 println!("{}", serde_json::to_string_pretty(&i)?);
             } else {
                 print!("{}", render_inspection(&i));
-                print!("{}", render_bad_rows(&source.bad_rows));
+                print!("{}", render_read(&source));
             }
             Ok(())
         }
@@ -46,7 +47,7 @@ pub fn run(cmd: DataCommand) -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {
                 print!("{}", render_audit(&r));
-                print!("{}", render_bad_rows(&source.bad_rows));
+                print!("{}", render_read(&source));
             }
             Ok(())
         }
@@ -55,6 +56,8 @@ pub fn run(cmd: DataCommand) -> Result<()> {
             None => export(&a.inputs, &a.output),
         },
         DataCommand::Synth(a) => synth(&a),
+        DataCommand::Index(a) => index(&a),
+        DataCommand::Select(a) => super::select::run(&a),
     }
 }
 
@@ -115,9 +118,28 @@ fn source_spec(inputs: &DataInputs) -> SourceSpec<'_> {
         capture: inputs.read.capture.as_deref(),
         capture_from: inputs.read.capture_from,
         skip_bad_rows: inputs.read.skip_bad_rows,
+        unlabelled: inputs.read.unlabelled,
         skip_digests: true,
         synth: (0, 0),
     }
+}
+
+/// The lookup index of the inputs, built unless it exists.
+fn index(a: &crate::args::DataIndexArgs) -> Result<()> {
+    let dir = a
+        .index_dir
+        .clone()
+        .unwrap_or_else(netlogs_lookup::default_index_dir);
+    let started = std::time::Instant::now();
+    let index =
+        netlogs_lookup::index_for(&source_spec(&a.inputs), &dir, &mut |n| eprintln!("{n}"))?;
+    println!(
+        "lookup index: {} ({} flows; {:.1} s)",
+        index.path().display(),
+        index.rows,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// Every row the inputs hold, one at a time, into `sink`.
@@ -151,7 +173,7 @@ fn export(inputs: &DataInputs, output: &Path) -> Result<()> {
     })?;
     println!("wrote {written} examples to {}", output.display());
     if let Some(s) = source {
-        print!("{}", render_bad_rows(&s.bad_rows));
+        print!("{}", render_read(&s));
     }
     Ok(())
 }
@@ -220,7 +242,7 @@ fn build(a: &DataBuildArgs) -> Result<()> {
     );
     let i = inspect(&built);
     println!("rows by split: {}", counts(&i.by_split));
-    print!("{}", render_bad_rows(&source.bad_rows));
+    print!("{}", render_read(&source));
     Ok(())
 }
 
@@ -264,7 +286,7 @@ fn export_with_context(inputs: &DataInputs, output: &Path, spec: ContextSpec) ->
         Ok(())
     })?;
     println!("wrote {} examples to {}", flows.len(), output.display());
-    print!("{}", render_bad_rows(&source.bad_rows));
+    print!("{}", render_read(&source));
     Ok(())
 }
 
@@ -319,16 +341,22 @@ fn render_build(
 }
 
 /// The bad-row count and the first few errors, when any were skipped.
-fn render_bad_rows(bad: &BadRows) -> String {
-    if bad.is_empty() {
-        return String::new();
+/// What the read left out or decided: bad rows skipped, notes, unlabelled rows.
+fn render_read(source: &SourceInfo) -> String {
+    let mut o = String::new();
+    let bad = &source.bad_rows;
+    if !bad.is_empty() {
+        let _ = writeln!(
+            o,
+            "skipped {} bad rows (--skip-bad-rows); the first:",
+            bad.count
+        );
+        for m in &bad.first {
+            let _ = writeln!(o, "  {m}");
+        }
     }
-    let mut o = format!(
-        "skipped {} bad rows (--skip-bad-rows); the first:\n",
-        bad.count
-    );
-    for m in &bad.first {
-        let _ = writeln!(o, "  {m}");
+    for line in source.messages() {
+        let _ = writeln!(o, "{line}");
     }
     o
 }
@@ -351,6 +379,12 @@ fn render_inspection(i: &netlogs_data::Inspection) -> String {
     ] {
         let _ = writeln!(o, "\nby {name}:");
         for (k, v) in m {
+            let _ = writeln!(o, "  {k:<40} {v:>8}");
+        }
+    }
+    if !i.unlabelled.is_empty() {
+        let _ = writeln!(o, "\nunlabelled rows, left out (--unlabelled skip):");
+        for (k, v) in &i.unlabelled {
             let _ = writeln!(o, "  {k:<40} {v:>8}");
         }
     }

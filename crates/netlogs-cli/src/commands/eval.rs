@@ -2,8 +2,8 @@
 //! report.md and report.html and print the summary. The engine (`netlogs-eval`) does the run.
 
 use anyhow::{bail, Context, Result};
-use netlogs_eval::{default_cache_dir, run_eval, EvalPlan, EvalSettings, RunStart};
-use netlogs_rubric::default_system_prompt;
+use netlogs_eval::{default_cache_dir, run_eval, EvalPlan, EvalSettings, RunStart, TraceSettings};
+use netlogs_rubric::system_prompt_for;
 
 use crate::args::{EvalArgs, RunShapeArgs};
 use crate::progress::Progress;
@@ -23,6 +23,7 @@ fn settings(a: &RunShapeArgs) -> Result<EvalSettings> {
             .ok()
             .filter(|b| !b.trim().is_empty())
     });
+    let rubric = a.rubric.config()?;
     Ok(EvalSettings {
         model: a.model.clone(),
         api_base,
@@ -34,12 +35,13 @@ fn settings(a: &RunShapeArgs) -> Result<EvalSettings> {
         system_prompt: a
             .system_prompt
             .clone()
-            .unwrap_or_else(default_system_prompt),
+            .unwrap_or_else(|| system_prompt_for(&rubric)),
         data: a.data.clone(),
         format: a.format,
         capture: a.read.capture.clone(),
         capture_from: a.read.capture_from,
         skip_bad_rows: a.read.skip_bad_rows,
+        unlabelled: a.read.unlabelled,
         context: a.context.spec()?,
         mode: a.mode,
         max_turns: a.max_turns,
@@ -50,11 +52,22 @@ fn settings(a: &RunShapeArgs) -> Result<EvalSettings> {
         structured_output: a.structured_output,
         max_attempts: a.max_attempts,
         timeout_secs: a.timeout,
-        rubric: a.rubric.config()?,
+        rubric,
+        baseline: a.baseline.clone(),
     })
 }
 
 fn plan(a: &EvalArgs) -> Result<EvalPlan> {
+    let traces = match &a.otlp_endpoint {
+        Some(endpoint) => Some(TraceSettings {
+            endpoint: Some(endpoint.clone()),
+            content: a.otlp_content,
+        }),
+        None => TraceSettings::from_env(a.otlp_content),
+    };
+    if a.otlp_content && traces.is_none() {
+        bail!("--otlp-content puts prompts into trace spans, and no traces are sent: give --otlp-endpoint URL or set OTEL_EXPORTER_OTLP_ENDPOINT");
+    }
     let start = match &a.resume {
         Some(dir) => RunStart::Resume(dir.clone()),
         None => RunStart::New {
@@ -67,6 +80,7 @@ fn plan(a: &EvalArgs) -> Result<EvalPlan> {
         max_concurrent: a.max_concurrent,
         cache_dir: (!a.no_cache).then(|| a.cache_dir.clone().unwrap_or_else(default_cache_dir)),
         prices: a.prices.clone(),
+        traces,
     })
 }
 

@@ -1,7 +1,10 @@
 pub mod audit;
+pub mod baseline;
 pub mod compare;
 pub mod data;
 pub mod eval;
+pub mod export;
 pub mod score;
+pub mod select;
 pub mod serve;
 pub mod view;

@@ -24,8 +24,14 @@ fn config(a: &ServeArgs) -> Result<ServeConfig> {
             })?)
         }
     };
+    let rubric = a.rubric.config()?;
+    if rubric.scores_grounding() {
+        bail!(
+            "netlogs serve cannot score `grounding`: it checks an answer's evidence against the flow its prompt shows, and /get_reward and /v1/score items carry no flow. Score grounded completions with `netlogs score` (rows with their `prompt`) or netlogs.score(..., prompts=...)"
+        );
+    }
     Ok(ServeConfig {
-        rubric: a.rubric.config()?,
+        rubric,
         max_batch: a.max_batch.max(1),
         max_body: a.max_body.max(1),
         concurrency: a.concurrency.max(1),
