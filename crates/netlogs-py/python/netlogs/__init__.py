@@ -2,8 +2,10 @@
 
 The scoring, data loading and prompt rendering run in Rust (``netlogs._netlogs``), through the
 same code as the ``netlogs`` command line: ``netlogs.score`` gives exactly the rewards of
-``netlogs score``. Trainer adapters: ``netlogs.trl``, ``netlogs.verl``, ``netlogs.openrlhf``.
-The verifiers environment is the ``netlogs_env`` module (id ``netlogs-env``).
+``netlogs score``. Trainer adapters: ``netlogs.trl``, ``netlogs.verl`` (and
+``netlogs.verl_tools``), ``netlogs.openrlhf`` (and ``netlogs.openrlhf_agent``); the lookup tools
+they share are ``netlogs.lookup``. The verifiers environment is the ``netlogs_env`` module
+(id ``netlogs-env``).
 """
 
 from netlogs._netlogs import (

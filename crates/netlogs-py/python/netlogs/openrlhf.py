@@ -1,12 +1,20 @@
-"""OpenRLHF: ``--remote_rm_url <path to this file>`` (in-process reward function).
+"""OpenRLHF (0.11): netlogs' reward, in process or over HTTP.
 
-OpenRLHF calls ``reward_func(queries, prompts, labels, **kwargs)``: ``queries[i]`` is the
-decoded prompt and response (chat template included), ``prompts[i]`` the prompt alone, and
-``labels[i]`` the gold label (``Benign``/``Malicious``, or a JSON object string with
-``answer`` and ``info``). It returns ``{"rewards", "scores", "extra_logs"}``; as torch
-tensors when torch is installed (as OpenRLHF expects), else as lists. ``netlogs serve`` speaks
-the same protocol over HTTP.
+- ``--reward.remote_url <path to this file>``: OpenRLHF loads ``reward_func`` from it and calls
+  it once per rollout, ``reward_func(queries, prompts, labels)`` with lists of one item:
+  ``queries[i]`` is the decoded prompt and response (chat template and special tokens
+  included), ``prompts[i]`` the prompt alone, ``labels[i]`` the gold label (``Benign`` /
+  ``Malicious``, or ``{"answer": …, "info": {…}}`` as a JSON string). It returns
+  ``{"rewards", "scores", "extra_logs"}``, as torch tensors when torch is installed (as
+  OpenRLHF expects), else as lists.
+- ``--reward.remote_url http://host:8000/get_reward`` (comma-separated for replicas):
+  ``netlogs serve`` speaks the same protocol over HTTP.
+- Lookup mode: ``--train.agent_func_path`` with :mod:`netlogs.openrlhf_agent`.
+
+:func:`rows` writes the prompt dataset (``--data.input_key prompt --data.label_key label``).
 """
+
+import json
 
 from netlogs._netlogs import parse_label, response_in_query, score as _score
 
@@ -38,3 +46,26 @@ def reward_func(queries, prompts, labels, **kwargs):
     rewards = [s["reward"] for s in scored]
     logs = {k: _tensor([s["metrics"][k] for s in scored]) for k in ("accuracy", "format", "calibration", "cost")}
     return {"rewards": _tensor(rewards), "scores": _tensor(rewards), "extra_logs": logs}
+
+
+def rows(examples, tokenizer=None, lookup=False):
+    """OpenRLHF prompt-dataset rows ``{"prompt", "label"}`` for ``netlogs.load_examples`` rows.
+
+    The label is ``{"answer", "info"}`` as JSON (the flow's time and capture ride along). Without
+    ``tokenizer`` the prompt is the chat messages (train with ``--data.apply_chat_template``).
+    With it, the prompt is the text the tokenizer's chat template renders, with netlogs'
+    lookup tools when ``lookup`` (train without ``--data.apply_chat_template``)."""
+    if lookup and tokenizer is None:
+        raise ValueError("rows(lookup=True) needs the tokenizer: the prompt must describe the tools")
+    tools = None
+    if lookup:
+        from netlogs.lookup import definitions
+
+        tools = definitions()
+    out = []
+    for ex in examples:
+        prompt = ex["prompt"]
+        if tokenizer is not None:
+            prompt = tokenizer.apply_chat_template(prompt, tools=tools, add_generation_prompt=True, tokenize=False)
+        out.append({"prompt": prompt, "label": json.dumps({"answer": ex["answer"], "info": ex.get("info") or {}})})
+    return out

@@ -3,9 +3,10 @@ netlogs' own (``netlogs.LookupTools``), so the model may ask for the host's flow
 port's flows or a host summary before it answers. Each tool call costs the rubric's
 ``tool_cost`` off the reward."""
 
-import json
-
 import verifiers as vf
+
+from netlogs.lookup import Anchor
+from netlogs.lookup import call as lookup_call
 
 
 def _tools(lookup):
@@ -13,10 +14,7 @@ def _tools(lookup):
     are filled in from the example's info, never by the model."""
 
     def call(name, args, ts, capture):
-        if ts is None:
-            return json.dumps({"error": "this example has no timestamp to look around"})
-        args = {k: v for k, v in args.items() if v is not None}
-        return lookup.call(name, json.dumps(args), ts=float(ts), capture=capture)
+        return lookup_call(lookup, name, args, Anchor(float(ts) if ts is not None else None, capture))
 
     def flows_for_host(host: str, before_s: float = 60.0, after_s: float = 0.0, limit: int = 20, ts: float = 0.0, capture: str = "") -> str:
         """Flows of one host (as originator or responder) around the flow being judged, in the same capture.

@@ -52,7 +52,7 @@ def test_scoring_path_gives_the_netlogs_reward():
             asyncio.run(task.score(trace))
             (want,) = netlogs.score([reply], [task.data.answer])
             assert abs(trace.reward - want["reward"]) < 1e-12
-            assert {k: r.score for k, r in trace.rewards.items()} == want["metrics"]
+            assert {k: r.score for k, r in trace.rewards.items()} == {**want["metrics"], "tool_use": 0.0}
 
 
 def test_legacy_preset_through_the_task_config():

@@ -1,0 +1,59 @@
+"""README's trainer snippets, for the tests that run or parse them at the pinned versions.
+
+README marks each one with ``<!-- snippet: NAME -->`` on the line before its fenced block.
+``NETLOGS_README`` points at another file (a draft of the section) instead of README.md.
+Shell snippets are read as commands: continuation lines joined, ``$(python3 -c "…")``
+substitutions run with this interpreter (so they see this venv's netlogs), words split as
+the shell splits them.
+"""
+
+import os
+import pathlib
+import re
+import shlex
+import subprocess
+import sys
+
+REPO = pathlib.Path(__file__).resolve().parents[3]
+README = pathlib.Path(os.environ.get("NETLOGS_README") or REPO / "README.md")
+
+_SNIPPET = re.compile(r"<!-- snippet: ([\w-]+) -->\n```(\w*)\n(.*?)\n```", re.DOTALL)
+_SUBST = re.compile(r'\$\((python3 -c "(?:[^"\\]|\\.)*")\)')
+
+
+def snippets() -> dict[str, tuple[str, str]]:
+    text = README.read_text(encoding="utf-8")
+    return {name: (lang, body) for name, lang, body in _SNIPPET.findall(text)}
+
+
+def snippet(name: str) -> str:
+    found = snippets()
+    if name not in found:
+        raise AssertionError(f"{README} has no snippet {name!r} (a `<!-- snippet: {name} -->` line before a fenced block); it has {sorted(found)}")
+    return found[name][1]
+
+
+def _run_python(command: str) -> str:
+    words = shlex.split(command)
+    assert words[0] == "python3", command
+    done = subprocess.run([sys.executable, *words[1:]], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def commands(name: str) -> list[list[str]]:
+    """The snippet's commands, each as its words, substitutions done."""
+    text = snippet(name).replace("\\\n", " ")
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        line = _SUBST.sub(lambda m: shlex.quote(_run_python(m.group(1))), line)
+        out.append(shlex.split(line))
+    return out
+
+
+def python_code(command: list[str]) -> str:
+    """The program of a ``python3 -c PROGRAM`` command."""
+    assert command[:2] == ["python3", "-c"], command
+    return command[2]
