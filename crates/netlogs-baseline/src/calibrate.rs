@@ -27,16 +27,22 @@ impl Isotonic {
             };
         }
         pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-        // Blocks of (first score, sum of labels, count), merged while they decrease.
-        let mut blocks: Vec<(f64, f64, f64)> = Vec::new();
+        // Equal scores are one point (score, sum of labels, count) before any merging, so a
+        // tie never straddles two blocks whatever the input order.
+        let mut points: Vec<(f64, f64, f64)> = Vec::new();
         for (s, y) in pairs {
-            match blocks.last_mut() {
+            match points.last_mut() {
                 Some(last) if last.0 == s => {
                     last.1 += y;
                     last.2 += 1.0;
                 }
-                _ => blocks.push((s, y, 1.0)),
+                _ => points.push((s, y, 1.0)),
             }
+        }
+        // Blocks of (first score, sum, count), merged while their rates decrease.
+        let mut blocks: Vec<(f64, f64, f64)> = Vec::with_capacity(points.len());
+        for point in points {
+            blocks.push(point);
             while blocks.len() > 1 {
                 let n = blocks.len();
                 let (a, b) = (blocks[n - 2], blocks[n - 1]);
@@ -51,6 +57,29 @@ impl Isotonic {
             from: blocks.iter().map(|b| b.0).collect(),
             value: blocks.iter().map(|b| b.1 / b.2).collect(),
         }
+    }
+
+    /// Why a map read from a file cannot be applied, if it cannot: `apply` indexes it.
+    pub fn check(&self) -> Result<(), String> {
+        if self.from.is_empty() || self.from.len() != self.value.len() {
+            return Err(format!(
+                "calibration has {} steps (`from`) and {} values: they must be as many, and at least one",
+                self.from.len(),
+                self.value.len()
+            ));
+        }
+        if let Some(i) = self.from.iter().position(|f| !f.is_finite()) {
+            return Err(format!("calibration `from[{i}]` is not a finite number"));
+        }
+        if let Some(i) = self.from.windows(2).position(|w| w[0] > w[1]) {
+            return Err(format!("calibration `from` decreases at index {}", i + 1));
+        }
+        if let Some(i) = self.value.iter().position(|v| !(0.0..=1.0).contains(v)) {
+            return Err(format!(
+                "calibration `value[{i}]` is not a probability in [0, 1]"
+            ));
+        }
+        Ok(())
     }
 
     /// The calibrated probability of a raw score (the raw score where the map is empty).
@@ -68,6 +97,34 @@ impl Isotonic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_map_that_cannot_be_applied_is_refused_by_name() {
+        let refused = |from: Vec<f64>, value: Vec<f64>| match (Isotonic { from, value }).check() {
+            Err(message) => message,
+            Ok(()) => String::from("accepted"),
+        };
+        assert!(refused(vec![], vec![]).contains("at least one"));
+        assert!(refused(vec![0.0, 0.5], vec![0.1]).contains("2 steps"));
+        assert!(refused(vec![0.5, 0.1], vec![0.1, 0.2]).contains("index 1"));
+        assert!(refused(vec![0.0], vec![1.5]).contains("value[0]"));
+        assert!(refused(vec![f64::NAN], vec![0.5]).contains("from[0]"));
+        assert_eq!(refused(vec![0.0, 0.5], vec![0.1, 0.9]), "accepted");
+    }
+
+    #[test]
+    fn tied_scores_are_pooled_whatever_their_order() {
+        let one = Isotonic::fit(&[(0.2, true), (0.4, false), (0.4, true)]);
+        let other = Isotonic::fit(&[(0.2, true), (0.4, true), (0.4, false)]);
+        assert_eq!(one, other);
+        for p in [0.2, 0.4, 0.9] {
+            assert!(
+                (one.apply(p) - 2.0 / 3.0).abs() < 1e-12,
+                "{p}: {}",
+                one.apply(p)
+            );
+        }
+    }
 
     #[test]
     fn the_fit_is_monotone_and_matches_the_rates_it_saw() {

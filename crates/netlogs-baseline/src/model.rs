@@ -101,6 +101,7 @@ impl LearnedModel {
                 "its features are not the ones this netlogs reads: train it again".into(),
             ));
         }
+        file.calibration.check().map_err(bad)?;
         let booster = GradientBooster::from_json(&file.booster.to_string())
             .map_err(|e| bad(format!("its trees do not load: {e}")))?;
         Ok(LearnedModel {

@@ -52,14 +52,18 @@ fn inspect_counts_unlabelled_rows_reads_families_and_gives_one_capture() {
 
 #[test]
 fn unlabelled_error_stops_at_the_first_and_names_it() {
-    let mut cmd = netlogs();
-    cmd.args(["data", "inspect", "--unlabelled", "error"])
-        .arg(fixture(SME));
-    let (_, stderr) = fails(&mut cmd);
-    assert!(
-        stderr.contains(":769: column `label`: unlabelled row (`Unknown`)"),
-        "{stderr}"
-    );
+    // `--skip-bad-rows` skips malformed rows, not the unlabelled ones `--unlabelled error` stops at.
+    for extra in [None, Some("--skip-bad-rows")] {
+        let mut cmd = netlogs();
+        cmd.args(["data", "inspect", "--unlabelled", "error"])
+            .args(extra)
+            .arg(fixture(SME));
+        let (_, stderr) = fails(&mut cmd);
+        assert!(
+            stderr.contains(":769: column `label`: unlabelled row (`Unknown`)"),
+            "{extra:?}: {stderr}"
+        );
+    }
 }
 
 #[test]

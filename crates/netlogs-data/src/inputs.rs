@@ -139,25 +139,30 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), DataError> {
     Ok(())
 }
 
-/// Visit every data file `path` holds, one at a time, in a stable order.
-pub fn for_each_input(path: &Path, visit: &mut InputVisitor) -> Result<(), DataError> {
+/// The data files `path` holds, in the order they are read: the file itself, or every data
+/// file or archive under the folder (an error when it holds none).
+pub fn data_files(path: &Path) -> Result<Vec<PathBuf>, DataError> {
     if !path.is_dir() {
-        return visit_one(path, visit);
+        return Ok(vec![path.to_path_buf()]);
     }
     let mut files = Vec::new();
     walk(path, &mut files)?;
-    let mut visited = 0;
-    for f in files {
+    files.retain(|f| {
         let name = f.to_string_lossy();
-        if is_archive(&name) || looks_like_data(&name) {
-            visit_one(&f, visit)?;
-            visited += 1;
-        }
-    }
-    if visited == 0 {
+        is_archive(&name) || looks_like_data(&name)
+    });
+    if files.is_empty() {
         return Err(DataError::IsDirectory {
             file: path.to_path_buf(),
         });
+    }
+    Ok(files)
+}
+
+/// Visit every data file `path` holds, one at a time, in a stable order.
+pub fn for_each_input(path: &Path, visit: &mut InputVisitor) -> Result<(), DataError> {
+    for f in data_files(path)? {
+        visit_one(&f, visit)?;
     }
     Ok(())
 }

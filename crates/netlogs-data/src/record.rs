@@ -120,7 +120,13 @@ impl FlowRecord {
             return Ok(());
         }
         match field {
-            Field::Ts => self.ts = parse_num(raw, "a timestamp")?,
+            Field::Ts => {
+                let ts: Option<f64> = parse_num(raw, "a timestamp")?;
+                if ts.is_some_and(|t| !t.is_finite()) {
+                    return Err(format!("expected a finite timestamp, found `{raw}`"));
+                }
+                self.ts = ts;
+            }
             Field::Uid => self.uid = text(raw)?,
             Field::OrigH => self.orig_h = text(raw)?,
             Field::OrigP => self.orig_p = parse_port(raw)?,

@@ -239,7 +239,13 @@ pub fn identity(spec: &SourceSpec) -> Result<String> {
         }
         Chosen::Synthetic(n, seed) => out.push_str(&format!("synthetic {n} {seed}\n")),
         Chosen::Files => {
-            for p in spec.data {
+            // Every file a folder holds, so that editing one inside it changes the identity.
+            let files = spec
+                .data
+                .iter()
+                .map(|p| crate::inputs::data_files(p))
+                .collect::<Result<Vec<_>, _>>()?;
+            for p in files.iter().flatten() {
                 let io = |e| DataError::Io {
                     file: p.clone(),
                     source: e,
@@ -506,4 +512,31 @@ pub fn draw(spec: &SourceSpec, want: &DrawSpec, note: &mut dyn FnMut(&str)) -> R
         dataset,
         flows,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folders_identity_changes_when_a_file_inside_it_does() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = dir.path().join("x.conn.log.labeled");
+        std::fs::write(&log, "#fields\tts\n").expect("write");
+        let data = [dir.path().to_path_buf()];
+        let spec = SourceSpec {
+            data: &data,
+            format: None,
+            capture: None,
+            capture_from: CaptureFrom::default(),
+            skip_bad_rows: false,
+            unlabelled: Unlabelled::default(),
+            skip_digests: true,
+            synth: (0, 0),
+        };
+        let before = identity(&spec).expect("identity");
+        assert!(before.contains("x.conn.log.labeled"), "{before}");
+        std::fs::write(&log, "#fields\tts\tuid\n").expect("rewrite");
+        assert_ne!(identity(&spec).expect("identity"), before);
+    }
 }

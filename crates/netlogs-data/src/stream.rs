@@ -346,6 +346,8 @@ impl DataReader {
                 *self.report.unlabelled.entry(label).or_default() += 1;
                 Ok(())
             }
+            // `--unlabelled error` asks to stop there: an unlabelled row is not a bad row.
+            Err(e @ DataError::Unlabelled { .. }) => Err(e),
             Err(e) if self.options.skip_bad_rows => {
                 *bad += 1;
                 let kept = &mut self.report.bad_rows;

@@ -357,19 +357,22 @@ impl FlowStore for FlowIndex {
         self.with(|conn| {
             let mut c = HostCounts::default();
             let (mut dsts, mut ports) = (HashSet::new(), HashSet::new());
+            // Bytes add up in floating point (`TOTAL`), which cannot overflow as SQLite's
+            // integer `SUM` can on absurd counts; below 2^53 the sum is exact.
+            let (mut orig_bytes, mut resp_bytes) = (0.0f64, 0.0f64);
             for (index, sign) in [(ORIG, 1i64), (RESP, 1), (BOTH_ENDS, -1)] {
                 let sums = format!(
-                    "SELECT COUNT(*), COALESCE(SUM(unanswered), 0), COALESCE(SUM(orig_bytes), 0),
-                            COALESCE(SUM(resp_bytes), 0) FROM flows {index}"
+                    "SELECT COUNT(*), COALESCE(SUM(unanswered), 0), TOTAL(orig_bytes),
+                            TOTAL(resp_bytes) FROM flows {index}"
                 );
-                let (n, unanswered, ob, rb): (i64, i64, i64, i64) = conn
+                let (n, unanswered, ob, rb): (i64, i64, f64, f64) = conn
                     .prepare_cached(&sums)?
                     .query_row(args, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
                 let add = |total: u64, v: i64| total.saturating_add_signed(sign * v);
                 c.flows = add(c.flows as u64, n) as usize;
                 c.unanswered = add(c.unanswered as u64, unanswered) as usize;
-                c.orig_bytes = add(c.orig_bytes, ob);
-                c.resp_bytes = add(c.resp_bytes, rb);
+                orig_bytes += sign as f64 * ob;
+                resp_bytes += sign as f64 * rb;
                 if sign < 0 {
                     continue;
                 }
@@ -383,6 +386,9 @@ impl FlowStore for FlowIndex {
                     }
                 }
             }
+            // `as` saturates: a sum past u64::MAX reads as u64::MAX, as the in-memory sum does.
+            c.orig_bytes = orig_bytes as u64;
+            c.resp_bytes = resp_bytes as u64;
             c.destinations = dsts.len();
             c.ports = ports.len();
             Ok(c)

@@ -171,8 +171,12 @@ pub trait FlowStore {
             dsts.extend(f.get(Field::RespH));
             ports.extend(f.get(Field::RespP));
             c.unanswered += usize::from(matches!(f.get(Field::ConnState), Some("S0" | "REJ")));
-            c.orig_bytes += count(f, Field::OrigBytes).unwrap_or(0);
-            c.resp_bytes += count(f, Field::RespBytes).unwrap_or(0);
+            c.orig_bytes = c
+                .orig_bytes
+                .saturating_add(count(f, Field::OrigBytes).unwrap_or(0));
+            c.resp_bytes = c
+                .resp_bytes
+                .saturating_add(count(f, Field::RespBytes).unwrap_or(0));
         }
         c.destinations = dsts.len();
         c.ports = ports.len();

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import math
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
@@ -69,10 +70,25 @@ class Anchor(NamedTuple):
     capture: str | None
 
     @classmethod
-    def from_info(cls, info: Mapping[str, Any] | None) -> Anchor:
+    def from_info(cls, info: Mapping[str, Any] | str | None) -> Anchor:
+        """From an example's ``info`` (a mapping, or its JSON text as verifiers stores it)."""
+        if isinstance(info, str):
+            try:
+                info = json.loads(info)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"info: not a JSON object: {e}") from None
         info = info or {}
+        if not isinstance(info, Mapping):
+            raise ValueError(f"info: expected a mapping with `ts` and `capture`, got {type(info).__name__}")
         ts = info.get("ts")
-        return cls(float(ts) if ts is not None else None, info.get("capture") or None)
+        if ts is not None:
+            try:
+                ts = float(ts)
+            except (TypeError, ValueError):
+                raise ValueError(f"info['ts']: expected a timestamp in seconds, got {ts!r}") from None
+            if not math.isfinite(ts):
+                raise ValueError(f"info['ts']: expected a finite timestamp, got {ts!r}")
+        return cls(ts, info.get("capture") or None)
 
 
 def call(tools: LookupTools, name: str, arguments: Mapping[str, Any] | str | None, anchor: Anchor) -> str:
@@ -86,8 +102,11 @@ def call(tools: LookupTools, name: str, arguments: Mapping[str, Any] | str | Non
         text = "{}"
     elif isinstance(arguments, str):
         text = arguments
-    else:
+    elif isinstance(arguments, Mapping):
         text = json.dumps({k: v for k, v in arguments.items() if v is not None})
+    else:
+        # Not an object (a list, a number): the tool answers with its own error, as in eval.
+        text = json.dumps(arguments)
     return tools.call(name, text, ts=anchor.ts, capture=anchor.capture)
 
 

@@ -38,7 +38,7 @@ def reward_func(queries, prompts, labels, **kwargs):
     for i, (q, p, label) in enumerate(zip(queries, prompts, labels)):
         try:
             gold, _info = parse_label(label)
-        except ValueError as e:
+        except (TypeError, ValueError) as e:
             raise ValueError(f"labels[{i}]: {e}") from None
         responses.append(response_in_query(q, p))
         golds.append(gold)
@@ -63,7 +63,9 @@ def rows(examples, tokenizer=None, lookup=False):
 
         tools = definitions()
     out = []
-    for ex in examples:
+    for i, ex in enumerate(examples):
+        if lookup and (ex.get("info") or {}).get("ts") is None:
+            raise ValueError(f"examples[{i}]: lookup needs the flow's time (info['ts']); load raw flows, not a built dataset without it")
         prompt = ex["prompt"]
         if tokenizer is not None:
             prompt = tokenizer.apply_chat_template(prompt, tools=tools, add_generation_prompt=True, tokenize=False)

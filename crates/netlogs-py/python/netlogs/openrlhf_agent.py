@@ -89,7 +89,7 @@ class LookupAgent(AgentInstanceBase):
     async def reset(self, states: dict, **kwargs: Any) -> dict:
         try:
             self._gold, info = parse_label(states["label"])
-        except ValueError as e:
+        except (TypeError, ValueError) as e:
             raise ValueError(f"LookupAgent: the label is not netlogs' ({e})") from None
         self._anchor = Anchor.from_info(info if isinstance(info, dict) else None)
         self._messages, self._turns, self._paid = [], 0, 0.0

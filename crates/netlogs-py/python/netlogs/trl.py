@@ -28,6 +28,7 @@ unexecuted calls cost nothing.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -75,9 +76,13 @@ def make_async_reward_func(preset: str | None = None, rubric: Any = None) -> Cal
         if len(answer) != len(completions):
             raise ValueError(f"answer has {len(answer)} items but completions has {len(completions)}")
         mine = [i for i, a in enumerate(answer) if a is not None]
-        scored = await asyncio.to_thread(
-            _score, [completions[i] for i in mine], [answer[i] for i in mine], preset=preset, rubric=rubric
-        )
+        try:
+            scored = await asyncio.to_thread(
+                _score, [completions[i] for i in mine], [answer[i] for i in mine], preset=preset, rubric=rubric
+            )
+        except ValueError as e:
+            # The scorer names an index of netlogs' rows; name the batch's own.
+            raise ValueError(_batch_index(str(e), mine)) from None
         out: list[float | None] = [None] * len(completions)
         outcomes: list[str | None] = [None] * len(completions)
         for i, s in zip(mine, scored):
@@ -91,6 +96,15 @@ def make_async_reward_func(preset: str | None = None, rubric: Any = None) -> Cal
         return out
 
     return netlogs_reward
+
+
+def _batch_index(message: str, mine: list[int]) -> str:
+    """``completions[j]: …`` about the j-th scored row, as ``completions[i]`` of the batch."""
+    m = re.match(r"(\w+)\[(\d+)\]", message)
+    if m is None or int(m.group(2)) >= len(mine):
+        return message
+    name = "answer" if m.group(1) == "answers" else m.group(1)
+    return f"{name}[{mine[int(m.group(2))]}]{message[m.end():]}"
 
 
 async_reward_func = make_async_reward_func()

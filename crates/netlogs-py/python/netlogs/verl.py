@@ -51,10 +51,25 @@ def _completion(solution_str: str, extra_info: dict | None) -> str | list[dict]:
     return out
 
 
+def _plain(value: Any) -> Any:
+    """An OmegaConf container as plain dicts and lists; anything else as it is."""
+    try:
+        from omegaconf import DictConfig, ListConfig, OmegaConf
+    except ImportError:
+        return value
+    if isinstance(value, (DictConfig, ListConfig)):
+        return OmegaConf.to_container(value, resolve=True)
+    return value
+
+
 def compute_score(data_source, solution_str, ground_truth, extra_info=None, preset=None, rubric=None, **options):
     """``{"score": reward, "accuracy", "format", "calibration", "cost"}`` for one rollout."""
     for k in _VERL_KWARGS:
         options.pop(k, None)
+    # verl hands `reward_kwargs` over as they are in its config: nested ones (`weights`) are
+    # OmegaConf containers, which the scorer reads as plain dicts and lists.
+    options = {k: _plain(v) for k, v in options.items()}
+    rubric = _plain(rubric)
     if options and rubric is not None:
         raise ValueError(f"give rubric options either in `rubric` or as keywords, not both: {sorted(options)}")
     (s,) = _score([_completion(solution_str, extra_info)], [ground_truth], preset=preset, rubric=rubric or options or None)
@@ -86,6 +101,8 @@ def rows(examples: list[dict], lookup: bool = False, data_source: str = "netlogs
             "extra_info": extra,
         }
         if lookup:
+            if info.get("ts") is None:
+                raise ValueError(f"examples[{i}]: lookup needs the flow's time (info['ts']); load raw flows, not a built dataset without it")
             anchor = {"ts": info.get("ts"), "capture": info.get("capture")}
             extra["tools_kwargs"] = {name: {"create_kwargs": anchor} for name in TOOL_NAMES}
             extra["need_tools_kwargs"] = True

@@ -14,6 +14,10 @@ hands ``extra_fields`` to the reward function inside ``extra_info``, so
 :func:`netlogs.verl.compute_score` scores the whole conversation: the tool calls cost
 ``tool_cost`` each, and a rollout that ran out of turns (verl's
 ``multi_turn.max_user_turns``) ends on tool results and scores as an invalid answer.
+Bound the turns with ``max_user_turns``, which means what ``netlogs eval --max-turns`` means;
+verl drops the last generated turn from its messages whenever a limit stops the loop, so
+under ``max_assistant_turns`` a rollout that answers on its last allowed turn would score as
+out of turns.
 
 Config keys: ``type: native`` (verl's), ``name`` (the tool), ``data`` (the raw flows the tools
 look in: a path, a list of paths, or null for the default data).

@@ -83,6 +83,27 @@ def test_a_bad_rubric_option_is_an_error_naming_it(tok):
         vh.score(tok, vh.single_turn_data(row, tok, MAL), tool_costs=0.1)
 
 
+def test_lookup_rows_need_the_flows_time_and_anchors_check_it():
+    ok = {"prompt": [], "answer": "Benign", "info": {"ts": 1.0, "capture": "c"}}
+    with pytest.raises(ValueError, match=r"examples\[1\]: lookup needs the flow's time"):
+        netlogs.verl.rows([ok, {"prompt": [], "answer": "Benign", "info": {}}], lookup=True)
+    assert netlogs.lookup.Anchor.from_info('{"ts": 2, "capture": "c"}') == (2.0, "c")
+    for info, message in (({"ts": "soon"}, r"info\['ts'\]: expected a timestamp"),
+                          ({"ts": float("nan")}, r"info\['ts'\]: expected a finite"), ("[1", r"info: not a JSON")):
+        with pytest.raises(ValueError, match=message):
+            netlogs.lookup.Anchor.from_info(info)
+
+
+def test_nested_rubric_options_from_verls_config_are_read():
+    W = {"accuracy": 2.0, "format": 0.1, "calibration": 0.2, "cost": 0.5}
+    (ex,) = netlogs.load_examples(n=1, seed=4)
+    kwargs = OmegaConf.create({"reward_kwargs": {"weights": W, "tool_cost": 0.1}}).reward_kwargs
+    got = netlogs.verl.compute_score("netlogs", MAL, ex["answer"], None, **kwargs)
+    want = netlogs.score([MAL], [ex["answer"]], rubric={"weights": dict(W), "tool_cost": 0.1})[0]
+    assert got["score"] == pytest.approx(want["reward"], abs=1e-12)
+    assert want["reward"] != netlogs.score([MAL], [ex["answer"]])[0]["reward"]
+
+
 def test_lookup_rows_run_verls_tool_agent_loop_and_score_the_conversation(tok, tmp_path):
     fixtures = {r["id"]: r for r in map(json.loads, open(vh.FIXTURES, encoding="utf-8"))}
     cases = [fixtures["parallel_calls_then_answer"], fixtures["out_of_turns"]]

@@ -63,6 +63,13 @@ def test_async_reward_logs_components_and_skips_rows_that_are_not_netlogs():
     assert extra["netlogs_outcome"] == ["true_positive", "false_positive", None]
 
 
+def test_a_bad_answer_is_named_by_its_index_in_the_batch():
+    mal = '{"label": "Malicious", "confidence": 0.9, "rationale": "scan"}'
+    reward = netlogs.trl.make_async_reward_func()
+    with pytest.raises(ValueError, match=r"^answer\[2\]: expected Benign or Malicious"):
+        asyncio.run(reward(prompts=["p"] * 3, completions=[mal] * 3, answer=[None, "Benign", "Evil"]))
+
+
 @pytest.fixture
 def spy():
     calls = []
