@@ -21,6 +21,7 @@ import argparse
 import json
 import pathlib
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -66,8 +67,7 @@ def netlogs(*args: str) -> str:
 
 
 def score(completions: pathlib.Path, run: pathlib.Path) -> None:
-    if run.exists():
-        subprocess.run(["rm", "-rf", str(run)], check=True)
+    shutil.rmtree(run, ignore_errors=True)
     netlogs("score", "--input", str(completions), "--output", str(run))
 
 

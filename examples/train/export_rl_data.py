@@ -1,12 +1,8 @@
 #!/usr/bin/env python3
 """Write one split of a netlogs dataset in the layout verl or OpenRLHF reads, for the GPU
-recipes in docs/TRAINING.md.
-
-  verl:      parquet rows {data_source, prompt (chat messages), ability, reward_model:
-             {style, ground_truth}, extra_info: {example_id, capture, family, split}}; the
-             reward is netlogs.verl.compute_score.
-  openrlhf:  JSONL rows {prompt (chat messages), label}; with --input_key prompt
-             --label_key label --apply_chat_template, the reward is netlogs.openrlhf.reward_func.
+recipes in docs/TRAINING.md: the rows of `netlogs.verl.rows` (parquet; the reward is
+netlogs.verl.compute_score) or `netlogs.openrlhf.rows` (JSONL; with --data.input_key prompt
+--data.label_key label --data.apply_chat_template, the reward is netlogs.openrlhf.reward_func).
 
   python examples/train/export_rl_data.py --dataset DATA.parquet --split train --format verl --output train.parquet
 """
@@ -18,24 +14,13 @@ import json
 import pathlib
 
 import netlogs
+import netlogs.openrlhf
+import netlogs.verl
 
 
 def rows(dataset: pathlib.Path, split: str, n: int | None, seed: int, fmt: str) -> list[dict]:
-    out = []
-    for ex in netlogs.load_examples(data=str(dataset), split=split, n=n, seed=seed):
-        info = ex["info"]
-        if fmt == "verl":
-            out.append({
-                "data_source": "netlogs",
-                "prompt": ex["prompt"],
-                "ability": "network-intrusion-detection",
-                "reward_model": {"style": "rule", "ground_truth": ex["answer"]},
-                "extra_info": {"example_id": ex["example_id"], "capture": info.get("capture"),
-                               "family": info.get("family"), "split": info.get("split")},
-            })
-        else:
-            out.append({"prompt": ex["prompt"], "label": ex["answer"]})
-    return out
+    examples = netlogs.load_examples(data=str(dataset), split=split, n=n, seed=seed)
+    return netlogs.verl.rows(examples) if fmt == "verl" else netlogs.openrlhf.rows(examples)
 
 
 def main(argv: list[str] | None = None) -> None:

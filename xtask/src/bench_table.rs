@@ -421,7 +421,7 @@ mod tests {
         d.split = Some("dev".into());
         assert_eq!(setting_of(&d), Setting::Other);
         d.split = None;
-        assert_eq!(setting_of(&DatasetInfo::default()), Setting::Other);
+        assert_eq!(setting_of(&d), Setting::Other, "no split: a whole dataset");
     }
 
     #[test]

@@ -41,7 +41,6 @@ pub struct ModelFile {
 /// A loaded model: P(malicious) of a prompt, and the answer the rubric rewards most for it.
 pub struct LearnedModel {
     booster: GradientBooster,
-    calibration: Isotonic,
     pub file: ModelFile,
 }
 
@@ -74,9 +73,8 @@ impl LearnedModel {
                 features: feature_names(),
                 trained_on,
                 booster: booster_value,
-                calibration: calibration.clone(),
+                calibration,
             },
-            calibration,
         })
     }
 
@@ -104,11 +102,7 @@ impl LearnedModel {
         file.calibration.check().map_err(bad)?;
         let booster = GradientBooster::from_json(&file.booster.to_string())
             .map_err(|e| bad(format!("its trees do not load: {e}")))?;
-        Ok(LearnedModel {
-            booster,
-            calibration: file.calibration.clone(),
-            file,
-        })
+        Ok(LearnedModel { booster, file })
     }
 
     pub fn save(&self, path: &Path) -> Result<(), BaselineError> {
@@ -128,7 +122,7 @@ impl LearnedModel {
     /// The calibrated P(malicious) of a prompt.
     pub fn probability(&self, prompt: &str) -> f64 {
         let raw = self.raw_probabilities(&[features(prompt)])[0];
-        self.calibration.apply(raw).clamp(0.0, 1.0)
+        self.file.calibration.apply(raw).clamp(0.0, 1.0)
     }
 
     /// The answer the rubric `cfg` rewards most at this prompt's calibrated probability: the

@@ -162,12 +162,9 @@ fn netlogs(dir: &Path) -> Command {
     c
 }
 
-#[test]
-fn one_span_per_rollout_with_genai_and_netlogs_attributes() {
-    let rx = Receiver::start();
-    let tmp = tempfile::tempdir().expect("tmp");
-    let endpoint = format!("http://{}/v1/traces", rx.addr);
-    let out = netlogs(tmp.path())
+/// `eval` of 6 bundled examples × 2 rollouts (12 spans) traced to `endpoint`: its stderr.
+fn traced_builtin_eval(dir: &Path, endpoint: &str) -> String {
+    let out = netlogs(dir)
         .args([
             "eval",
             "-n",
@@ -177,13 +174,21 @@ fn one_span_per_rollout_with_genai_and_netlogs_attributes() {
             "-s",
             "runs",
             "--otlp-endpoint",
-            &endpoint,
+            endpoint,
         ])
         .assert()
         .success()
         .get_output()
         .clone();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn one_span_per_rollout_with_genai_and_netlogs_attributes() {
+    let rx = Receiver::start();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let endpoint = format!("http://{}/v1/traces", rx.addr);
+    let stderr = traced_builtin_eval(tmp.path(), &endpoint);
     assert!(!stderr.contains("traces:"), "every span arrived: {stderr}");
     let dir = run_dir(&tmp.path().join("runs"));
     let rows = rows(&dir);
@@ -375,23 +380,7 @@ fn a_run_finishes_whole_when_no_receiver_listens() {
         .port();
     let tmp = tempfile::tempdir().expect("tmp");
     let endpoint = format!("http://127.0.0.1:{port}/v1/traces");
-    let out = netlogs(tmp.path())
-        .args([
-            "eval",
-            "-n",
-            "6",
-            "-r",
-            "2",
-            "-s",
-            "runs",
-            "--otlp-endpoint",
-            &endpoint,
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = traced_builtin_eval(tmp.path(), &endpoint);
     assert!(
         stderr.contains(&format!("traces: 0 of 12 spans reached {endpoint}")),
         "{stderr}"
@@ -399,9 +388,7 @@ fn a_run_finishes_whole_when_no_receiver_listens() {
     assert!(!stderr.contains("KEYCHECK"));
     let dir = run_dir(&tmp.path().join("runs"));
     assert_eq!(rows(&dir).len(), 12, "no row lost");
-    let meta: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("metadata.json")).expect("meta"))
-            .expect("json");
+    let meta = common::read_json(&dir.join("metadata.json"));
     assert_eq!(meta["status"]["state"], "finished", "{}", meta["status"]);
     // Content without a destination is refused, not ignored.
     let (_, err) = common::fails(netlogs(tmp.path()).args(["eval", "-n", "2", "--otlp-content"]));

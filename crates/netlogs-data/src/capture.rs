@@ -207,23 +207,18 @@ fn busiest_host(rows: &[LabeledFlow]) -> Option<(CompactString, f64)> {
     Some((host.into(), n as f64 / rows.len() as f64))
 }
 
-/// A file as a capture id: the nearest capture name on its path, else its name up to the
-/// first dot, after its folder's name, so that same-named files of two folders stay apart.
+/// A file as a capture id, when its path names no capture (a path that does never reaches
+/// the file rule): its name up to the first dot, after its folder's name, so that
+/// same-named files of two folders stay apart.
 fn file_capture_id(file: &Path) -> Arc<str> {
-    let named = file
-        .iter()
-        .rev()
-        .find_map(|part| capture_id_from_name(&part.to_string_lossy()));
-    let id = named.unwrap_or_else(|| {
-        let name = file
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        let stem = name.split('.').next().unwrap_or(&name);
-        match file.parent().and_then(Path::file_name) {
-            Some(dir) => format!("{}/{stem}", dir.to_string_lossy()),
-            None => stem.to_string(),
-        }
-    });
+    let name = file
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let stem = name.split('.').next().unwrap_or(&name);
+    let id = match file.parent().and_then(Path::file_name) {
+        Some(dir) => format!("{}/{stem}", dir.to_string_lossy()),
+        None => stem.to_string(),
+    };
     Arc::from(id)
 }
 
@@ -523,10 +518,6 @@ mod tests {
     fn same_named_files_of_two_folders_are_two_captures() {
         assert_eq!(&*file_capture_id(Path::new("a/conn.log.labeled")), "a/conn");
         assert_eq!(&*file_capture_id(Path::new("b/conn.log.labeled")), "b/conn");
-        assert_eq!(
-            &*file_capture_id(Path::new("x/CTU-Normal-12/bro/conn.log.labeled")),
-            "CTU-Normal-12"
-        );
     }
 
     #[test]

@@ -45,7 +45,7 @@ impl Layout {
             file: file.to_path_buf(),
             column: "label".into(),
         })?;
-        let family = find(&|n| matches!(n, "detailed-label" | "detailed_label" | "detailedlabel"));
+        let family = find(&|n| crate::record::is_family_column(n));
         let flow: Vec<(usize, Field)> = names
             .iter()
             .enumerate()

@@ -432,10 +432,10 @@ impl Provenance {
 
     /// This file's provenance for one row of the given family.
     pub fn with_family(&self, family: Option<impl Into<Arc<str>>>) -> Provenance {
-        Provenance {
+        self.with_detailed(DetailedLabel {
             family: family.map(Into::into),
-            ..self.clone()
-        }
+            detailed: None,
+        })
     }
 
     /// This file's provenance for one row of the given detailed label.
@@ -506,6 +506,11 @@ impl LabeledFlow {
 
 /// The IoT-23 capture id embedded in a file name, e.g. `CTU-IoT-Malware-Capture-34-1` from
 /// `CTU-IoT-Malware-Capture-34-1.conn.log.labeled`.
+/// Whether a column holds the detailed label (IoT-23 and Stratosphere spell it three ways).
+pub(crate) fn is_family_column(name: &str) -> bool {
+    matches!(name, "detailed-label" | "detailed_label" | "detailedlabel")
+}
+
 pub fn capture_id_from_name(name: &str) -> Option<String> {
     let start = name.find("CTU-")?;
     let rest = &name[start..];

@@ -25,7 +25,7 @@ enum Column {
 fn column_of(name: &str) -> Column {
     match name {
         "label" => Column::Label,
-        "detailed-label" | "detailed_label" | "detailedlabel" => Column::Family,
+        n if crate::record::is_family_column(n) => Column::Family,
         _ => Field::from_column(name).map_or(Column::Ignored, Column::Flow),
     }
 }

@@ -264,10 +264,7 @@ fn trace_run(settings: &EvalSettings, policy: &Policy, model: &str) -> TraceRun 
         },
         temperature: settings.temperature,
         max_tokens: settings.max_tokens,
-        mode: match settings.mode {
-            EvalMode::Single => "single",
-            EvalMode::Lookup => "lookup",
-        },
+        mode: settings.mode.into(),
     }
 }
 

@@ -18,6 +18,16 @@ pub fn facts_of_messages(prompt: &Value) -> Option<FlowFacts> {
     user_message(prompt).map(facts_of_prompt)
 }
 
+/// Why a grounding rubric cannot score a row whose prompt has no user message.
+pub const NO_FLOW: &str =
+    "field `prompt` has no user message: the rubric checks citations against the flow it shows";
+
+/// The facts of a stored prompt that a grounding rubric scores against: an error naming the
+/// field when it has no user message.
+pub fn flow_facts(prompt: &Value) -> Result<FlowFacts, &'static str> {
+    facts_of_messages(prompt).ok_or(NO_FLOW)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@ use netlogs_runlog::{
 };
 
 use crate::error::Result;
-use crate::facts::facts_of_messages;
+use crate::facts::flow_facts;
 use crate::prices::PriceTable;
 
 /// How an error row is named in the summary's error list.
@@ -41,9 +41,7 @@ fn rescore(cfg: &RubricConfig, r: &Row) -> std::result::Result<Score, String> {
         true => {
             let prompt: serde_json::Value =
                 serde_json::from_str(r.prompt.get()).map_err(|e| format!("field `prompt`: {e}"))?;
-            Some(facts_of_messages(&prompt).ok_or(
-                "field `prompt` has no user message: the rubric checks citations against the flow it shows",
-            )?)
+            Some(flow_facts(&prompt)?)
         }
     };
     let truth = Truth {

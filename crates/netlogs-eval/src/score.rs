@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{EvalError, Result};
 use crate::eval::RunLog;
-use crate::facts::facts_of_messages;
+use crate::facts::flow_facts;
 use crate::ledger::{Ledger, RowKeys, RowResult, Served};
 use crate::prices::PriceTable;
 
@@ -68,9 +68,7 @@ fn score_input(
         Gold::from_value(field("answer")?).map_err(|e| bad(format!("field `answer`: {e}")))?;
     let facts = match cfg.scores_grounding() {
         false => None,
-        true => Some(facts_of_messages(field("prompt")?).ok_or_else(|| {
-            bad("field `prompt` has no user message: the rubric checks citations against the flow it shows".into())
-        })?),
+        true => Some(flow_facts(field("prompt")?).map_err(|m| bad(m.into()))?),
     };
     let truth = Truth {
         gold,

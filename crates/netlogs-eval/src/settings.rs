@@ -82,6 +82,7 @@ impl StructuredOutput {
     strum::Display,
     strum::VariantNames,
     strum::EnumIter,
+    strum::IntoStaticStr,
 )]
 #[strum(serialize_all = "snake_case")]
 pub enum EvalMode {

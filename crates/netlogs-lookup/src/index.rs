@@ -52,8 +52,10 @@ const NO_CAPTURE: i64 = 0;
 /// the file appears under its name only when whole.
 pub struct IndexBuilder {
     path: PathBuf,
-    tmp: PathBuf,
     conn: Connection,
+    /// The file being written, deleted unless `finish` moves it into place: a build that
+    /// fails leaves nothing half-written in the cache folder.
+    tmp: tempfile::TempPath,
     captures: HashMap<String, i64>,
     rows: u64,
 }
@@ -69,6 +71,10 @@ impl IndexBuilder {
             })?;
         }
         let conn = Connection::open(&tmp).map_err(err(path))?;
+        let tmp = tempfile::TempPath::try_from_path(&tmp).map_err(|e| IndexError {
+            path: tmp.clone(),
+            message: format!("cannot hold the file being built: {e}"),
+        })?;
         conn.execute_batch(&format!(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE;
              PRAGMA page_size=16384; PRAGMA cache_size=-{BUILD_CACHE_KIB}; PRAGMA temp_store=FILE;
@@ -155,9 +161,9 @@ impl IndexBuilder {
                 .map_err(err(&path))?;
         }
         self.conn.close().map_err(|(_, e)| err(&path)(e))?;
-        std::fs::rename(&self.tmp, &path).map_err(|e| IndexError {
+        self.tmp.persist(&path).map_err(|e| IndexError {
             path: path.clone(),
-            message: format!("cannot move the built index into place: {e}"),
+            message: format!("cannot move the built index into place: {}", e.error),
         })?;
         FlowIndex::open(&path)
     }
@@ -192,6 +198,9 @@ impl FlowIndex {
             "PRAGMA cache_size=-{QUERY_CACHE_KIB}; PRAGMA mmap_size=0; PRAGMA query_only=1;"
         ))
         .map_err(err(path))?;
+        // The three tools use 18 statements; rusqlite's default cache holds 16, so tools
+        // taking turns would prepare most of them again on every call.
+        conn.set_prepared_statement_cache_capacity(32);
         let meta = |k: &str| -> Result<String, IndexError> {
             conn.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
                 .map_err(err(path))

@@ -42,7 +42,20 @@ def _run_python(command: str) -> str:
 
 def commands(name: str) -> list[list[str]]:
     """The snippet's commands, each as its words, substitutions done."""
-    text = snippet(name).replace("\\\n", " ")
+    return shell_commands(snippet(name))
+
+
+def script_commands(path: pathlib.Path, program: str) -> list[list[str]]:
+    """The commands of a shell script (a GPU recipe) that run ``python3 -m PROGRAM``."""
+    found = [c for c in shell_commands(path.read_text(encoding="utf-8")) if c[:3] == ["python3", "-m", program]]
+    assert found, f"{path} runs no `python3 -m {program}`"
+    return found
+
+
+def shell_commands(text: str) -> list[list[str]]:
+    """Shell text's commands, each as its words: continuation lines joined, comments left
+    out, ``$(python3 -c "…")`` substitutions run."""
+    text = text.replace("\\\n", " ")
     out = []
     for line in text.splitlines():
         line = line.strip()

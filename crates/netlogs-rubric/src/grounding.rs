@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::answer::{AnswerLabel, ParsedAnswer};
 use crate::config::RubricConfig;
+use crate::row::{content_text, role};
 
 /// The key of the answer object that holds the citations.
 pub const EVIDENCE_KEY: &str = "evidence";
@@ -45,25 +46,18 @@ impl FlowFacts {
         self.0.is_empty()
     }
 
-    /// Every (field, value), in field order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
-    }
-
     /// The facts of a conversation's tool results: the `j`-th `tool` message's JSON content
     /// flattened under `tool[j]` (objects by `.key`, lists by `[i]`). A result that is not
     /// JSON is kept whole as `tool[j]`.
     pub fn of_tool_results(messages: &[Value]) -> FlowFacts {
         let mut facts = FlowFacts::new();
-        let results = messages
-            .iter()
-            .filter(|m| m.get("role").and_then(Value::as_str) == Some("tool"));
+        let results = messages.iter().filter(|m| role(m) == Some("tool"));
         for (j, m) in results.enumerate() {
             let prefix = format!("tool[{j}]");
-            let text = m.get("content").and_then(Value::as_str).unwrap_or("");
-            match serde_json::from_str::<Value>(text) {
+            let text = content_text(m.get("content").unwrap_or(&Value::Null));
+            match serde_json::from_str::<Value>(&text) {
                 Ok(v) => facts.flatten(&prefix, &v),
-                Err(_) => facts.insert(prefix, text),
+                Err(_) => facts.insert(prefix, text.into_owned()),
             }
         }
         facts

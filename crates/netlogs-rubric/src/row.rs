@@ -91,7 +91,7 @@ pub fn answer_of<'a>(completion: &Completion<'a>) -> Answered<'a> {
     }
 }
 
-fn role(m: &Value) -> Option<&str> {
+pub(crate) fn role(m: &Value) -> Option<&str> {
     m.get("role").and_then(Value::as_str)
 }
 
@@ -105,7 +105,7 @@ fn final_answer(m: &Value) -> Option<Cow<'_, str>> {
 }
 
 /// A message's content: a string, or the `text` parts of a list of parts, joined.
-fn content_text(content: &Value) -> Cow<'_, str> {
+pub(crate) fn content_text(content: &Value) -> Cow<'_, str> {
     match content {
         Value::String(s) => Cow::Borrowed(s),
         Value::Array(parts) => Cow::Owned(

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # NOT RUN: no GPU on this project's machines. GRPO with verl on one GPU for a 1.5B model; the
-# reward is netlogs.verl.compute_score. Flag names follow verl's GRPO examples at the time of
-# writing; check them against your verl version.
+# reward is netlogs.verl.compute_score_async. Every override applies to verl 0.9.1's PPO config
+# (crates/netlogs-py/tests/rl/test_readme_rl.py checks it); batch sizes are a starting point.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 data=${DATA:-outputs/train/grpo-smollm2/data/iot23-heldout.parquet}   # any `netlogs data build` output
@@ -21,7 +21,8 @@ python3 -m verl.trainer.main_ppo \
   actor_rollout_ref.rollout.tensor_model_parallel_size=1 \
   actor_rollout_ref.rollout.log_prob_micro_batch_size_per_gpu=8 \
   actor_rollout_ref.ref.log_prob_micro_batch_size_per_gpu=8 \
-  custom_reward_function.path="$(python -c 'import netlogs.verl as m; print(m.__file__)')" \
-  custom_reward_function.name=compute_score \
+  reward.custom_reward_function.path=$(python3 -c "import netlogs.verl as m; print(m.__file__)") \
+  reward.custom_reward_function.name=compute_score_async \
+  reward.reward_manager.name=naive \
   trainer.n_gpus_per_node=1 trainer.nnodes=1 trainer.total_epochs=1 \
   trainer.logger=console trainer.project_name=netlogs trainer.experiment_name=grpo-qwen2.5-1.5b

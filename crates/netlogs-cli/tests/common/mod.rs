@@ -45,7 +45,7 @@ pub fn run_dir(save: &Path) -> PathBuf {
 /// A run's results.jsonl rows.
 pub fn rows(dir: &Path) -> Vec<Value> {
     std::fs::read_to_string(dir.join("results.jsonl"))
-        .unwrap_or_default()
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.join("results.jsonl").display()))
         .lines()
         .map(|l| serde_json::from_str(l).expect("row"))
         .collect()

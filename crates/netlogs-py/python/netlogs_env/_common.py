@@ -33,21 +33,27 @@ def _rubric(config_json):
     return netlogs.Rubric(**json.loads(config_json))
 
 
-# A rollout's four reward functions ask in a row; a small cache is enough, and completions
-# can be long.
+# A rollout's reward functions ask in a row; a small cache is enough, and completions can be
+# long.
 @functools.lru_cache(maxsize=1024)
-def _components(kind, payload, answer, config_json):
+def _scored(kind, payload, answer, config_json):
     completion = payload if kind == "text" else json.loads(payload)
     (s,) = _rubric(config_json).score([completion], [answer])
-    return s["metrics"]
+    return s["metrics"], s["reward"]
 
 
-def reward_components(completion, answer, rubric):
-    """The four components of one completion under ``rubric`` (a ``netlogs.Rubric``); cached,
-    so the four reward functions of one rollout score it once."""
+def scored_components(completion, answer, rubric):
+    """The components and the reward of one completion under ``rubric`` (a
+    ``netlogs.Rubric``); cached, so the reward functions of one rollout score it once."""
     if isinstance(completion, str):
         kind, payload = "text", completion
     else:
         kind, payload = "messages", json.dumps(completion, sort_keys=True)
     config_json = json.dumps(rubric.config, sort_keys=True)
-    return _components(kind, payload, str(answer), config_json)
+    return _scored(kind, payload, str(answer), config_json)
+
+
+def reward_components(completion, answer, rubric):
+    """The four components of one completion under ``rubric``; cached (see
+    :func:`scored_components`)."""
+    return scored_components(completion, answer, rubric)[0]

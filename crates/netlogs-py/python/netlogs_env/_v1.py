@@ -15,7 +15,7 @@ import verifiers.v1 as vf
 from pydantic import Field
 
 import netlogs
-from netlogs_env._common import COMPONENTS, examples
+from netlogs_env._common import COMPONENTS, examples, scored_components
 from netlogs_env._lookup_v1 import LookupState, LookupToolset, LookupToolsetConfig
 
 # The rubric's weights (the same for both presets); a TaskConfig can override them.
@@ -67,9 +67,10 @@ class NetlogsTask(vf.Task[NetlogsData, LookupState, NetlogsTaskConfig]):
     def _score(self, trace: vf.Trace) -> tuple[dict, float]:
         """netlogs' components of the conversation, and what its tool calls cost."""
         rubric = self._rubric()
-        (scored,) = rubric.score([conversation(trace)], [self.data.answer])
-        metrics, w = scored["metrics"], rubric.config["weights"]
-        return metrics, scored["reward"] - sum(w[k] * metrics[k] for k in COMPONENTS)
+        # Cached: the five reward functions of one rollout score its conversation once.
+        metrics, reward = scored_components(conversation(trace), self.data.answer, rubric)
+        w = rubric.config["weights"]
+        return metrics, reward - sum(w[k] * metrics[k] for k in COMPONENTS)
 
     async def setup(self, trace: vf.Trace, runtime: Any = None) -> None:
         # Where this rollout's tools look: the judged flow's own time and capture.

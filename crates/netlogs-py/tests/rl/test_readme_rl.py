@@ -177,3 +177,17 @@ def test_openrlhf_lookup_lines_parse_and_run_the_agent_file(tok, tmp_path, monke
             {"role": "tool", "tool_call_id": "a", "content": summary}, {"role": "assistant", "content": MAL}]
     want = netlogs.score([talk], [answer], rubric={"tool_cost": 0.02})[0]["reward"]
     assert response["reward"] == pytest.approx(want, abs=1e-12)
+
+
+def test_the_gpu_recipes_parse_at_the_pinned_versions():
+    """examples/train/gpu: verl's overrides apply to its config and name netlogs' reward;
+    OpenRLHF's flags parse with its own parser and name netlogs' reward file."""
+    gpu = readme.REPO / "examples" / "train" / "gpu"
+    (verl_cmd,) = readme.script_commands(gpu / "verl.sh", "verl.trainer.main_ppo")
+    cfg = verl_config(main_ppo_overrides(verl_cmd))
+    assert cfg.reward.custom_reward_function.path == netlogs.verl.__file__
+    assert cfg.reward.custom_reward_function.name == "compute_score_async"
+    (openrlhf_cmd,) = readme.script_commands(gpu / "openrlhf.sh", "openrlhf.cli.train_ppo_ray")
+    args = openrlhf_args(openrlhf_cmd)
+    assert args.reward.remote_url == netlogs.openrlhf.__file__
+    assert args.algo.advantage.estimator == "group_norm" and args.data.apply_chat_template

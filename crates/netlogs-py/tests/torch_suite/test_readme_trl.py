@@ -55,7 +55,12 @@ def test_trl_single_snippet(run_snippet, monkeypatch):
     monkeypatch.setattr(netlogs.trl, "reward_func", recording)
     trainer = run_snippet("trl-single")
     ((completions, answer, out),) = seen
-    assert out == netlogs.rewards(list(completions), list(answer))
+    # TRL passed the dataset's gold labels and the model's decoded completions, and trained
+    # on the rewards netlogs returned (their mean is the logged reward).
+    assert len(out) == len(completions) == len(answer) > 0
+    assert set(answer) <= {"Benign", "Malicious"}
+    # A chat dataset: each completion is the model's turn as messages.
+    assert all(isinstance(c, list) and c[-1]["role"] == "assistant" for c in completions), completions
     (logged,) = [h for h in trainer.state.log_history if "reward" in h]
     assert logged["reward"] == pytest.approx(sum(out) / len(out))
 
