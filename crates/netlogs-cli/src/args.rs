@@ -107,6 +107,116 @@ pub enum Command {
     /// The learned baseline (`builtin:learned`): train it on a built dataset.
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Score a model on the versioned benchmark suite (bench/suite.toml): one run per task,
+    /// bench.json with skill over the best constant, and the leaderboard row.
+    Bench(Box<BenchArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// The model: any `builtin:` policy, or a remote OpenAI-compatible model.
+    #[arg(short = 'm', long, default_value = defaults::MODEL)]
+    pub model: String,
+    /// Output folder: SAVE_DIR/MODEL/TASK/… runs, SAVE_DIR/MODEL/bench.json, and the suite's
+    /// datasets and learned baselines under SAVE_DIR/data/VERSION/.
+    #[arg(short = 's', long, default_value = "outputs/bench")]
+    pub save_dir: PathBuf,
+    /// Run only these tasks (comma-separated), in the suite's order.
+    #[arg(long, value_delimiter = ',', value_name = "TASK,…")]
+    pub tasks: Vec<String>,
+    /// Keep each task's finished run and finish an interrupted one (`eval --resume`), instead
+    /// of starting every task anew.
+    #[arg(long)]
+    pub resume: bool,
+    /// Also run the offline baselines: the constant answers, the heuristics and the learned
+    /// baseline trained on each task's train split.
+    #[arg(long)]
+    pub baselines: bool,
+    /// The suite file.
+    #[arg(long, default_value = crate::bench::DEFAULT_SUITE)]
+    pub suite: PathBuf,
+    #[command(flatten)]
+    pub client: BenchClientArgs,
+}
+
+/// `eval`'s client flags, forwarded to every task's eval as given (none is given a default
+/// here, so eval's own defaults apply).
+#[derive(Debug, Args)]
+pub struct BenchClientArgs {
+    /// API base URL for remote models.
+    #[arg(short = 'b', long)]
+    pub api_base: Option<String>,
+    /// Name of the environment variable that holds the API key.
+    #[arg(short = 'k', long)]
+    pub api_key_var: Option<String>,
+    /// Requests in flight at once.
+    #[arg(short = 'c', long)]
+    pub max_concurrent: Option<usize>,
+    /// Max tokens per completion.
+    #[arg(short = 't', long)]
+    pub max_tokens: Option<u32>,
+    /// Sampling temperature.
+    #[arg(short = 'T', long)]
+    pub temperature: Option<f64>,
+    /// JSON object merged into every request body.
+    #[arg(short = 'S', long)]
+    pub sampling_args: Option<String>,
+    /// Send `response_format`: off, json_object or json_schema.
+    #[arg(long, value_parser = enum_arg::<StructuredOutput>)]
+    pub structured_output: Option<StructuredOutput>,
+    /// Attempts per request, the first included.
+    #[arg(long)]
+    pub max_attempts: Option<u32>,
+    /// Seconds per request attempt.
+    #[arg(long)]
+    pub timeout: Option<f64>,
+    /// Bypass the response cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Response cache folder.
+    #[arg(long)]
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl BenchClientArgs {
+    /// The flags of a new task's eval.
+    pub fn flags(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        let mut put = |flag: &str, value: Option<String>| {
+            if let Some(x) = value {
+                v.push(flag.to_string());
+                v.push(x);
+            }
+        };
+        put("--api-base", self.api_base.clone());
+        put("--api-key-var", self.api_key_var.clone());
+        put("--max-tokens", self.max_tokens.map(|x| x.to_string()));
+        put("--temperature", self.temperature.map(|x| x.to_string()));
+        put("--sampling-args", self.sampling_args.clone());
+        put(
+            "--structured-output",
+            self.structured_output.map(|x| x.to_string()),
+        );
+        put("--max-attempts", self.max_attempts.map(|x| x.to_string()));
+        put("--timeout", self.timeout.map(|x| x.to_string()));
+        v.extend(self.resume_flags());
+        v
+    }
+
+    /// The flags `eval --resume` takes (the rest are stored in the run).
+    pub fn resume_flags(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        if let Some(c) = self.max_concurrent {
+            v.extend(["--max-concurrent".to_string(), c.to_string()]);
+        }
+        if self.no_cache {
+            v.push("--no-cache".to_string());
+        }
+        if let Some(d) = &self.cache_dir {
+            v.extend(["--cache-dir".to_string(), d.display().to_string()]);
+        }
+        v
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,13 +1,12 @@
 //! `netlogs`: evaluate and score language models on network intrusion detection.
 
 mod args;
+mod bench;
 mod commands;
 mod progress;
 mod report;
 
 use std::process::ExitCode;
-
-use crate::args::Command;
 
 /// Rows, prompts and request bodies are many short-lived allocations across two runtime
 /// threads; mimalloc (v2: lower peak memory than v3 here) serves them faster than glibc's
@@ -21,17 +20,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
-    let result = match cli.command {
-        Command::Eval(a) => commands::eval::run(*a),
-        Command::Score(a) => commands::score::run(a),
-        Command::Audit(a) => commands::audit::run(a),
-        Command::Data(c) => commands::data::run(c),
-        Command::Serve(a) => commands::serve::run(a),
-        Command::Compare(a) => commands::compare::run(a),
-        Command::View(a) => commands::view::run(a),
-        Command::Export(c) => commands::export::run(c),
-        Command::Baseline(c) => commands::baseline::run(c),
-    };
+    let result = commands::dispatch(cli.command);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

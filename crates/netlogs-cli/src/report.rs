@@ -7,7 +7,7 @@ use std::fmt::Write;
 use anyhow::{Context, Result};
 use netlogs_data::SPLITS;
 use netlogs_eval::RunLog;
-use netlogs_report::{dataset_fact, status_fact, truncation_fact};
+use netlogs_report::{dataset_fact, skill_fact, status_fact, truncation_fact};
 use netlogs_rubric::{GroupStats, RubricConfig, RunMetrics, HELD_OUT, SEEN};
 use netlogs_runlog::RunKind;
 
@@ -27,6 +27,14 @@ fn ci(m: &RunMetrics, accuracy: bool) -> String {
     )
 }
 
+/// Skill with its floor, or `n/a` (no rows, or a summary written before skill existed).
+fn skill_line(m: &RunMetrics) -> String {
+    m.skill
+        .as_ref()
+        .and_then(skill_fact)
+        .unwrap_or_else(|| "n/a".to_string())
+}
+
 /// The short table printed at the end of a run.
 pub fn terminal_summary(m: &RunMetrics) -> String {
     let d = &m.detection;
@@ -37,6 +45,7 @@ pub fn terminal_summary(m: &RunMetrics) -> String {
             "mean reward",
             format!("{} 95% CI {}", f(m.mean_reward), ci(m, false)),
         ),
+        ("skill", skill_line(m)),
         (
             "accuracy",
             format!("{} 95% CI {}", f(m.accuracy), ci(m, true)),
@@ -107,6 +116,24 @@ pub fn render_markdown(
         ("error rows", m.n_errors.to_string()),
         ("mean reward", f(m.mean_reward)),
         ("mean reward 95% CI", ci(m, false)),
+        ("skill over the best constant", skill_line(m)),
+        (
+            "best constant answer",
+            m.skill.as_ref().map_or_else(
+                || "n/a".to_string(),
+                |s| {
+                    format!(
+                        "{} ({:.3})",
+                        s.best_constant.name(),
+                        s.best_constant.mean_reward
+                    )
+                },
+            ),
+        ),
+        (
+            "perfect policy",
+            f(m.skill.as_ref().map(|s| s.perfect_reward)),
+        ),
         ("accuracy component", f(m.mean_accuracy)),
         ("format component", f(m.mean_format)),
         ("calibration component", f(m.mean_calibration)),

@@ -127,6 +127,18 @@ fn audit_json_shape_and_verdicts() {
     };
     let seed = json("seed");
     assert_eq!(seed["findings"].as_array().map(Vec::len), Some(0));
+    // The floor skill is measured from, on a balanced set: always-Abstain at 1.050.
+    let floor = &seed["skill_floor"];
+    assert_eq!(floor["best_constant"]["label"], "Abstain", "{floor}");
+    assert!(
+        (floor["best_constant"]["mean_reward"]
+            .as_f64()
+            .expect("floor")
+            - 1.05)
+            .abs()
+            < 1e-9
+    );
+    assert!((floor["perfect_reward"].as_f64().expect("ceiling") - 1.8).abs() < 1e-9);
     assert!(seed["best_constant_gap"].as_f64().expect("gap") >= 0.3);
     let band = seed["abstain_band"].as_array().expect("band");
     assert_eq!(band.len(), 2);

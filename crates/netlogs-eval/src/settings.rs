@@ -83,8 +83,10 @@ impl StructuredOutput {
     strum::VariantNames,
     strum::EnumIter,
     strum::IntoStaticStr,
+    serde::Deserialize,
 )]
 #[strum(serialize_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum EvalMode {
     /// One request, one answer.
     #[default]

@@ -1,7 +1,9 @@
-"""README's trainer snippets, for the tests that run or parse them at the pinned versions.
+"""The docs' snippets (README.md and docs/*.md), for the tests that run or parse them at the
+pinned versions.
 
-README marks each one with ``<!-- snippet: NAME -->`` on the line before its fenced block.
-``NETLOGS_README`` points at another file (a draft of the section) instead of README.md.
+A page marks each one with ``<!-- snippet: NAME -->`` on the line before its fenced block; a
+name is unique across the pages. ``NETLOGS_README`` points at one other file (a draft of a
+section) instead.
 Shell snippets are read as commands: continuation lines joined, ``$(python3 -c "…")``
 substitutions run with this interpreter (so they see this venv's netlogs), words split as
 the shell splits them.
@@ -16,20 +18,26 @@ import sys
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 README = pathlib.Path(os.environ.get("NETLOGS_README") or REPO / "README.md")
+PAGES = [README] if os.environ.get("NETLOGS_README") else [README, *sorted((REPO / "docs").glob("*.md"))]
 
 _SNIPPET = re.compile(r"<!-- snippet: ([\w-]+) -->\n```(\w*)\n(.*?)\n```", re.DOTALL)
 _SUBST = re.compile(r'\$\((python3 -c "(?:[^"\\]|\\.)*")\)')
 
 
 def snippets() -> dict[str, tuple[str, str]]:
-    text = README.read_text(encoding="utf-8")
-    return {name: (lang, body) for name, lang, body in _SNIPPET.findall(text)}
+    found: dict[str, tuple[str, str]] = {}
+    for page in PAGES:
+        for name, lang, body in _SNIPPET.findall(page.read_text(encoding="utf-8")):
+            if name in found:
+                raise AssertionError(f"snippet {name!r} is marked twice (again in {page})")
+            found[name] = (lang, body)
+    return found
 
 
 def snippet(name: str) -> str:
     found = snippets()
     if name not in found:
-        raise AssertionError(f"{README} has no snippet {name!r} (a `<!-- snippet: {name} -->` line before a fenced block); it has {sorted(found)}")
+        raise AssertionError(f"no page of {[str(p) for p in PAGES]} has snippet {name!r} (a `<!-- snippet: {name} -->` line before a fenced block); it has {sorted(found)}")
     return found[name][1]
 
 

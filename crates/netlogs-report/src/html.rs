@@ -13,7 +13,7 @@ use netlogs_runlog::RunKind;
 use crate::error::ReportError;
 
 use crate::data::{ReportData, SampleRow};
-use crate::facts::{dataset_fact, status_fact, truncation_fact};
+use crate::facts::{dataset_fact, skill_fact, status_fact, truncation_fact};
 use crate::plots;
 
 pub const REPORT_FILE: &str = "report.html";
@@ -46,6 +46,13 @@ fn facts(d: &ReportData) -> String {
         ("Dataset", dataset_fact(m)),
         ("Rows", format!("{} scored, {} errors", s.n, s.n_errors)),
         ("Mean reward", f(s.mean_reward)),
+        (
+            "Skill over the best constant",
+            s.skill
+                .as_ref()
+                .and_then(skill_fact)
+                .unwrap_or_else(|| "n/a".to_string()),
+        ),
         ("Accuracy", f(s.accuracy)),
         (
             "Abstain / invalid rate",

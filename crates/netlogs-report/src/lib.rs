@@ -15,7 +15,7 @@ pub mod view;
 pub use compare::{render_compare, render_compare_markdown};
 pub use data::{ReportData, SampleRow};
 pub use error::ReportError;
-pub use facts::{dataset_fact, status_fact, truncation_fact};
+pub use facts::{dataset_fact, skill_fact, status_fact, truncation_fact};
 pub use html::{payload, render_report, write_html_report, REPORT_FILE};
 pub use pairing::{compare_runs, Flip, GroupDelta, RunComparison, RunName};
 pub use plots::wilson;

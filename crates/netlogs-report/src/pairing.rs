@@ -5,7 +5,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use netlogs_rubric::{mcnemar, paired_delta, McNemar, Outcome, PairedDelta};
+use netlogs_rubric::{
+    mcnemar, paired_delta, ConstantTable, Gold, McNemar, Outcome, PairedDelta, RubricConfig,
+};
 use serde::Serialize;
 
 use netlogs_runlog::{for_each_row, Metadata, RowView, RunLogError, RunStatus, RESULTS_FILE};
@@ -53,7 +55,8 @@ pub struct RunComparison {
     /// Rows scored in both runs (rows with an error on either side are left out).
     pub pairs: usize,
     pub errors_skipped: usize,
-    /// reward, accuracy (correct = 1), format, calibration, cost.
+    /// reward, skill (over the best constant for the pairs' gold mix, under A's rubric, when
+    /// every row's gold is known), accuracy (correct = 1), format, calibration, cost.
     pub metrics: Vec<(String, PairedDelta)>,
     pub mcnemar: McNemar,
     pub by_capture: Vec<GroupDelta>,
@@ -67,6 +70,8 @@ pub struct RunComparison {
 /// A scored row, reduced to what comparisons use.
 struct Scored {
     values: [f64; 5],
+    /// The gold label, when the row's `answer` reads as one (skill needs the mix).
+    gold: Option<Gold>,
     correct: bool,
     outcome: Outcome,
     capture: Option<String>,
@@ -75,15 +80,17 @@ struct Scored {
 
 type Rows = HashMap<(String, u32), Option<Scored>>;
 
-fn read_rows(dir: &Path) -> Result<(RunName, Rows)> {
+fn read_rows(dir: &Path) -> Result<(RunName, Rows, RubricConfig)> {
     let meta = Metadata::read(dir)?;
     let path = dir.join(RESULTS_FILE);
+    let rubric = *meta.rubric();
     let mut rows = HashMap::new();
     for_each_row(&path, |line, r: RowView| {
         let id = r.id(line);
         let scored = match (&r.error, r.reward, r.metrics, r.parsed) {
             (None, Some(reward), Some(m), Some(p)) => Some(Scored {
                 values: [reward, 0.0, m.format, m.calibration, m.cost],
+                gold: r.answer.as_ref().and_then(|a| Gold::from_value(a).ok()),
                 correct: matches!(p.outcome, Outcome::TruePositive | Outcome::TrueNegative),
                 outcome: p.outcome,
                 capture: r.capture(),
@@ -107,7 +114,32 @@ fn read_rows(dir: &Path) -> Result<(RunName, Rows)> {
         rows: rows.len(),
         status: meta.status,
     };
-    Ok((name, rows))
+    Ok((name, rows, rubric))
+}
+
+/// The reward delta read as skill: both runs over the same rows share the mix, so the same
+/// floor and ceiling, and skill's difference is the reward's divided by their span. `None`
+/// when a row's gold is unknown or the span is empty.
+fn skill_delta(
+    pairs: &[(&Scored, &Scored)],
+    reward: &PairedDelta,
+    cfg: &RubricConfig,
+) -> Option<PairedDelta> {
+    let golds: Option<Vec<Gold>> = pairs.iter().map(|p| p.0.gold).collect();
+    let golds = golds?;
+    if golds.is_empty() {
+        return None;
+    }
+    let share = golds.iter().filter(|g| **g == Gold::Malicious).count() as f64 / golds.len() as f64;
+    let table = ConstantTable::new(cfg);
+    let floor = table.best(share).mean_reward;
+    let span = table.perfect(share) - floor;
+    (span > 1e-12).then(|| PairedDelta {
+        mean_a: (reward.mean_a - floor) / span,
+        mean_b: (reward.mean_b - floor) / span,
+        delta: reward.delta / span,
+        ci95: reward.ci95.map(|i| i.scaled(1.0 / span)),
+    })
 }
 
 fn group_deltas(pairs: &[(&Scored, &Scored)], key: fn(&Scored) -> Option<&str>) -> Vec<GroupDelta> {
@@ -134,8 +166,8 @@ const METRIC_NAMES: [&str; 5] = ["reward", "accuracy", "format", "calibration", 
 /// Compare run B with run A. The runs must hold the same (example_id, rollout) rows; if they
 /// do not, the error says how many paired.
 pub fn compare_runs(a_dir: &Path, b_dir: &Path, seed: u64) -> Result<RunComparison> {
-    let (a, rows_a) = read_rows(a_dir)?;
-    let (b, rows_b) = read_rows(b_dir)?;
+    let (a, rows_a, rubric) = read_rows(a_dir)?;
+    let (b, rows_b, _) = read_rows(b_dir)?;
     let matched = rows_a.keys().filter(|k| rows_b.contains_key(*k)).count();
     if matched != rows_a.len() || matched != rows_b.len() {
         return Err(ReportError::NotPaired(format!(
@@ -178,13 +210,19 @@ pub fn compare_runs(a_dir: &Path, b_dir: &Path, seed: u64) -> Result<RunComparis
             })
             .collect()
     };
-    let metrics = METRIC_NAMES
+    let mut metrics: Vec<(String, PairedDelta)> = METRIC_NAMES
         .iter()
         .enumerate()
         .filter_map(|(i, name)| {
             paired_delta(&column(0, i), &column(1, i), seed).map(|d| (name.to_string(), d))
         })
         .collect();
+    let skill = metrics
+        .first()
+        .and_then(|(_, reward)| skill_delta(&pairs, reward, &rubric));
+    if let Some(d) = skill {
+        metrics.insert(1, ("skill".to_string(), d));
+    }
     let correct = |side: usize| -> Vec<bool> {
         pairs
             .iter()

@@ -32,6 +32,8 @@ pub struct RunEntry {
     pub split: Option<String>,
     pub n: usize,
     pub mean_reward: Option<f64>,
+    /// Skill over the best constant answer (`None` for summaries written before it).
+    pub skill: Option<f64>,
     pub accuracy: Option<f64>,
     pub date: String,
     /// `finished`, `stopped early` or `interrupted`.
@@ -82,6 +84,7 @@ pub fn index(root: &Path) -> RunIndex {
                 split: r.metadata.dataset.split,
                 n: r.summary.metrics.n,
                 mean_reward: r.summary.metrics.mean_reward,
+                skill: r.summary.metrics.skill.as_ref().and_then(|s| s.skill),
                 accuracy: r.summary.metrics.accuracy,
                 date: r.metadata.started_at,
             }),
@@ -185,7 +188,7 @@ async fn index_page() -> Html<String> {
     Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>netlogs runs</title><style>{STYLE}</style></head><body>\
 <h1>netlogs runs</h1><p><button id=\"compare\">Compare the two selected runs</button> <span id=\"status\"></span></p>\
-<table id=\"runs\"><thead><tr><th></th><th>model</th><th>kind</th><th>dataset</th><th>split</th><th>N</th><th>mean reward</th><th>accuracy</th><th>date</th><th>status</th></tr></thead><tbody></tbody></table>\
+<table id=\"runs\"><thead><tr><th></th><th>model</th><th>kind</th><th>dataset</th><th>split</th><th>N</th><th>mean reward</th><th>skill</th><th>accuracy</th><th>date</th><th>status</th></tr></thead><tbody></tbody></table>\
 <div id=\"skipped\"></div><script>{INDEX_SCRIPT}</script></body></html>"
     ))
 }
@@ -204,7 +207,7 @@ const INDEX_SCRIPT: &str = r##"
       const td = document.createElement("td"); td.appendChild(box); tr.appendChild(td);
       const link = document.createElement("a"); link.href = "/runs/" + r.path + "/report.html"; link.textContent = r.model;
       const m = document.createElement("td"); m.appendChild(link); tr.appendChild(m);
-      cell(tr, r.kind); cell(tr, r.dataset); cell(tr, r.split || "all"); cell(tr, r.n); cell(tr, fmt(r.mean_reward)); cell(tr, fmt(r.accuracy)); cell(tr, r.date); cell(tr, r.status);
+      cell(tr, r.kind); cell(tr, r.dataset); cell(tr, r.split || "all"); cell(tr, r.n); cell(tr, fmt(r.mean_reward)); cell(tr, fmt(r.skill)); cell(tr, fmt(r.accuracy)); cell(tr, r.date); cell(tr, r.status);
       body.appendChild(tr);
     }
     const sk = document.getElementById("skipped"); sk.replaceChildren();

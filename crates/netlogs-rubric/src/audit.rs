@@ -7,9 +7,9 @@ use serde::Serialize;
 use crate::answer::AnswerLabel;
 use crate::config::RubricConfig;
 use crate::contract::ANSWER_LABELS;
-use crate::grounding::FlowFacts;
-use crate::outcome::{Components, Gold};
-use crate::score::{score_completion, Truth};
+use crate::outcome::Gold;
+use crate::reference::{grid, Scorer, AUDIT_FLOW, RIGHT_FIELDS};
+use crate::skill::{ConstantAnswer, ConstantTable};
 
 /// An audit finding, with a stable id for machines and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -53,10 +53,21 @@ pub struct RubricAudit {
     /// The best constant policy over all labels and confidences (balanced set).
     pub best_constant: ConstantPolicy,
     pub best_constant_gap: f64,
+    /// The floor and ceiling skill is measured between, at the prior (else a balanced set):
+    /// the best constant answer over the same grid `summary.json` searches, uncited.
+    pub skill_floor: SkillFloor,
     /// What citing earns, when the rubric weighs `grounding`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grounding: Option<GroundingAudit>,
     pub findings: Vec<Finding>,
+}
+
+/// The best constant answer and the perfect policy's reward at one class balance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SkillFloor {
+    pub malicious_share: f64,
+    pub best_constant: ConstantAnswer,
+    pub perfect_reward: f64,
 }
 
 /// How citations score, on the audit's flow: a correct, confident `Malicious` answer with
@@ -83,112 +94,6 @@ pub struct CitationStyle {
 
 /// A constant policy at or above this share of the informed policy's reward is a finding.
 const COMPETITIVE_SHARE: f64 = 0.75;
-
-/// An answer, with `evidence` citing `cites` when given.
-fn answer_citing(label: Option<AnswerLabel>, conf: f64, cites: Option<&[(&str, &str)]>) -> String {
-    let Some(l) = label else {
-        return "I cannot classify this flow.".to_string();
-    };
-    let evidence = cites.map_or_else(String::new, |c| {
-        let items: Vec<String> = c
-            .iter()
-            .map(|(f, v)| format!(r#"{{"field":"{f}","value":"{v}"}}"#))
-            .collect();
-        format!(r#","evidence":[{}]"#, items.join(","))
-    });
-    format!(
-        r#"{{"label":"{}","confidence":{conf}{evidence}}}"#,
-        l.as_str()
-    )
-}
-
-/// The flow the audit's answers cite: a telnet scan attempt as a Zeek conn record shows it.
-const AUDIT_FLOW: [(&str, &str); 14] = [
-    ("ts", "1545404476.0"),
-    ("id.orig_h", "192.168.1.195"),
-    ("id.orig_p", "43750"),
-    ("id.resp_h", "41.77.133.12"),
-    ("id.resp_p", "23"),
-    ("proto", "tcp"),
-    ("service", "-"),
-    ("duration", "3.107256"),
-    ("orig_bytes", "0"),
-    ("resp_bytes", "0"),
-    ("conn_state", "S0"),
-    ("history", "S"),
-    ("orig_pkts", "3"),
-    ("resp_pkts", "0"),
-];
-
-/// The fields a verdict on [`AUDIT_FLOW`] rests on.
-const RIGHT_FIELDS: [(&str, &str); 2] = [("id.resp_p", "23"), ("conn_state", "S0")];
-
-struct Scorer<'a> {
-    cfg: &'a RubricConfig,
-    flow: FlowFacts,
-}
-
-impl<'a> Scorer<'a> {
-    fn new(cfg: &'a RubricConfig) -> Scorer<'a> {
-        Scorer {
-            cfg,
-            flow: AUDIT_FLOW.into_iter().collect(),
-        }
-    }
-
-    /// Score an answer. Under a rubric that weighs `grounding`, the answer cites the right
-    /// fields, so the tables describe a policy that cites as asked.
-    fn score(&self, label: Option<AnswerLabel>, conf: f64, gold: Gold) -> (f64, Components) {
-        let cites = self.cfg.scores_grounding().then_some(&RIGHT_FIELDS[..]);
-        self.score_citing(label, conf, gold, cites)
-    }
-
-    fn score_citing(
-        &self,
-        label: Option<AnswerLabel>,
-        conf: f64,
-        gold: Gold,
-        cites: Option<&[(&str, &str)]>,
-    ) -> (f64, Components) {
-        let text = answer_citing(label, conf, cites);
-        let s = score_completion(self.cfg, &text, Truth::new(gold, &self.flow));
-        (s.reward, s.components)
-    }
-
-    /// Expected reward at P(malicious) = p.
-    fn expected(&self, label: Option<AnswerLabel>, conf: f64, p: f64) -> f64 {
-        p * self.score(label, conf, Gold::Malicious).0
-            + (1.0 - p) * self.score(label, conf, Gold::Benign).0
-    }
-
-    fn expected_calibration(&self, label: AnswerLabel, conf: f64, p: f64) -> f64 {
-        p * self.score(Some(label), conf, Gold::Malicious).1.calibration
-            + (1.0 - p) * self.score(Some(label), conf, Gold::Benign).1.calibration
-    }
-
-    /// The best action at p, each action stated with its honest confidence.
-    fn best_at(&self, p: f64) -> (AnswerLabel, f64, f64) {
-        [
-            (AnswerLabel::Benign, 1.0 - p),
-            (AnswerLabel::Malicious, p),
-            (AnswerLabel::Abstain, 0.0),
-        ]
-        .into_iter()
-        .map(|(l, c)| (l, c, self.expected(Some(l), c, p)))
-        .fold(
-            None,
-            |best: Option<(AnswerLabel, f64, f64)>, cur| match best {
-                Some(b) if b.2 >= cur.2 => Some(b),
-                _ => Some(cur),
-            },
-        )
-        .unwrap_or((AnswerLabel::Abstain, 0.0, 0.0))
-    }
-}
-
-fn grid(steps: usize) -> impl Iterator<Item = f64> {
-    (0..=steps).map(move |i| i as f64 / steps as f64)
-}
 
 /// A constant policy's expected rewards: balanced, and at `prior` when given.
 fn constant_policy(
@@ -443,6 +348,15 @@ pub fn audit_rubric(cfg: &RubricConfig, prior: Option<f64>) -> RubricAudit {
         informed_reward,
         findings,
         best_constant_gap: informed_reward - best.balanced,
+        skill_floor: {
+            let table = ConstantTable::new(cfg);
+            let share = prior.unwrap_or(0.5);
+            SkillFloor {
+                malicious_share: share,
+                best_constant: table.best(share),
+                perfect_reward: table.perfect(share),
+            }
+        },
         best_constant: best,
         grounding,
     }

@@ -19,18 +19,23 @@ mod contract;
 mod error;
 mod extract;
 mod grounding;
+mod interval;
 mod json;
 mod legacy;
 mod metrics;
 mod outcome;
 mod paired;
 mod proper;
+mod reference;
 mod row;
 mod score;
+mod skill;
 mod trainer;
 
 pub use answer::{parse_answer, AnswerLabel, Dialect, Extraction, ParsedAnswer};
-pub use audit::{audit_rubric, best_action, BestResponse, ConstantPolicy, Finding, RubricAudit};
+pub use audit::{
+    audit_rubric, best_action, BestResponse, ConstantPolicy, Finding, RubricAudit, SkillFloor,
+};
 pub use config::{
     Preset, RubricConfig, RubricOverrides, Weights, GROUNDED_WEIGHT, GROUNDING_MAX_CITED,
     GROUNDING_THRESHOLD,
@@ -41,12 +46,14 @@ pub use contract::{
 };
 pub use error::RubricError;
 pub use grounding::{FlowFacts, EVIDENCE_KEY};
+pub use interval::Interval;
 pub use metrics::{
-    held_out, Breakdown, Calibration, CostMetrics, Detection, GroupStats, Interval, ReliabilityBin,
+    held_out, Breakdown, Calibration, CostMetrics, Detection, GroupStats, ReliabilityBin,
     RewardStats, RowOutcome, RunMetrics, ScoredRow, HELD_OUT, SEEN,
 };
 pub use outcome::{Components, Gold, Outcome};
 pub use paired::{mcnemar, paired_delta, McNemar, PairedDelta};
 pub use row::{answer_of, score_row, Answered, Completion, ItemScore, ParsedSummary};
 pub use score::{after_reasoning, score_completion, score_parsed, Score, Truth};
+pub use skill::{ConstantAnswer, ConstantTable, Skill};
 pub use trainer::{response_in_query, TrainerLabel};

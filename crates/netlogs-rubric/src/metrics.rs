@@ -10,8 +10,10 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::config::RubricConfig;
+use crate::interval::{percentile_interval, Interval};
 use crate::outcome::{Gold, Outcome};
 use crate::score::Score;
+use crate::skill::{ConstantTable, Skill};
 
 /// One scored rollout, with the keys it is broken down by.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,12 +35,6 @@ pub struct ScoredRow {
 pub enum RowOutcome {
     Scored(ScoredRow),
     Error { id: String, message: String },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Interval {
-    pub lo: f64,
-    pub hi: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -145,6 +141,10 @@ pub struct RunMetrics {
     pub invalid_rate: Option<f64>,
     pub aurc: Option<f64>,
     pub reward: RewardStats,
+    /// The best constant answer for this run's gold mix, the perfect policy's reward, and
+    /// where the mean reward sits between them. Absent from summaries written before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skill: Option<Skill>,
     pub detection: Detection,
     pub calibration: Calibration,
     pub cost: CostMetrics,
@@ -225,6 +225,11 @@ impl RunMetrics {
                     mean_reward_ci95,
                     accuracy_ci95,
                 }
+            },
+            skill: {
+                let golds: Vec<(f64, Gold)> =
+                    scored.iter().map(|r| (r.score.reward, r.gold)).collect();
+                ConstantTable::new(cfg).skill(&golds, &mut rng)
             },
             calibration: calibration(&scored),
             cost: cost(&scored, &detection, cfg),
@@ -370,15 +375,10 @@ fn bootstrap(a: &[f64], b: &[f64], rng: &mut ChaCha8Rng) -> (Option<Interval>, O
         ma.push(sa / n as f64);
         mb.push(sb / n as f64);
     }
-    let interval = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        let at = |q: f64| v[(q * (BOOTSTRAP_RESAMPLES - 1) as f64).round() as usize];
-        Interval {
-            lo: at(0.025),
-            hi: at(0.975),
-        }
-    };
-    (Some(interval(ma)), Some(interval(mb)))
+    (
+        Some(percentile_interval(&mut ma)),
+        Some(percentile_interval(&mut mb)),
+    )
 }
 
 fn group_by(

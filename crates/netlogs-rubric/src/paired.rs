@@ -6,7 +6,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::Interval;
+use crate::interval::{percentile_interval, Interval};
 
 const RESAMPLES: usize = 2000;
 
@@ -34,12 +34,7 @@ pub fn paired_delta(a: &[f64], b: &[f64], seed: u64) -> Option<PairedDelta> {
         let mut means: Vec<f64> = (0..RESAMPLES)
             .map(|_| (0..n).map(|_| diffs[pick.sample(&mut rng)]).sum::<f64>() / n as f64)
             .collect();
-        means.sort_by(f64::total_cmp);
-        let at = |q: f64| means[(q * (RESAMPLES - 1) as f64).round() as usize];
-        Interval {
-            lo: at(0.025),
-            hi: at(0.975),
-        }
+        percentile_interval(&mut means)
     });
     Some(PairedDelta {
         mean_a,

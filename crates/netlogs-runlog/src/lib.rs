@@ -6,6 +6,7 @@
 //! read through [`migrate`], newer ones refused with a message saying so. Reports,
 //! comparisons and bench tables read runs through this crate alone, without the engine.
 
+mod bench;
 mod dir;
 mod error;
 mod metadata;
@@ -15,6 +16,7 @@ mod row;
 mod summary;
 mod versioned;
 
+pub use bench::{BenchResult, Fold, Folds, TaskResult, BENCH_FILE};
 pub use dir::{new_run_id, sanitize, write_atomic, RunDir};
 pub use error::{Result, RunLogError};
 pub use metadata::{

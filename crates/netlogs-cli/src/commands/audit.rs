@@ -74,6 +74,15 @@ pub fn render(r: &RubricAudit) -> String {
         "Informed policy: {:.3} · best constant policy: {} at {:.3} · gap {:.3}",
         r.informed_reward, r.best_constant.name, r.best_constant.balanced, r.best_constant_gap
     );
+    let f = &r.skill_floor;
+    let _ = writeln!(
+        o,
+        "Skill floor at P(malicious) = {}: best constant {} at {:.3} · perfect policy {:.3} (skill 0 and 1)",
+        f.malicious_share,
+        f.best_constant.name(),
+        f.best_constant.mean_reward,
+        f.perfect_reward
+    );
     if let Some(g) = &r.grounding {
         let _ = writeln!(
             o,

@@ -1,0 +1,168 @@
+//! `netlogs bench` on a small suite of the bundled files: bench.json per model, skill 0 for a
+//! constant answer, folds, resume, and a tampered file that stops the run naming it.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use common::{fails, fixture, read_json};
+use serde_json::Value;
+
+fn netlogs() -> Command {
+    Command::cargo_bin("netlogs").expect("binary")
+}
+
+/// A suite over copies of the fixtures (so a test may tamper with them), with the shipped
+/// suite's digests.
+fn suite(dir: &Path) -> PathBuf {
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).expect("dir");
+    let copy = |rel: &str| {
+        let name = Path::new(rel).file_name().expect("name");
+        std::fs::copy(fixture(rel), data.join(name)).expect("copy");
+    };
+    copy("unsw_nb15/UNSW_NB15_testing-set_excerpt.shared_half.csv");
+    copy("iot23/iot23_multicapture_pool_subset.csv");
+    let text = r#"
+version = "test-suite-1"
+
+[files]
+unsw = { path = "data/UNSW_NB15_testing-set_excerpt.shared_half.csv", sha256 = "15cfa725dcdc445eb3da506204b3122003a631f456c5b3e8125a855944e230d1" }
+pool = { path = "data/iot23_multicapture_pool_subset.csv", sha256 = "b6afaf66a7bcaf11399d1aca209980d4ec72b2c80a64fa6dae438cf737c02f6c" }
+
+[builds]
+
+[[task]]
+name = "unsw"
+about = "out of distribution"
+files = ["unsw"]
+n = 40
+
+[[task]]
+name = "folds"
+about = "leave one host session out"
+folds = { files = ["pool"], min_per_label = 400 }
+n = 40
+"#;
+    let path = dir.join("suite.toml");
+    std::fs::write(&path, text).expect("suite");
+    path
+}
+
+fn bench(dir: &Path, suite: &Path, model: &str) -> Command {
+    let mut c = netlogs();
+    c.args(["bench", "-m", model, "--suite"])
+        .arg(suite)
+        .arg("-s")
+        .arg(dir.join("out"));
+    c
+}
+
+fn task<'a>(b: &'a Value, name: &str) -> &'a Value {
+    b["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .find(|t| t["task"] == name)
+        .unwrap_or_else(|| panic!("no task {name} in {b}"))
+}
+
+#[test]
+fn abstain_has_skill_zero_and_folds_are_reported() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let suite = suite(tmp.path());
+    let out = bench(tmp.path(), &suite, "builtin:abstain")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let row = String::from_utf8_lossy(&out);
+    assert!(row.contains("| builtin:abstain |"), "{row}");
+    let b = read_json(&tmp.path().join("out/builtin-abstain/bench.json"));
+    assert_eq!(b["suite"], "test-suite-1");
+    let unsw = task(&b, "unsw");
+    assert_eq!(unsw["n"], 40);
+    assert_eq!(unsw["best_constant"], "always-Abstain");
+    assert!(
+        unsw["skill"].as_f64().expect("skill").abs() < 1e-9,
+        "{unsw}"
+    );
+    let folds = &task(&b, "folds")["folds"];
+    let n = folds["folds"].as_array().expect("folds").len();
+    assert!(n >= 1, "{folds}");
+    assert!(folds["mean_skill"].as_f64().expect("mean").abs() < 1e-9);
+    assert!(folds["worst"]["capture"].is_string(), "{folds}");
+    // Each fold is an eval run that held its capture out.
+    let run = tmp
+        .path()
+        .join("out/builtin-abstain")
+        .join(folds["folds"][0]["run"].as_str().expect("run"));
+    let meta = read_json(&run.join("metadata.json"));
+    assert_eq!(meta["dataset"]["split"], "test");
+}
+
+#[test]
+fn learned_trains_per_fold_and_resume_keeps_finished_tasks() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let suite = suite(tmp.path());
+    bench(tmp.path(), &suite, "builtin:learned")
+        .args(["--tasks", "folds"])
+        .assert()
+        .success();
+    let b = read_json(&tmp.path().join("out/builtin-learned/bench.json"));
+    assert_eq!(b["tasks"].as_array().map(Vec::len), Some(1));
+    let folds = task(&b, "folds")["folds"]["folds"]
+        .as_array()
+        .expect("folds")
+        .clone();
+    let data = tmp.path().join("out/data/test-suite-1");
+    let models = std::fs::read_dir(&data)
+        .expect("data")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".learned.json"))
+        .count();
+    assert_eq!(models, folds.len(), "one learned model per fold");
+    // --resume keeps each finished run: the same run directories, the same figures.
+    bench(tmp.path(), &suite, "builtin:learned")
+        .args(["--tasks", "folds", "--resume"])
+        .assert()
+        .success();
+    let again = read_json(&tmp.path().join("out/builtin-learned/bench.json"));
+    assert_eq!(again, b);
+}
+
+#[test]
+fn a_tampered_file_stops_the_run_naming_it() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let suite = suite(tmp.path());
+    let victim = tmp
+        .path()
+        .join("data/UNSW_NB15_testing-set_excerpt.shared_half.csv");
+    let mut text = std::fs::read_to_string(&victim).expect("read");
+    text.push('\n');
+    std::fs::write(&victim, text).expect("tamper");
+    let (_, stderr) = fails(&mut bench(tmp.path(), &suite, "builtin:heuristic"));
+    assert!(
+        stderr.contains("UNSW_NB15_testing-set_excerpt.shared_half.csv")
+            && stderr.contains("SHA-256"),
+        "{stderr}"
+    );
+    assert!(
+        !tmp.path().join("out/builtin-heuristic").exists(),
+        "nothing ran"
+    );
+}
+
+#[test]
+fn an_unknown_task_is_an_error_listing_the_tasks() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let suite = suite(tmp.path());
+    let (_, stderr) =
+        fails(bench(tmp.path(), &suite, "builtin:heuristic").args(["--tasks", "nope"]));
+    assert!(
+        stderr.contains("no task `nope`") && stderr.contains("unsw, folds"),
+        "{stderr}"
+    );
+}
