@@ -4,7 +4,6 @@ mod args;
 mod bench;
 mod commands;
 mod progress;
-mod report;
 
 use std::process::ExitCode;
 

@@ -42,7 +42,7 @@ n = 40
 [[task]]
 name = "folds"
 about = "leave one host session out"
-folds = { files = ["pool"], min_per_label = 400 }
+folds = { files = ["pool"], min_per_label = 30 }
 n = 40
 "#;
     let path = dir.join("suite.toml");

@@ -1,7 +1,7 @@
 //! netlogs-report: what people look at. `report.html` (self-contained: inline SVG plots drawn
 //! with plotters, CSS and JS, a paginated per-sample table with filters and search), the HTML
-//! of a run comparison (rows paired by example and rollout), and `netlogs view`, a local server
-//! listing runs. It reads runs through the run-log crate alone, never the engine.
+//! of a run comparison (rows paired by example and rollout), report.md and the terminal
+//! summary, and `netlogs view`, a local server listing runs. It reads runs through the run-log crate alone, never the engine.
 
 mod compare;
 mod data;
@@ -10,6 +10,7 @@ mod facts;
 mod html;
 mod pairing;
 mod plots;
+mod text;
 pub mod view;
 
 pub use compare::{render_compare, render_compare_markdown};
@@ -19,3 +20,4 @@ pub use facts::{dataset_fact, skill_fact, status_fact, truncation_fact};
 pub use html::{payload, render_report, write_html_report, REPORT_FILE};
 pub use pairing::{compare_runs, Flip, GroupDelta, RunComparison, RunName};
 pub use plots::wilson;
+pub use text::{render_markdown, run_lines, terminal_summary, write_reports};

@@ -42,7 +42,8 @@ pub fn run(a: BenchArgs) -> Result<()> {
     if a.baselines {
         models.extend(BASELINES.iter().map(|m| m.to_string()));
     }
-    models.dedup();
+    let mut seen = std::collections::BTreeSet::new();
+    models.retain(|m| seen.insert(m.clone()));
     let bench = Bench {
         suite: &suite,
         args: &a,
@@ -111,8 +112,17 @@ impl Bench<'_> {
             let run = self.eval_task(model, &task_dir, t, None)?;
             return task_result(t, dir, &run);
         };
+        let captures = self.fold_captures(spec)?;
+        if captures.is_empty() {
+            bail!(
+                "task `{}`: no capture of {} has {} flows of each label, so there is no fold",
+                t.name,
+                spec.files.join(", "),
+                spec.min_per_label
+            );
+        }
         let mut folds = Vec::new();
-        for capture in self.fold_captures(spec)? {
+        for capture in captures {
             let build = self.build(
                 &format!("fold-{}", sanitize(&capture)),
                 &spec.files,
@@ -273,7 +283,8 @@ impl Bench<'_> {
     /// `netlogs baseline train` on a build's train split, calibrated on its dev split.
     fn learned(&self, build: &Path) -> Result<PathBuf> {
         let out = build.with_extension("learned.json");
-        if out.exists() {
+        // A model file an older netlogs wrote (other features) is trained again.
+        if out.exists() && netlogs_baseline::LearnedModel::load(&out).is_ok() {
             return Ok(out);
         }
         let mut argv = strings(&["baseline", "train", "--data"]);

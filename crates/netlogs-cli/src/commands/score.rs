@@ -4,7 +4,8 @@ use anyhow::Result;
 use netlogs_eval::{score_file, ScorePlan};
 
 use crate::args::ScoreArgs;
-use crate::report::{print_run, write_reports};
+use netlogs_report::{run_lines, write_reports};
+use netlogs_runlog::RunRecord;
 
 pub fn run(a: ScoreArgs) -> Result<()> {
     let plan = ScorePlan {
@@ -14,7 +15,12 @@ pub fn run(a: ScoreArgs) -> Result<()> {
         seed: a.seed,
     };
     let log = score_file(&plan)?;
-    write_reports(&log)?;
-    print_run(&log);
+    let record = RunRecord {
+        dir: log.dir,
+        metadata: log.metadata,
+        summary: log.summary,
+    };
+    write_reports(&record)?;
+    print!("{}", run_lines(&record));
     Ok(())
 }

@@ -1,15 +1,15 @@
-//! report.md and the terminal summary. Deterministic for given metrics (no clock), so they
-//! can be snapshot-tested.
+//! report.md and the terminal summary, beside report.html so one crate words every report.
+//! Deterministic for given metrics (no clock), so they can be snapshot-tested.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use anyhow::{Context, Result};
-use netlogs_data::SPLITS;
-use netlogs_eval::RunLog;
-use netlogs_report::{dataset_fact, skill_fact, status_fact, truncation_fact};
-use netlogs_rubric::{GroupStats, RubricConfig, RunMetrics, HELD_OUT, SEEN};
-use netlogs_runlog::RunKind;
+use netlogs_rubric::{held_out, GroupStats, RubricConfig, RunMetrics, HELD_OUT, SEEN};
+use netlogs_runlog::{RunKind, RunRecord};
+
+use crate::error::ReportError;
+use crate::facts::{dataset_fact, skill_fact, status_fact, truncation_fact};
+use crate::html::write_html_report;
 
 fn f(x: Option<f64>) -> String {
     x.map_or_else(|| "n/a".to_string(), |v| format!("{v:.3}"))
@@ -250,7 +250,7 @@ fn group_rows(o: &mut String, name: &str, groups: &BTreeMap<String, GroupStats>)
 }
 
 /// The title and the facts list of a run's report.
-fn run_facts(log: &RunLog) -> (String, Vec<(&'static str, String)>) {
+fn run_facts(log: &RunRecord) -> (String, Vec<(&'static str, String)>) {
     let m = &log.metadata;
     let Some(settings) = m.eval() else {
         let input = m.dataset.files.first().map_or("", |f| f.name.as_str());
@@ -301,8 +301,9 @@ fn run_facts(log: &RunLog) -> (String, Vec<(&'static str, String)>) {
 
 /// `train: a, b · dev: c · test: d`, splits in their usual order.
 fn captures_fact(captures: &BTreeMap<String, Vec<String>>) -> String {
+    // train, then the held-out splits (dev, test), then any other name.
     let mut names: Vec<&String> = captures.keys().collect();
-    names.sort_by_key(|n| SPLITS.iter().position(|s| s == n).unwrap_or(SPLITS.len()));
+    names.sort_by_key(|n| (held_out(n).is_none(), held_out(n) == Some(true), n.as_str()));
     names
         .iter()
         .map(|n| format!("{n}: {}", captures[*n].join(", ")))
@@ -326,29 +327,31 @@ fn exposure_line(m: &RunMetrics) -> Option<String> {
 }
 
 /// Write report.md and report.html beside the run's summary.
-pub fn write_reports(log: &RunLog) -> Result<()> {
-    netlogs_report::write_html_report(&log.dir)?;
+pub fn write_reports(log: &RunRecord) -> Result<(), ReportError> {
+    write_html_report(&log.dir)?;
     let (title, mut facts) = run_facts(log);
     if let Some(t) = truncation_fact(&log.metadata, &log.summary) {
         facts.push(("Truncated answers", t));
     }
     let text = render_markdown(&title, &facts, &log.summary.metrics, log.metadata.rubric());
     let path = log.dir.join("report.md");
-    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+    std::fs::write(&path, text).map_err(|source| ReportError::Write { path, source })
 }
 
 /// The lines printed when a run ends.
-pub fn print_run(log: &RunLog) {
+pub fn run_lines(log: &RunRecord) -> String {
+    let mut o = String::new();
     let m = &log.metadata;
     let metrics = &log.summary.metrics;
     if m.kind() == RunKind::Score {
         let input = m.dataset.files.first().map_or("", |f| f.name.as_str());
-        println!("netlogs score · {input} · preset {}", m.rubric().preset);
-        print!("{}", terminal_summary(metrics));
-        println!("output: {}", log.dir.display());
-        return;
+        let _ = writeln!(o, "netlogs score · {input} · preset {}", m.rubric().preset);
+        let _ = write!(o, "{}", terminal_summary(metrics));
+        let _ = writeln!(o, "output: {}", log.dir.display());
+        return o;
     }
-    println!(
+    let _ = writeln!(
+        o,
         "netlogs eval · {} · {} · {} examples × {} rollout(s) · preset {}",
         m.model,
         m.dataset.name,
@@ -356,10 +359,11 @@ pub fn print_run(log: &RunLog) {
         m.rollouts_per_example(),
         m.rubric().preset
     );
-    print!("{}", terminal_summary(metrics));
+    let _ = write!(o, "{}", terminal_summary(metrics));
     let usage = &log.summary.usage;
     if usage.total_tokens > 0 {
-        println!(
+        let _ = writeln!(
+            o,
             "  tokens/example   {:.1} · cost {}",
             usage.tokens_per_example.unwrap_or(0.0),
             usage.cost_usd.map_or_else(
@@ -369,10 +373,11 @@ pub fn print_run(log: &RunLog) {
         );
     }
     if let Some(t) = truncation_fact(m, &log.summary) {
-        println!("  truncated        {t}");
+        let _ = writeln!(o, "  truncated        {t}");
     }
     if m.dataset.synthetic {
-        println!("  WARNING: this run used SYNTHETIC data, not real flows");
+        let _ = writeln!(o, "  WARNING: this run used SYNTHETIC data, not real flows");
     }
-    println!("run dir: {}", log.dir.display());
+    let _ = writeln!(o, "run dir: {}", log.dir.display());
+    o
 }
