@@ -78,13 +78,19 @@ class LookupAgent(AgentInstanceBase):
     """The raw flows the tools look in (None: netlogs' default data)."""
     max_turns: int = 6
     """Model turns at most."""
-    rubric: Rubric = Rubric()
-    """The rubric (:func:`make_executor` reads it once from a dict of overrides or a TOML
-    path)."""
+    rubric: Any = None
+    """A netlogs.Rubric, a dict of overrides or a TOML path (None: the proper preset), read
+    once, when the class is made: a subclass's is a ``netlogs.Rubric`` from then on."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.rubric = Rubric.load(cls.rubric)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if not isinstance(self.max_turns, int) or self.max_turns < 1:
             raise ValueError(f"LookupAgent.max_turns must be a whole number >= 1, got {self.max_turns!r}")
+        if not isinstance(self.rubric, Rubric):
+            type(self).rubric = Rubric.load(self.rubric)
         self._tools = tools_for(self.data)
         self._messages: list[dict] = []
         self._prompt: str | None = None
@@ -147,7 +153,7 @@ def make_executor(data: Any = None, max_turns: int = 6, rubric: Any = None) -> t
     ``rubric``: a ``netlogs.Rubric``, a dict of overrides or a TOML path (None: the proper
     preset), read once, here, not at every step.
     """
-    agent = type("LookupAgent", (LookupAgent,), {"data": data, "max_turns": max_turns, "rubric": Rubric.load(rubric)})
+    agent = type("LookupAgent", (LookupAgent,), {"data": data, "max_turns": max_turns, "rubric": rubric})
 
     class Executor(MultiTurnAgentExecutor):
         def __init__(self) -> None:

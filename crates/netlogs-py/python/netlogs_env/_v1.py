@@ -6,8 +6,9 @@ three lookup tools (a shared MCP toolset, ``netlogs_env._lookup_v1``) for up to
 ``task.max_turns`` model turns. Either way the reward is netlogs' reward of the conversation:
 the four components (weighted as the rubric weighs them), ``grounding`` (0 unless
 ``task.preset = "grounded"``, which checks the answer's citations against the flow its prompt
-showed) and ``tool_use``, the ``tool_cost`` netlogs takes off for the tool calls. A rollout that runs out of turns ends on its last tool
-results, as in ``netlogs eval --mode lookup``, and scores as an invalid answer.
+showed) and ``tool_use``, the ``tool_cost`` netlogs takes off for the tool calls. A rollout
+that runs out of turns ends on its last tool results, as in ``netlogs eval --mode lookup``,
+and scores as an invalid answer.
 """
 
 from typing import Any, Literal
