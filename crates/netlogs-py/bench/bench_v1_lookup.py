@@ -4,7 +4,9 @@ calls netlogs' tools (tests/stub_lookup.py). One MCP tool server serves every ro
 
 The rate is rollouts / the span from the first rollout's start to the last one's end, read
 from the saved traces, so vf-eval's start-up and the tool server's index build are left out.
-The best of `--repeat` runs is reported, with each run's figure.
+The best of `--repeat` runs is reported, with each run's figure. `tool_seconds` is the time
+the run's tool calls take when replayed one after another through `netlogs.LookupTools` in
+this process: what a synchronous tool would hold the server's event loop for.
 
 Run in the v1 venv (verifiers 0.4.0) with the netlogs wheel installed:
     nice -n 10 ~/.cache/netlogs-py/v1/bin/python crates/netlogs-py/bench/bench_v1_lookup.py
@@ -18,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 TESTS = pathlib.Path(__file__).resolve().parents[1] / "tests"
 sys.path.insert(0, str(TESTS))
@@ -43,17 +46,30 @@ def run_once(rollouts: int, concurrency: int, max_turns: int) -> dict:
             episodes = [json.loads(line) for line in traces.read_text().splitlines() if line.strip()]
     finally:
         server.shutdown()
-    spans, tool_results, errors = [], 0, 0
+    spans, calls, errors = [], [], 0
     for ep in episodes:
         for trace in ep["traces"]:
             t = trace["timing"]
             ends = [t[k]["end"] for k in ("boot", "setup", "agent", "finalize", "scoring") if t[k]["end"]]
             spans.append((t["start"], max(ends)))
-            tool_results += sum(1 for n in trace["nodes"] if n["message"]["role"] == "tool")
+            info = trace["task"]["data"]["info"]
+            for n in trace["nodes"]:
+                for c in n["message"].get("tool_calls") or []:
+                    calls.append((c["name"], c["arguments"], info["ts"], info["capture"]))
             errors += trace.get("error") is not None
     span = max(e for _, e in spans) - min(s for s, _ in spans)
-    return {"rollouts": len(spans), "tool_results": tool_results, "errors": errors, "seconds": span,
-            "rollouts_per_s": len(spans) / span}
+    return {"rollouts": len(spans), "tool_calls": len(calls), "tool_seconds": round(replay(calls), 4), "errors": errors,
+            "seconds": round(span, 2), "rollouts_per_s": round(len(spans) / span, 3)}
+
+
+def replay(calls) -> float:
+    import netlogs
+
+    tools = netlogs.LookupTools()
+    start = time.perf_counter()
+    for name, arguments, ts, capture in calls:
+        tools.call(name, arguments if isinstance(arguments, str) else json.dumps(arguments), ts=ts, capture=capture)
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -69,7 +85,7 @@ def main() -> None:
     rates = [r["rollouts_per_s"] for r in runs]
     print(f"{a.rollouts} rollouts, {a.concurrency} concurrent, max {a.max_turns} turns: "
           f"best {max(rates):.1f} rollouts/s, median {statistics.median(rates):.1f} "
-          f"({runs[0]['tool_results']} tool results a run)")
+          f"({runs[0]['tool_calls']} tool calls a run, {runs[0]['tool_seconds']} s of them replayed one by one)")
 
 
 if __name__ == "__main__":

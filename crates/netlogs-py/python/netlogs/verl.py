@@ -14,8 +14,8 @@ leaves its conversation in ``extra_info``, and the reward is netlogs' reward of 
 conversation (``tool_cost`` per call; one that ran out of turns ends on tool results and is
 an invalid answer). Otherwise ``solution_str`` is the answer.
 
-verl hands the reward function no prompt, so :func:`rows` puts the prompt's user message in
-``extra_info`` (under :data:`PROMPT`): a rubric that weighs grounding (``preset: grounded``)
+verl hands the reward function no prompt, so :func:`rows` puts the prompt in ``extra_info``
+(under :data:`PROMPT`): a rubric that weighs grounding (``preset: grounded``)
 checks each answer's citations against the flow it showed.
 
 :func:`rows` turns ``netlogs.load_examples`` rows into verl's dataset rows.
@@ -35,7 +35,7 @@ from netlogs._netlogs import Rubric, response_in_query
 # which reach the reward function inside `extra_info`).
 CONVERSATION = "netlogs_messages"
 
-# Where :func:`rows` leaves the prompt's user message in `extra_info`.
+# Where :func:`rows` leaves the prompt (its chat messages) in `extra_info`.
 PROMPT = "netlogs_prompt"
 
 # Keywords verl itself adds when a reward router is configured; they are not rubric options.
@@ -61,8 +61,8 @@ def _completion(solution_str: str, extra_info: dict | None) -> str | list[dict]:
 
 
 def _prompt(extra_info: dict | None) -> str | list[dict] | None:
-    """The rollout's prompt: the user message :func:`rows` kept, else the messages before the
-    first model turn of a recorded conversation."""
+    """The rollout's prompt: the one :func:`rows` kept, else the messages before the first
+    model turn of a recorded conversation."""
     extra_info = extra_info or {}
     if extra_info.get(PROMPT) is not None:
         return extra_info[PROMPT]
@@ -123,21 +123,11 @@ async def compute_score_async(data_source, solution_str, ground_truth, extra_inf
     return await asyncio.to_thread(compute_score, data_source, solution_str, ground_truth, extra_info, **kwargs)
 
 
-def _user(prompt: str | list[dict], i: int) -> str:
-    """A ``load_examples`` prompt's user message."""
-    if isinstance(prompt, str):
-        return prompt
-    user = next((m.get("content") for m in reversed(prompt) if m.get("role") == "user"), None)
-    if not isinstance(user, str):
-        raise ValueError(f"examples[{i}]['prompt']: no user message to keep for grounding")
-    return user
-
-
 def rows(examples: list[dict], lookup: bool = False, data_source: str = "netlogs") -> list[dict]:
     """verl dataset rows (``data_source``, ``prompt``, ``ability``, ``reward_model``,
     ``extra_info``) for ``netlogs.load_examples`` rows; write them with
-    ``datasets.Dataset.from_list(rows).to_parquet(path)``. ``extra_info`` keeps the prompt's
-    user message (:data:`PROMPT`) for a rubric that weighs grounding. With ``lookup``, each row
+    ``datasets.Dataset.from_list(rows).to_parquet(path)``. ``extra_info`` keeps the prompt
+    (:data:`PROMPT`) for a rubric that weighs grounding. With ``lookup``, each row
     runs verl's ``tool_agent`` loop and carries its flow's time and capture to the lookup tools
     (``extra_info.tools_kwargs``)."""
     from netlogs.lookup import TOOL_NAMES
@@ -145,7 +135,7 @@ def rows(examples: list[dict], lookup: bool = False, data_source: str = "netlogs
     out = []
     for i, ex in enumerate(examples):
         info = ex.get("info") or {}
-        extra: dict[str, Any] = {"index": i, "example_id": ex.get("example_id"), "info": info, PROMPT: _user(ex["prompt"], i)}
+        extra: dict[str, Any] = {"index": i, "example_id": ex.get("example_id"), "info": info, PROMPT: ex["prompt"]}
         row = {
             "data_source": data_source,
             "prompt": ex["prompt"],

@@ -107,7 +107,7 @@ def test_verl_grounded_reads_the_prompt_rows_keep():
     ex = {"example_id": "x", "prompt": [{"role": "system", "content": "sys"}, {"role": "user", "content": FLOW}],
           "answer": "Malicious", "info": {}}
     (row,) = netlogs.verl.rows([ex])
-    assert row["extra_info"][netlogs.verl.PROMPT] == FLOW
+    assert row["extra_info"][netlogs.verl.PROMPT] == ex["prompt"]
     for text, w in zip((CITED, MISCITED), want):
         out = netlogs.verl.compute_score("netlogs", text, "Malicious", extra_info=row["extra_info"], preset="grounded")
         assert out == {"score": w["reward"], **w["metrics"], "tool_calls": 0}

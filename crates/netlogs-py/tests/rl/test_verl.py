@@ -147,7 +147,7 @@ def test_lookup_rows_run_verls_tool_agent_loop_and_score_the_conversation(tok, t
             got = vh.score(tok, vh.reward_data(row, output, tok), name, **case["rubric"])
             assert got["reward_score"] == pytest.approx(want["reward"], abs=1e-12), (case["id"], name)
         # Grounded: the prompt the row kept came through parquet and verl's dataset.
-        assert row["extra_info"][netlogs.verl.PROMPT] == case["prompt"][-1]["content"]
+        assert row["extra_info"][netlogs.verl.PROMPT] == case["prompt"]
         grounded = {**case["rubric"], "preset": "grounded"}
         want = netlogs.score([case["completion"]], [case["answer"]], rubric=grounded, prompts=[case["prompt"]])[0]
         got = vh.score(tok, vh.reward_data(row, output, tok), "compute_score", **grounded)
