@@ -5,6 +5,7 @@
 mod convert;
 mod examples;
 mod lookup;
+mod prompt;
 mod rubric;
 
 use netlogs_rubric::{response_in_query, TrainerLabel};
@@ -37,6 +38,7 @@ fn default_system_prompt() -> String {
 #[pymodule]
 fn _netlogs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("COMPONENTS", rubric::components_tuple(m.py())?)?;
     m.add_function(wrap_pyfunction!(rubric::score, m)?)?;
     m.add_function(wrap_pyfunction!(rubric::rewards, m)?)?;
     m.add_class::<rubric::PyRubric>()?;

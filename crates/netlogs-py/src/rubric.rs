@@ -1,19 +1,49 @@
 //! `netlogs.score`, `netlogs.rewards` and `netlogs.Rubric`: batched scoring through the same
 //! functions as `netlogs score` and `netlogs serve`, with the GIL released while scoring.
 
-use netlogs_data::{shown_fields, user_message};
+use netlogs_data::shown_fields;
 use netlogs_rubric::{
-    audit_rubric, score_row, AnswerLabel, FlowFacts, Gold, ItemScore, Outcome, Preset,
+    answer_of, audit_rubric, score_row, AnswerLabel, FlowFacts, Gold, ItemScore, Outcome, Preset,
     RubricConfig, RubricOverrides, Truth,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyFloat, PyList, PyString};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyFloat, PyList, PyString, PyTuple};
 
 use crate::convert::{
     completion, gold, items, same_length, to_json, to_py, type_name, PyCompletion,
 };
+use crate::prompt::user_text;
+
+/// The components every rubric scores, in the order weights are written: the keys of a
+/// score dict's `metrics` (`netlogs.COMPONENTS`, which the adapters log).
+pub const COMPONENTS: [&str; 4] = ["accuracy", "format", "calibration", "cost"];
+
+/// The component a rubric scores only when it weighs it (the `grounded` preset).
+pub const GROUNDING: &str = "grounding";
+
+/// The names of the components `cfg` scores: [`COMPONENTS`], then `grounding` when weighed.
+fn component_names(py: Python<'_>, cfg: &RubricConfig) -> PyResult<Py<PyTuple>> {
+    let grounding = cfg.scores_grounding().then_some(GROUNDING);
+    let names: Vec<&str> = COMPONENTS.into_iter().chain(grounding).collect();
+    Ok(PyTuple::new(py, names)?.unbind())
+}
+
+/// The `metrics` keys as interned Python strings, made once: no string is built per item.
+fn metric_keys(py: Python<'_>) -> &[Py<PyString>; 5] {
+    static KEYS: PyOnceLock<[Py<PyString>; 5]> = PyOnceLock::new();
+    KEYS.get_or_init(py, || {
+        let [accuracy, format, calibration, cost] = COMPONENTS;
+        [accuracy, format, calibration, cost, GROUNDING].map(|k| PyString::intern(py, k).unbind())
+    })
+}
+
+/// `netlogs.COMPONENTS`.
+pub fn components_tuple(py: Python<'_>) -> PyResult<Bound<'_, PyTuple>> {
+    PyTuple::new(py, COMPONENTS)
+}
 
 fn preset(name: &str) -> PyResult<Preset> {
     name.parse().map_err(|_| {
@@ -100,12 +130,13 @@ fn chosen(preset_name: Option<&str>, rubric: Option<&Bound<'_, PyAny>>) -> PyRes
     resolve(base)
 }
 
-/// `prompts[i]`: a user message, or a chat message list; the fields its flow shows, which a
-/// grounding rubric checks citations against.
+/// `prompts[i]`: a user message, a chat message list, or a prompt a chat template rendered
+/// (its last user turn counts); the fields its flow shows, which a grounding rubric checks
+/// citations against.
 fn prompt_facts(v: &Bound<'_, PyAny>, i: usize) -> PyResult<FlowFacts> {
     let at = format!("prompts[{i}]");
     let value = to_json(v, &at)?;
-    let user = user_message(&value).ok_or_else(|| {
+    let user = user_text(&value).ok_or_else(|| {
         PyValueError::new_err(format!(
             "{at}: expected the prompt's text or a list of messages with a user message"
         ))
@@ -140,6 +171,12 @@ fn batch_facts(
         .map(Some)
 }
 
+/// One row's score and the tool calls its conversation made (each costing `tool_cost`).
+struct Scored {
+    item: ItemScore,
+    tool_calls: usize,
+}
+
 /// Read the batch under the GIL, then score it with the GIL released.
 fn score_batch(
     py: Python<'_>,
@@ -148,7 +185,7 @@ fn score_batch(
     answers: &Bound<'_, PyAny>,
     infos: Option<&Bound<'_, PyAny>>,
     prompts: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Vec<ItemScore>> {
+) -> PyResult<Vec<Scored>> {
     let completions = items(completions, "completions")?;
     let answers = items(answers, "answers")?;
     same_length("answers", answers.len(), "completions", completions.len())?;
@@ -187,22 +224,29 @@ fn score_batch(
                     gold,
                     flow: facts.as_ref().and_then(|f| f.get(i)),
                 };
-                ItemScore::from(&score_row(&cfg, &c.view(), truth))
+                let view = c.view();
+                Scored {
+                    item: ItemScore::from(&score_row(&cfg, &view, truth)),
+                    tool_calls: answer_of(&view).tool_calls,
+                }
             })
             .collect()
     }))
 }
 
 /// `{reward, metrics: {accuracy, format, calibration, cost[, grounding]}, parsed: {label,
-/// confidence, outcome}}`, as `/v1/score` answers (`grounding` under a rubric that weighs it).
-fn score_dict<'py>(py: Python<'py>, s: &ItemScore) -> PyResult<Bound<'py, PyDict>> {
+/// confidence, outcome}, tool_calls}`: `/v1/score`'s answer (`grounding` under a rubric that
+/// weighs it) and the count of tool calls the conversation made.
+fn score_dict<'py>(py: Python<'py>, scored: &Scored) -> PyResult<Bound<'py, PyDict>> {
+    let s = &scored.item;
     let metrics = PyDict::new(py);
-    metrics.set_item(intern!(py, "accuracy"), s.metrics.accuracy)?;
-    metrics.set_item(intern!(py, "format"), s.metrics.format)?;
-    metrics.set_item(intern!(py, "calibration"), s.metrics.calibration)?;
-    metrics.set_item(intern!(py, "cost"), s.metrics.cost)?;
+    let [accuracy, format, calibration, cost, grounding] = metric_keys(py);
+    metrics.set_item(accuracy.bind(py), s.metrics.accuracy)?;
+    metrics.set_item(format.bind(py), s.metrics.format)?;
+    metrics.set_item(calibration.bind(py), s.metrics.calibration)?;
+    metrics.set_item(cost.bind(py), s.metrics.cost)?;
     if let Some(g) = s.metrics.grounding {
-        metrics.set_item(intern!(py, "grounding"), g)?;
+        metrics.set_item(grounding.bind(py), g)?;
     }
     let parsed = PyDict::new(py);
     parsed.set_item(
@@ -215,6 +259,7 @@ fn score_dict<'py>(py: Python<'py>, s: &ItemScore) -> PyResult<Bound<'py, PyDict
     d.set_item(intern!(py, "reward"), s.reward)?;
     d.set_item(intern!(py, "metrics"), metrics)?;
     d.set_item(intern!(py, "parsed"), parsed)?;
+    d.set_item(intern!(py, "tool_calls"), scored.tool_calls)?;
     Ok(d)
 }
 
@@ -238,7 +283,7 @@ fn outcome_name(py: Python<'_>, outcome: Outcome) -> &Bound<'_, PyString> {
     }
 }
 
-fn dicts<'py>(py: Python<'py>, scores: &[ItemScore]) -> PyResult<Bound<'py, PyList>> {
+fn dicts<'py>(py: Python<'py>, scores: &[Scored]) -> PyResult<Bound<'py, PyList>> {
     // Three fresh dicts per item: left on, the cyclic collector would run over and over while
     // the list grows (half the time of a 100k batch), and these dicts hold no cycles.
     let gc = py.import(intern!(py, "gc"))?;
@@ -254,8 +299,8 @@ fn dicts<'py>(py: Python<'py>, scores: &[ItemScore]) -> PyResult<Bound<'py, PyLi
     PyList::new(py, out?)
 }
 
-fn floats<'py>(py: Python<'py>, scores: &[ItemScore]) -> PyResult<Bound<'py, PyList>> {
-    PyList::new(py, scores.iter().map(|s| PyFloat::new(py, s.reward)))
+fn floats<'py>(py: Python<'py>, scores: &[Scored]) -> PyResult<Bound<'py, PyList>> {
+    PyList::new(py, scores.iter().map(|s| PyFloat::new(py, s.item.reward)))
 }
 
 /// Score completions against gold answers: one dict per completion. `prompts` (each
@@ -335,6 +380,24 @@ impl PyRubric {
             py,
             &score_batch(py, &self.cfg, completions, answers, None, prompts)?,
         )
+    }
+
+    /// The rubric `score` would use for `rubric` (a Rubric, a dict of overrides or a TOML
+    /// file path) with `preset` laid over it, resolved now: a trainer that scores every step
+    /// reads its rubric file once.
+    #[staticmethod]
+    #[pyo3(signature = (rubric=None, preset=None))]
+    fn load(rubric: Option<&Bound<'_, PyAny>>, preset: Option<&str>) -> PyResult<PyRubric> {
+        Ok(PyRubric {
+            cfg: chosen(preset, rubric.filter(|r| !r.is_none()))?,
+        })
+    }
+
+    /// The components this rubric scores: `netlogs.COMPONENTS`, then `grounding` when it
+    /// weighs it.
+    #[getter]
+    fn components(&self, py: Python<'_>) -> PyResult<Py<PyTuple>> {
+        component_names(py, &self.cfg)
     }
 
     /// The rubric audit: constant policies, best responses, abstention band, findings.

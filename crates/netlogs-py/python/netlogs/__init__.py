@@ -9,6 +9,7 @@ they share are ``netlogs.lookup``. The verifiers environment is the ``netlogs_en
 """
 
 from netlogs._netlogs import (
+    COMPONENTS,
     LookupTools,
     Rubric,
     __version__,
@@ -21,6 +22,7 @@ from netlogs._netlogs import (
 )
 
 __all__ = [
+    "COMPONENTS",
     "LookupTools",
     "Rubric",
     "__version__",

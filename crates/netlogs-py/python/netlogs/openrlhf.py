@@ -6,7 +6,10 @@
   included), ``prompts[i]`` the prompt alone, ``labels[i]`` the gold label (``Benign`` /
   ``Malicious``, or ``{"answer": …, "info": {…}}`` as a JSON string). It returns
   ``{"rewards", "scores", "extra_logs"}``, as torch tensors when torch is installed (as
-  OpenRLHF expects), else as lists.
+  OpenRLHF expects), else as lists. The rubric is netlogs' default (``proper``), or the TOML
+  file ``NETLOGS_RUBRIC`` names (read once, at load); each answer is scored with its prompt,
+  so a rubric that weighs grounding (``preset = "grounded"``) checks citations against the
+  flow the prompt showed. :func:`make_reward_func` builds one for a file of your own.
 - ``--reward.remote_url http://host:8000/get_reward`` (comma-separated for replicas):
   ``netlogs serve`` speaks the same protocol over HTTP.
 - Lookup mode: ``--train.agent_func_path`` with :mod:`netlogs.openrlhf_agent`.
@@ -15,8 +18,9 @@
 """
 
 import json
+import os
 
-from netlogs._netlogs import parse_label, response_in_query, score as _score
+from netlogs._netlogs import Rubric, parse_label, response_in_query
 
 
 def _tensor(values):
@@ -27,25 +31,48 @@ def _tensor(values):
     return torch.tensor(values, dtype=torch.float)
 
 
-def reward_func(queries, prompts, labels, **kwargs):
-    queries, labels = list(queries), list(labels)
-    if len(labels) != len(queries):
-        raise ValueError(f"labels has {len(labels)} items but queries has {len(queries)}")
-    prompts = list(prompts) if prompts is not None else [None] * len(queries)
-    if len(prompts) != len(queries):
-        raise ValueError(f"prompts has {len(prompts)} items but queries has {len(queries)}")
-    responses, golds = [], []
-    for i, (q, p, label) in enumerate(zip(queries, prompts, labels)):
-        try:
-            gold, _info = parse_label(label)
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"labels[{i}]: {e}") from None
-        responses.append(response_in_query(q, p))
-        golds.append(gold)
-    scored = _score(responses, golds)
-    rewards = [s["reward"] for s in scored]
-    logs = {k: _tensor([s["metrics"][k] for s in scored]) for k in ("accuracy", "format", "calibration", "cost")}
-    return {"rewards": _tensor(rewards), "scores": _tensor(rewards), "extra_logs": logs}
+def make_reward_func(preset=None, rubric=None):
+    """A ``reward_func`` under ``preset`` and ``rubric`` (a ``netlogs.Rubric``, a dict of
+    overrides or a TOML path, read once, here), for an OpenRLHF reward file of your own::
+
+        from netlogs.openrlhf import make_reward_func
+        reward_func = make_reward_func(preset="grounded")
+    """
+    chosen = Rubric.load(rubric, preset)
+
+    def reward_func(queries, prompts, labels, **kwargs):
+        queries, labels = list(queries), list(labels)
+        if len(labels) != len(queries):
+            raise ValueError(f"labels has {len(labels)} items but queries has {len(queries)}")
+        given = prompts is not None
+        prompts = list(prompts) if given else [None] * len(queries)
+        if len(prompts) != len(queries):
+            raise ValueError(f"prompts has {len(prompts)} items but queries has {len(queries)}")
+        responses, golds = [], []
+        for i, (q, p, label) in enumerate(zip(queries, prompts, labels)):
+            try:
+                gold, _info = parse_label(label)
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"labels[{i}]: {e}") from None
+            responses.append(response_in_query(q, p))
+            golds.append(gold)
+        scored = chosen.score(responses, golds, prompts=prompts if given else None)
+        rewards = [s["reward"] for s in scored]
+        logs = {k: _tensor([s["metrics"][k] for s in scored]) for k in chosen.components}
+        return {"rewards": _tensor(rewards), "scores": _tensor(rewards), "extra_logs": logs}
+
+    return reward_func
+
+
+def _rubric_from_environment():
+    path = os.environ.get("NETLOGS_RUBRIC") or None
+    if path is not None and not os.path.isfile(path):
+        raise ValueError(f"NETLOGS_RUBRIC names {path!r}, which is not a file")
+    return path
+
+
+# What OpenRLHF loads from this file (`--reward.remote_url <this file>`).
+reward_func = make_reward_func(rubric=_rubric_from_environment())
 
 
 def rows(examples, tokenizer=None, lookup=False):

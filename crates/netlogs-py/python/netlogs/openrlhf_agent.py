@@ -23,7 +23,12 @@ Settings, from the environment of OpenRLHF's rollout workers (or subclass, see
 - ``NETLOGS_LOOKUP_DATA``: the raw flows the tools look in (paths separated by ``:``; default:
   netlogs' default data);
 - ``NETLOGS_MAX_TURNS``: model turns at most (default 6);
-- ``NETLOGS_RUBRIC``: a rubric TOML file (``preset``, ``tool_cost``, costs, weights).
+- ``NETLOGS_RUBRIC``: a rubric TOML file (``preset``, ``tool_cost``, costs, weights), read
+  once, when OpenRLHF loads this file.
+
+The conversation is scored with its prompt (the observation ``reset`` receives), so a rubric
+that weighs grounding (``preset = "grounded"``) checks citations against the flow the prompt
+showed, and against the tool results of the conversation.
 """
 
 from __future__ import annotations
@@ -36,12 +41,10 @@ from typing import Any
 import torch
 from openrlhf.utils.agent import AgentInstanceBase, MultiTurnAgentExecutor
 
-from netlogs._netlogs import parse_label, response_in_query
-from netlogs._netlogs import score as _score
+from netlogs._netlogs import Rubric, parse_label, response_in_query
 from netlogs.lookup import Anchor, call, tools_for
 
 TOOL_CALL = re.compile(r"<tool_call>(.*?)</tool_call>", re.DOTALL)
-COMPONENTS = ("accuracy", "format", "calibration", "cost")
 
 
 def chatml_tool_turn(results: list[str]) -> str:
@@ -76,13 +79,21 @@ class LookupAgent(AgentInstanceBase):
     max_turns: int = 6
     """Model turns at most."""
     rubric: Any = None
-    """A netlogs.Rubric, a dict of overrides or a TOML path (None: the proper preset)."""
+    """A netlogs.Rubric, a dict of overrides or a TOML path (None: the proper preset), read
+    once, when the class is made: a subclass's is a ``netlogs.Rubric`` from then on."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.rubric = Rubric.load(cls.rubric)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if not isinstance(self.max_turns, int) or self.max_turns < 1:
             raise ValueError(f"LookupAgent.max_turns must be a whole number >= 1, got {self.max_turns!r}")
+        if not isinstance(self.rubric, Rubric):
+            type(self).rubric = Rubric.load(self.rubric)
         self._tools = tools_for(self.data)
         self._messages: list[dict] = []
+        self._prompt: str | None = None
         self._turns = 0
         self._paid = 0.0
 
@@ -93,6 +104,7 @@ class LookupAgent(AgentInstanceBase):
             raise ValueError(f"LookupAgent: the label is not netlogs' ({e})") from None
         self._anchor = Anchor.from_info(info if isinstance(info, dict) else None)
         self._messages, self._turns, self._paid = [], 0, 0.0
+        self._prompt = states["observation"]
         return {"observation": states["observation"]}
 
     async def step(self, states: dict, **kwargs: Any) -> dict:
@@ -112,7 +124,7 @@ class LookupAgent(AgentInstanceBase):
             self._messages.append({"role": "assistant", "content": TOOL_CALL.sub("", text).strip(), "tool_calls": calls})
             self._messages.extend(results)
         done = not bodies or self._turns >= self.max_turns
-        (s,) = _score([self._messages], [self._gold], rubric=self.rubric)
+        (s,) = self.rubric.score([self._messages], [self._gold], prompts=[self._prompt])
         change, self._paid = s["reward"] - self._paid, s["reward"]
         return {
             "rewards": torch.tensor(change, dtype=torch.float64),
@@ -120,7 +132,10 @@ class LookupAgent(AgentInstanceBase):
             "environment_feedback": "" if done else chatml_tool_turn([m["content"] for m in self._messages[-len(bodies):]]),
             "done": done,
             "sampling_params": states.get("sampling_params"),
-            "extra_logs": {k: torch.tensor(s["metrics"][k], dtype=torch.float64) for k in COMPONENTS},
+            "extra_logs": {
+                **{k: torch.tensor(s["metrics"][k], dtype=torch.float64) for k in self.rubric.components},
+                "tool_calls": torch.tensor(s["tool_calls"], dtype=torch.float64),
+            },
         }
 
     @property
@@ -134,6 +149,9 @@ def make_executor(data: Any = None, max_turns: int = 6, rubric: Any = None) -> t
 
         from netlogs.openrlhf_agent import make_executor
         AgentExecutor = make_executor(data="flows.conn.log.labeled", max_turns=4, rubric={"tool_cost": 0.02})
+
+    ``rubric``: a ``netlogs.Rubric``, a dict of overrides or a TOML path (None: the proper
+    preset), read once, here, not at every step.
     """
     agent = type("LookupAgent", (LookupAgent,), {"data": data, "max_turns": max_turns, "rubric": rubric})
 

@@ -32,23 +32,24 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from netlogs._netlogs import Rubric
 from netlogs._netlogs import rewards as _rewards
-from netlogs._netlogs import score as _score
 from netlogs.lookup import Anchor, call, google_docstring, tools_for
-
-COMPONENTS = ("accuracy", "format", "calibration", "cost")
 
 
 def reward_func(prompts, completions, answer, **kwargs):
     """The netlogs reward (default ``proper`` preset) of each completion."""
-    return _rewards(list(completions), list(answer))
+    return _rewards(list(completions), list(answer), prompts=list(prompts))
 
 
 def make_reward_func(preset=None, rubric=None):
-    """A TRL reward function under another preset or rubric, e.g. ``preset="legacy"``."""
+    """A TRL reward function under another preset or rubric, e.g. ``preset="legacy"`` or
+    ``preset="grounded"`` (which checks each answer's citations against its prompt's flow).
+    ``rubric`` (a ``netlogs.Rubric``, a dict of overrides or a TOML path) is read once, here."""
+    chosen = Rubric.load(rubric, preset)
 
     def netlogs_reward(prompts, completions, answer, **kwargs):
-        return _rewards(list(completions), list(answer), preset=preset, rubric=rubric)
+        return chosen.rewards(list(completions), list(answer), prompts=list(prompts))
 
     return netlogs_reward
 
@@ -56,13 +57,17 @@ def make_reward_func(preset=None, rubric=None):
 def make_async_reward_func(preset: str | None = None, rubric: Any = None) -> Callable:
     """An ``async`` TRL reward function: netlogs' reward of each completion, scored off the
     event loop (netlogs releases the GIL), under ``preset`` and ``rubric`` (a
-    ``netlogs.Rubric``, a dict of overrides such as ``{"tool_cost": 0.05}``, or a TOML path).
+    ``netlogs.Rubric``, a dict of overrides such as ``{"tool_cost": 0.05}``, or a TOML path,
+    read once, here). Each completion is scored with its prompt, so ``preset="grounded"``
+    checks citations against the flow that prompt showed.
 
-    It logs the batch means of the four components through TRL's ``log_metric``
-    (``netlogs/accuracy``, ``netlogs/format``, ``netlogs/calibration``, ``netlogs/cost``), and
-    each completion's outcome (``true_positive`` … ``invalid``) through ``log_extra``. A row whose
-    ``answer`` is None is not netlogs' (a mixed-task dataset): it gets ``None``, which TRL
-    leaves out of that row's reward."""
+    It logs the batch means of the rubric's components through TRL's ``log_metric``
+    (``netlogs/accuracy``, ``netlogs/format``, ``netlogs/calibration``, ``netlogs/cost``, and
+    ``netlogs/grounding`` under a rubric that weighs it), and each completion's outcome
+    (``true_positive`` … ``invalid``) through ``log_extra``. A row whose ``answer`` is None is
+    not netlogs' (a mixed-task dataset): it gets ``None``, which TRL leaves out of that row's
+    reward."""
+    chosen = Rubric.load(rubric, preset)
 
     async def netlogs_reward(
         prompts: Sequence[Any],
@@ -72,13 +77,18 @@ def make_async_reward_func(preset: str | None = None, rubric: Any = None) -> Cal
         log_extra: Callable[[str, list], None] | None = None,
         **kwargs: Any,
     ) -> list[float | None]:
-        completions, answer = list(completions), list(answer)
+        completions, answer, prompts = list(completions), list(answer), list(prompts)
         if len(answer) != len(completions):
             raise ValueError(f"answer has {len(answer)} items but completions has {len(completions)}")
+        if len(prompts) != len(completions):
+            raise ValueError(f"prompts has {len(prompts)} items but completions has {len(completions)}")
         mine = [i for i, a in enumerate(answer) if a is not None]
         try:
             scored = await asyncio.to_thread(
-                _score, [completions[i] for i in mine], [answer[i] for i in mine], preset=preset, rubric=rubric
+                chosen.score,
+                [completions[i] for i in mine],
+                [answer[i] for i in mine],
+                prompts=[prompts[i] for i in mine],
             )
         except ValueError as e:
             # The scorer names an index of netlogs' rows; name the batch's own.
@@ -89,7 +99,7 @@ def make_async_reward_func(preset: str | None = None, rubric: Any = None) -> Cal
             out[i] = s["reward"]
             outcomes[i] = s["parsed"]["outcome"]
         if scored and log_metric is not None:
-            for k in COMPONENTS:
+            for k in chosen.components:
                 log_metric(f"netlogs/{k}", sum(s["metrics"][k] for s in scored) / len(scored))
         if log_extra is not None:
             log_extra("netlogs_outcome", outcomes)

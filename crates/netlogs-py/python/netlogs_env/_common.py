@@ -1,13 +1,13 @@
-"""What both verifiers APIs share: the examples and the cached reward components."""
+"""What both verifiers APIs share: the examples and the cached score of a rollout."""
 
 import functools
 import json
 import random
+from typing import NamedTuple
 
 import netlogs
 
 ENV_ID = "netlogs-env"
-COMPONENTS = ("accuracy", "format", "calibration", "cost")
 
 
 def examples(dataset_name=None, max_examples=1000, split=None, template="zeek", seed=42, system_prompt=None, context=None, context_window=60.0):
@@ -28,6 +28,17 @@ def examples(dataset_name=None, max_examples=1000, split=None, template="zeek", 
     return rows
 
 
+class Scored(NamedTuple):
+    """One rollout as netlogs scored it."""
+
+    metrics: dict
+    """The components the rubric scores (``rubric.components``)."""
+    reward: float
+    tool_use: float
+    """What the tool calls cost: the reward less its weighted components (``-tool_cost`` per
+    call)."""
+
+
 @functools.lru_cache(maxsize=64)
 def _rubric(config_json):
     return netlogs.Rubric(**json.loads(config_json))
@@ -36,24 +47,20 @@ def _rubric(config_json):
 # A rollout's reward functions ask in a row; a small cache is enough, and completions can be
 # long.
 @functools.lru_cache(maxsize=1024)
-def _scored(kind, payload, answer, config_json):
-    completion = payload if kind == "text" else json.loads(payload)
-    (s,) = _rubric(config_json).score([completion], [answer])
-    return s["metrics"], s["reward"]
+def _scored(completion_json, answer, prompt_json, config_json):
+    rubric = _rubric(config_json)
+    completion = json.loads(completion_json)
+    prompts = None if prompt_json is None else [json.loads(prompt_json)]
+    (s,) = rubric.score([completion], [answer], prompts=prompts)
+    w = rubric.config["weights"]
+    weighted = sum(w[k] * s["metrics"][k] for k in rubric.components)
+    return Scored(s["metrics"], s["reward"], s["reward"] - weighted)
 
 
-def scored_components(completion, answer, rubric):
-    """The components and the reward of one completion under ``rubric`` (a
-    ``netlogs.Rubric``); cached, so the reward functions of one rollout score it once."""
-    if isinstance(completion, str):
-        kind, payload = "text", completion
-    else:
-        kind, payload = "messages", json.dumps(completion, sort_keys=True)
+def scored(completion, answer, rubric, prompt=None):
+    """One completion under ``rubric`` (a ``netlogs.Rubric``), scored with its ``prompt`` (the
+    user message or the prompt's messages, which a rubric that weighs grounding needs); cached,
+    so the reward functions of one rollout score it once."""
     config_json = json.dumps(rubric.config, sort_keys=True)
-    return _scored(kind, payload, str(answer), config_json)
-
-
-def reward_components(completion, answer, rubric):
-    """The four components of one completion under ``rubric``; cached (see
-    :func:`scored_components`)."""
-    return scored_components(completion, answer, rubric)[0]
+    prompt_json = None if prompt is None else json.dumps(prompt, sort_keys=True)
+    return _scored(json.dumps(completion, sort_keys=True), str(answer), prompt_json, config_json)

@@ -7,6 +7,7 @@ import verifiers as vf
 
 from netlogs.lookup import Anchor
 from netlogs.lookup import call as lookup_call
+from netlogs_env._common import scored
 
 
 def _tools(lookup):
@@ -64,12 +65,10 @@ class NetlogsLookupEnv(vf.StatefulToolEnv):
 
 
 def tool_use_penalty(rubric):
-    """A reward function: ``-tool_cost`` per tool result in the completion."""
+    """A reward function: what netlogs took off the reward for the rollout's tool calls
+    (``-tool_cost`` per call)."""
 
-    def tool_use(completion, **kwargs):
-        if not isinstance(completion, list):
-            return 0.0
-        calls = sum(1 for m in completion if isinstance(m, dict) and m.get("role") == "tool")
-        return -rubric.config["tool_cost"] * calls
+    def tool_use(completion, answer, prompt=None, **kwargs):
+        return scored(completion, answer, rubric, prompt).tool_use
 
     return tool_use

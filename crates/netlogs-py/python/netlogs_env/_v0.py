@@ -4,20 +4,23 @@ import verifiers as vf
 from datasets import Dataset
 
 import netlogs
-from netlogs_env._common import COMPONENTS, examples, reward_components
+from netlogs_env._common import examples, scored
 
 
 def _reward_funcs(rubric):
-    """One reward function per component, named after it (verifiers saves each as a column)."""
+    """One reward function per component the rubric scores, named after it (verifiers saves
+    each as a column), and their weights. Each scores the rollout with its prompt, which a
+    rubric that weighs grounding checks citations against."""
 
     def make(name):
-        def component(completion, answer, **kwargs):
-            return reward_components(completion, answer, rubric)[name]
+        def component(completion, answer, prompt=None, **kwargs):
+            return scored(completion, answer, rubric, prompt).metrics[name]
 
         component.__name__ = name
         return component
 
-    return [make(name) for name in COMPONENTS]
+    w = rubric.config["weights"]
+    return [make(name) for name in rubric.components], [w[name] for name in rubric.components]
 
 
 def load_environment(
@@ -37,7 +40,7 @@ def load_environment(
     """The netlogs environment. ``dataset_name``: a data file or built dataset in any format
     netlogs reads (default: the fetched dataset if present, else the bundled real IoT-23 set);
     ``max_examples``: a class-balanced seeded sample of that many; ``preset``: ``proper``
-    (default) or ``legacy``; ``mode="lookup"``: a multi-turn tool environment (netlogs'
+    (default), ``legacy`` or ``grounded`` (citations checked against each prompt's flow); ``mode="lookup"``: a multi-turn tool environment (netlogs'
     lookup tools, at most ``max_turns`` model turns, ``tool_cost`` per call); ``context``: up to that many earlier flows of the same host under
     each flow, from ``context_window`` seconds before; other keywords (``fn_cost``, ``weights``, …) override the rubric."""
     rubric = netlogs.Rubric(preset, **rubric_overrides)
@@ -49,15 +52,12 @@ def load_environment(
             for r in rows
         ]
     )
-    w = rubric.config["weights"]
     if mode == "lookup":
         return _lookup_environment(dataset, system, rubric, dataset_name, max_turns)
     if mode != "single":
         raise ValueError(f"mode: 'single' or 'lookup', got {mode!r}")
-    vf_rubric = vf.Rubric(
-        funcs=_reward_funcs(rubric),
-        weights=[w[name] for name in COMPONENTS],
-    )
+    funcs, weights = _reward_funcs(rubric)
+    vf_rubric = vf.Rubric(funcs=funcs, weights=weights)
     return vf.SingleTurnEnv(
         dataset=dataset,
         eval_dataset=dataset,
@@ -72,11 +72,8 @@ def _lookup_environment(dataset, system, rubric, dataset_name, max_turns):
     raw flows, each call costing ``tool_cost``."""
     from netlogs_env._lookup import NetlogsLookupEnv, tool_use_penalty
 
-    w = rubric.config["weights"]
-    vf_rubric = vf.Rubric(
-        funcs=_reward_funcs(rubric) + [tool_use_penalty(rubric)],
-        weights=[w[name] for name in COMPONENTS] + [1.0],
-    )
+    funcs, weights = _reward_funcs(rubric)
+    vf_rubric = vf.Rubric(funcs=funcs + [tool_use_penalty(rubric)], weights=weights + [1.0])
     return NetlogsLookupEnv(
         netlogs.LookupTools(data=dataset_name),
         max_turns=max_turns,

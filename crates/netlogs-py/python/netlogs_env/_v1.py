@@ -4,9 +4,11 @@ prime-rl's ``env.taskset.id = "netlogs-env"``.
 ``task.mode`` picks the rollout: ``single`` (default) is one answer; ``lookup`` offers netlogs'
 three lookup tools (a shared MCP toolset, ``netlogs_env._lookup_v1``) for up to
 ``task.max_turns`` model turns. Either way the reward is netlogs' reward of the conversation:
-the four components (weighted as the rubric weighs them) and ``tool_use``, the ``tool_cost``
-netlogs takes off for the tool calls. A rollout that runs out of turns ends on its last tool
-results, as in ``netlogs eval --mode lookup``, and scores as an invalid answer.
+the four components (weighted as the rubric weighs them), ``grounding`` (0 unless
+``task.preset = "grounded"``, which checks the answer's citations against the flow its prompt
+showed) and ``tool_use``, the ``tool_cost`` netlogs takes off for the tool calls. A rollout
+that runs out of turns ends on its last tool results, as in ``netlogs eval --mode lookup``,
+and scores as an invalid answer.
 """
 
 from typing import Any, Literal
@@ -15,11 +17,12 @@ import verifiers.v1 as vf
 from pydantic import Field
 
 import netlogs
-from netlogs_env._common import COMPONENTS, examples, scored_components
+from netlogs_env._common import examples, scored
 from netlogs_env._lookup_v1 import LookupState, LookupToolset, LookupToolsetConfig
 
-# The rubric's weights (the same for both presets); a TaskConfig can override them.
-_WEIGHTS = netlogs.Rubric().config["weights"]
+# The rubric's weights, the same for every preset (verifiers fixes a reward's weight where it
+# is declared); `grounding`'s is the grounded preset's, and the component is 0 under the others.
+_WEIGHTS = {**netlogs.Rubric().config["weights"], "grounding": netlogs.Rubric("grounded").config["weights"]["grounding"]}
 
 
 class NetlogsData(vf.TaskData):
@@ -31,7 +34,8 @@ class NetlogsData(vf.TaskData):
 
 class NetlogsTaskConfig(vf.TaskConfig):
     preset: str = "proper"
-    """Rubric preset: proper (default) or legacy."""
+    """Rubric preset: proper (default), legacy or grounded (citations checked against the
+    prompt's flow)."""
     mode: Literal["single", "lookup"] = "single"
     """single: one answer. lookup: the model may call netlogs' lookup tools before answering."""
     max_turns: int = Field(6, ge=1)
@@ -65,12 +69,15 @@ class NetlogsTask(vf.Task[NetlogsData, LookupState, NetlogsTaskConfig]):
         return netlogs.Rubric(self.config.preset, **overrides)
 
     def _score(self, trace: vf.Trace) -> tuple[dict, float]:
-        """netlogs' components of the conversation, and what its tool calls cost."""
+        """netlogs' components of the conversation (scored with its prompt), and what its tool
+        calls cost."""
         rubric = self._rubric()
-        # Cached: the five reward functions of one rollout score its conversation once.
-        metrics, reward = scored_components(conversation(trace), self.data.answer, rubric)
-        w = rubric.config["weights"]
-        return metrics, reward - sum(w[k] * metrics[k] for k in COMPONENTS)
+        weights = rubric.config["weights"]
+        if any(weights[k] != _WEIGHTS[k] for k in rubric.components):
+            raise ValueError(f"netlogs-env v1 weighs components as {_WEIGHTS}; this rubric weighs them {weights}")
+        # Cached: the six reward functions of one rollout score its conversation once.
+        s = scored(conversation(trace), self.data.answer, rubric, self.data.prompt)
+        return s.metrics, s.tool_use
 
     async def setup(self, trace: vf.Trace, runtime: Any = None) -> None:
         # Where this rollout's tools look: the judged flow's own time and capture.
@@ -105,6 +112,10 @@ class NetlogsTask(vf.Task[NetlogsData, LookupState, NetlogsTaskConfig]):
     @vf.reward(weight=_WEIGHTS["cost"])
     async def cost(self, trace: vf.Trace) -> float:
         return self._score(trace)[0]["cost"]
+
+    @vf.reward(weight=_WEIGHTS["grounding"])
+    async def grounding(self, trace: vf.Trace) -> float:
+        return self._score(trace)[0].get("grounding", 0.0)
 
     @vf.reward(weight=1.0)
     async def tool_use(self, trace: vf.Trace) -> float:

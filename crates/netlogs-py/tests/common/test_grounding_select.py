@@ -73,3 +73,26 @@ def test_a_selection_loads_with_its_example_ids(netlogs_bin, tmp_path):
     assert [e["example_id"] for e in loaded] == picked
     prompts = {r["example_id"]: r["prompt"][-1]["content"] for r in read_jsonl(results)}
     assert all(e["prompt"][-1]["content"] == prompts[e["example_id"]] for e in loaded)
+
+
+@pytest.mark.parametrize(
+    "rendered",
+    [
+        "<|im_start|>system\nsys a=b<|im_end|>\n<|im_start|>user\n{p}<|im_end|>\n<|im_start|>assistant\n",
+        "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nsys<|eot_id|>"
+        "<|start_header_id|>user<|end_header_id|>\n\n{p}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
+        "<s>[INST] {p} [/INST]",
+        "<start_of_turn>user\n{p}<end_of_turn>\n<start_of_turn>model\n",
+    ],
+    ids=["chatml", "llama3", "mistral", "gemma"],
+)
+def test_a_rendered_prompt_is_read_by_its_user_turn(rendered):
+    # conn_state is the last field: a template's end-of-turn token must not stick to its value.
+    right = answer([{"field": "conn_state", "value": "S0"}, {"field": "history", "value": "S"}])
+    prompt = rendered.format(p=PROMPT)
+    (got,) = netlogs.score([right], ["Malicious"], preset="grounded", prompts=[prompt])
+    (plain,) = netlogs.score([right], ["Malicious"], preset="grounded", prompts=[PROMPT])
+    assert got["metrics"]["grounding"] == plain["metrics"]["grounding"] == 1.0
+    # A field of the system prompt is not a field of the flow.
+    (sys_cite,) = netlogs.score([answer([{"field": "a", "value": "b"}])], ["Malicious"], preset="grounded", prompts=[prompt])
+    assert sys_cite["metrics"]["grounding"] == 0.0

@@ -111,3 +111,68 @@ def test_score_leaves_the_garbage_collector_as_it_found_it():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+ANSWER = '{"label": "Malicious", "confidence": 0.9, "rationale": "scan"}'
+
+
+def _talk(calls):
+    """A conversation that makes `calls` tool calls (one per turn), then answers."""
+    out = []
+    for i in range(calls):
+        out.append({"role": "assistant", "content": "", "tool_calls": [
+            {"id": f"c{i}", "type": "function", "function": {"name": "host_summary", "arguments": "{}"}}]})
+        out.append({"role": "tool", "tool_call_id": f"c{i}", "content": "{}"})
+    return out + [{"role": "assistant", "content": ANSWER}]
+
+
+def test_score_dicts_count_the_tool_calls():
+    completions = [ANSWER, _talk(0), _talk(1), _talk(3), None, _talk(2)[:-1]]
+    got = netlogs.score(completions, ["Malicious"] * 6, rubric={"tool_cost": 0.1})
+    assert [g["tool_calls"] for g in got] == [0, 0, 1, 3, 0, 2]
+    # Each counted call is what the reward lost.
+    for g in got[1:4]:
+        assert g["reward"] == pytest.approx(got[0]["reward"] - 0.1 * g["tool_calls"])
+    assert netlogs.Rubric(tool_cost=0.1).score([_talk(2)], ["Benign"])[0]["tool_calls"] == 2
+    assert set(got[0]) == {"reward", "metrics", "parsed", "tool_calls"}
+
+
+def test_components_have_one_home_the_score_dicts_keys():
+    (s,) = netlogs.score([ANSWER], ["Malicious"])
+    assert netlogs.COMPONENTS == ("accuracy", "format", "calibration", "cost")
+    assert tuple(s["metrics"]) == netlogs.COMPONENTS
+    assert netlogs.Rubric().components == netlogs.COMPONENTS
+    assert netlogs.Rubric("legacy").components == netlogs.COMPONENTS
+    assert netlogs.Rubric("grounded").components == (*netlogs.COMPONENTS, "grounding")
+    assert netlogs.Rubric(weights=[1, 0.1, 0.2, 0.5, 0.4]).components[-1] == "grounding"
+
+
+def test_no_python_module_spells_the_components_out():
+    import pathlib
+
+    import netlogs_env
+
+    roots = [pathlib.Path(netlogs.__file__).parent, pathlib.Path(netlogs_env.__file__).parent]
+    spelled = [str(p) for root in roots for p in root.glob("*.py")
+               if '("accuracy", "format"' in p.read_text(encoding="utf-8")]
+    assert spelled == []
+
+
+def test_rubric_load_reads_a_file_once(tmp_path):
+    path = tmp_path / "rubric.toml"
+    path.write_text('preset = "grounded"\ntool_cost = 0.25\n')
+    loaded = netlogs.Rubric.load(str(path))
+    path.unlink()
+    assert loaded.preset == "grounded" and loaded.config["tool_cost"] == 0.25
+    assert loaded.components[-1] == "grounding"
+    # The preset is laid over the file, as `score(preset=, rubric=)` lays it.
+    path.write_text("tool_cost = 0.25\n")
+    assert netlogs.Rubric.load(path, preset="legacy").preset == "legacy"
+    assert netlogs.Rubric.load({"fn_cost": 2.0}).config["fn_cost"] == 2.0
+    assert netlogs.Rubric.load().config == netlogs.Rubric().config
+    same = netlogs.Rubric("legacy")
+    assert netlogs.Rubric.load(same).config == same.config
+    with pytest.raises(ValueError, match="cannot read rubric file"):
+        netlogs.Rubric.load(str(tmp_path / "missing.toml"))
+    with pytest.raises(ValueError, match="unknown preset"):
+        netlogs.Rubric.load(None, "strict")

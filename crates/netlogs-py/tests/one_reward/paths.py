@@ -78,7 +78,8 @@ def path_v1():
         asyncio.run(task.setup(trace))
         token = _call_state.set(trace.state)
         try:
-            results = [getattr(toolset, call["function"]["name"])(**json.loads(call["function"]["arguments"]))
+            # The tools are coroutines (they run off the MCP server's event loop).
+            results = [asyncio.run(getattr(toolset, call["function"]["name"])(**json.loads(call["function"]["arguments"])))
                        for _, calls in tool_calls(c) for call in calls]
         finally:
             _call_state.reset(token)

@@ -75,7 +75,7 @@ def test_the_agent_runs_the_tools_and_pays_netlogs_reward(tok, fixtures):
         want = netlogs.score([case["completion"]], [case["answer"]], rubric=case["rubric"])[0]
         assert response["reward"] == pytest.approx(want["reward"], abs=1e-12), case["id"]
         assert float(response["scores"]) == pytest.approx(want["reward"], abs=1e-12)
-        assert {k: float(v) for k, v in response["extra_logs"].items()} == pytest.approx(want["metrics"])
+        assert {k: float(v) for k, v in response["extra_logs"].items()} == pytest.approx({**want["metrics"], "tool_calls": want["tool_calls"]})
         assert engine.calls == len(turns)
         # What the model read after each tool turn it answered: netlogs' results, in a ChatML
         # tool turn (the results of a last, out-of-turns round are scored, not shown).
@@ -90,6 +90,43 @@ def test_the_agent_runs_the_tools_and_pays_netlogs_reward(tok, fixtures):
         assert len(ranges) == len(turns)
         for (start, end), turn in zip(ranges, turns):
             assert tok.decode(response["observation_tokens"][start:end], skip_special_tokens=True) == turn
+
+
+def test_the_agent_reads_its_rubric_file_once(tok, tmp_path, fixtures):
+    case = fixtures["parallel_calls_then_answer"]
+    path = tmp_path / "rubric.toml"
+    path.write_text("tool_cost = 0.125\n")
+    executor = netlogs.openrlhf_agent.make_executor(max_turns=case["max_turns"], rubric=str(path))()
+    path.unlink()  # every step after this would fail if the agent read the file again
+    ex = {"prompt": case["prompt"], "answer": case["answer"], "info": case["info"]}
+    (row,) = netlogs.openrlhf.rows([ex], tokenizer=tok, lookup=True)
+    turns = [vh.hermes(m) for m in case["completion"] if m["role"] == "assistant"]
+    for _ in range(2):
+        response, _ = oh.execute(executor, tok, row["prompt"], row["label"], turns)
+        want = netlogs.score([case["completion"]], [case["answer"]], rubric={"tool_cost": 0.125})[0]
+        assert response["reward"] == pytest.approx(want["reward"], abs=1e-12)
+
+
+def test_the_agent_scores_grounding_against_its_prompt(tok):
+    (ex,) = netlogs.load_examples(n=1, seed=2)
+    (row,) = netlogs.openrlhf.rows([ex], tokenizer=tok, lookup=True)
+    port = ex["prompt"][-1]["content"].split("id.resp_p=")[1].split()[0]
+    executor = netlogs.openrlhf_agent.make_executor(max_turns=3, rubric={"preset": "grounded", "tool_cost": 0.1})()
+    seen = set()
+    for value in (port, port + "1"):
+        answer = json.dumps({"label": "Malicious", "confidence": 0.9, "rationale": "r", "evidence": [{"field": "id.resp_p", "value": value}]})
+        call = '<tool_call>\n{"name": "flows_to_port", "arguments": {"port": %s}}\n</tool_call>' % port
+        response, _ = oh.execute(executor, tok, row["prompt"], row["label"], [call, answer])
+        text = tok.decode(response["observation_tokens"], skip_special_tokens=False)
+        result = text.split("<tool_response>\n")[1].split("\n</tool_response>")[0]
+        talk = [{"role": "assistant", "content": "", "tool_calls": [{"id": "c", "type": "function", "function": {"name": "flows_to_port", "arguments": json.dumps({"port": int(port)})}}]},
+                {"role": "tool", "tool_call_id": "c", "content": result}, {"role": "assistant", "content": answer}]
+        want = netlogs.score([talk], [ex["answer"]], rubric={"preset": "grounded", "tool_cost": 0.1}, prompts=[ex["prompt"]])[0]
+        assert response["reward"] == pytest.approx(want["reward"], abs=1e-12)
+        assert float(response["extra_logs"]["grounding"]) == want["metrics"]["grounding"]
+        assert float(response["extra_logs"]["tool_calls"]) == 1
+        seen.add(want["metrics"]["grounding"])
+    assert seen == {0.0, 1.0}
 
 
 def test_a_malformed_tool_call_reads_an_error_and_counts(tok):
@@ -115,7 +152,26 @@ def test_reward_file_through_openrlhfs_single_turn_executor(tok):
     response, _ = oh.execute(executor, tok, prompt, label, [MAL])
     want = netlogs.score([MAL], [ex["answer"]])[0]
     assert float(response["reward"]) == pytest.approx(want["reward"], abs=1e-6)
-    assert set(response["extra_logs"]) == {"accuracy", "format", "calibration", "cost"}
+    assert set(response["extra_logs"]) == set(netlogs.COMPONENTS)
+
+
+def test_reward_file_grounded_through_openrlhfs_single_turn_executor(tok, tmp_path, monkeypatch):
+    (ex,) = netlogs.load_examples(n=1, seed=9)
+    prompt = tok.apply_chat_template(ex["prompt"], add_generation_prompt=True, tokenize=False)
+    port = ex["prompt"][-1]["content"].split("id.resp_p=")[1].split()[0]
+    rubric = tmp_path / "grounded.toml"
+    rubric.write_text('preset = "grounded"\n')
+    monkeypatch.setenv("NETLOGS_RUBRIC", str(rubric))
+    executor = SingleTurnAgentExecutor([netlogs.openrlhf.__file__])
+    seen = set()
+    for value in (port, port + "1"):
+        answer = json.dumps({"label": "Malicious", "confidence": 0.9, "rationale": "r", "evidence": [{"field": "id.resp_p", "value": value}]})
+        response, _ = oh.execute(executor, tok, prompt, ex["answer"], [answer])
+        want = netlogs.score([answer], [ex["answer"]], preset="grounded", prompts=[ex["prompt"]])[0]
+        assert float(response["reward"]) == pytest.approx(want["reward"], abs=1e-6)
+        assert float(response["extra_logs"]["grounding"]) == want["metrics"]["grounding"]
+        seen.add(want["metrics"]["grounding"])
+    assert seen == {0.0, 1.0}
 
 
 def _free_port():

@@ -73,7 +73,23 @@ def test_single_turn_reward_through_verls_reward_manager(tok):
         for name in ("compute_score", "compute_score_async"):
             got = vh.score(tok, vh.single_turn_data(row, tok, response), name, preset="legacy")
             assert got["reward_score"] == pytest.approx(want["reward"], abs=1e-12)
-            assert got["reward_extra_info"] == {"score": want["reward"], **want["metrics"]}
+            assert got["reward_extra_info"] == {"score": want["reward"], **want["metrics"], "tool_calls": 0}
+
+
+def test_grounded_preset_through_verls_reward_manager(tok):
+    (ex,) = netlogs.load_examples(n=1, seed=4)
+    (row,) = netlogs.verl.rows([ex])
+    user = ex["prompt"][-1]["content"]
+    port = user.split("id.resp_p=")[1].split()[0]
+    for value, grounding in ((port, 1.0), (port + "1", 0.0)):
+        response = json.dumps({"label": "Malicious", "confidence": 0.9, "rationale": "r",
+                               "evidence": [{"field": "id.resp_p", "value": value}]})
+        want = netlogs.score([response], [ex["answer"]], preset="grounded", prompts=[ex["prompt"]])[0]
+        assert want["metrics"]["grounding"] == grounding
+        for name in ("compute_score", "compute_score_async"):
+            got = vh.score(tok, vh.single_turn_data(row, tok, response), name, preset="grounded")
+            assert got["reward_score"] == pytest.approx(want["reward"], abs=1e-12)
+            assert got["reward_extra_info"]["grounding"] == grounding
 
 
 def test_a_bad_rubric_option_is_an_error_naming_it(tok):
@@ -130,6 +146,14 @@ def test_lookup_rows_run_verls_tool_agent_loop_and_score_the_conversation(tok, t
         for name in ("compute_score", "compute_score_async"):
             got = vh.score(tok, vh.reward_data(row, output, tok), name, **case["rubric"])
             assert got["reward_score"] == pytest.approx(want["reward"], abs=1e-12), (case["id"], name)
+        # Grounded: the prompt the row kept came through parquet and verl's dataset.
+        assert row["extra_info"][netlogs.verl.PROMPT] == case["prompt"]
+        grounded = {**case["rubric"], "preset": "grounded"}
+        want = netlogs.score([case["completion"]], [case["answer"]], rubric=grounded, prompts=[case["prompt"]])[0]
+        got = vh.score(tok, vh.reward_data(row, output, tok), "compute_score", **grounded)
+        assert got["reward_score"] == pytest.approx(want["reward"], abs=1e-12), case["id"]
+        assert got["reward_extra_info"]["grounding"] == want["metrics"]["grounding"]
+        assert got["reward_extra_info"]["tool_calls"] == want["tool_calls"] > 0
     # The out-of-turns rollout: verl generated one more turn, refused it at max_user_turns, and
     # the conversation ends on the last tool results.
     assert server.calls == cases[1]["max_turns"] + 1

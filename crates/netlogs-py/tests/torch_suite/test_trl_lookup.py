@@ -18,6 +18,8 @@ import netlogs.trl
 import tiny_qwen
 
 RUBRIC = {"tool_cost": 0.05}
+# The trainer run weighs grounding too: TRL's prompts reach the scorer.
+GROUNDED = {**RUBRIC, "preset": "grounded"}
 
 
 def test_lookup_env_tools_are_netlogs_tools_for_the_rows_flow():
@@ -58,7 +60,8 @@ def test_async_reward_logs_components_and_skips_rows_that_are_not_netlogs():
     want = netlogs.score([talk, mal], ["Malicious", "Benign"], rubric=RUBRIC)
     assert out == [want[0]["reward"], want[1]["reward"], None]
     assert abs(want[0]["reward"] - netlogs.score([mal], ["Malicious"], rubric=RUBRIC)[0]["reward"] + 0.05) < 1e-12
-    for k in ("accuracy", "format", "calibration", "cost"):
+    assert "netlogs/grounding" not in metrics
+    for k in netlogs.COMPONENTS:
         assert metrics[f"netlogs/{k}"] == pytest.approx((want[0]["metrics"][k] + want[1]["metrics"][k]) / 2)
     assert extra["netlogs_outcome"] == ["true_positive", "false_positive", None]
 
@@ -73,7 +76,7 @@ def test_a_bad_answer_is_named_by_its_index_in_the_batch():
 @pytest.fixture
 def spy():
     calls = []
-    inner = netlogs.trl.make_async_reward_func(rubric=RUBRIC)
+    inner = netlogs.trl.make_async_reward_func(rubric=GROUNDED)
 
     async def netlogs_reward(prompts, completions, answer, **kwargs):
         out = await inner(prompts, completions, answer, **kwargs)
@@ -131,11 +134,12 @@ def test_grpo_trainer_runs_the_lookup_env_and_scores_the_conversation(spy, tmp_p
             # 3 model turns (2 tool rounds, then a call TRL does not run): no answer.
             assert sum(1 for m in completion if m["role"] == "assistant") == 3 and len(results) == 2
     assert kinds == {"answered", "out_of_turns"}, kinds
-    want = netlogs.score(call["completions"], call["answer"], rubric=RUBRIC)
+    want = netlogs.score(call["completions"], call["answer"], rubric=GROUNDED, prompts=call["prompts"])
     assert call["rewards"] == [w["reward"] for w in want]
+    assert all(isinstance(p, list) and p[-1]["role"] == "user" for p in call["prompts"])
     outcomes = {w["parsed"]["outcome"] for w in want}
     assert "invalid" in outcomes and outcomes - {"invalid"}
     (logged,) = [h for h in trainer.state.log_history if "netlogs/accuracy" in h]
-    for k in ("accuracy", "format", "calibration", "cost"):
+    for k in (*netlogs.COMPONENTS, "grounding"):
         assert logged[f"netlogs/{k}"] == pytest.approx(sum(w["metrics"][k] for w in want) / len(want))
     assert logged["reward"] == pytest.approx(sum(w["reward"] for w in want) / len(want))

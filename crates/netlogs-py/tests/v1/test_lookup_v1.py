@@ -74,17 +74,67 @@ def test_tools_answer_from_the_rollouts_state_as_eval_does():
     direct = netlogs.LookupTools()
     token = _call_state.set(trace.state)
     try:
-        got = toolset.host_summary(host=host, window_s=600)
+        got = asyncio.run(toolset.host_summary(host=host, window_s=600))
         assert got == direct.call("host_summary", json.dumps({"host": host, "window_s": 600}), ts=info["ts"], capture=info["capture"])
         assert json.loads(got)["flows"] >= 1
         # Bad arguments reach netlogs unconverted and read its own error, as in eval.
-        bad = toolset.flows_to_port(port="23")
+        bad = asyncio.run(toolset.flows_to_port(port="23"))
         assert bad == direct.call("flows_to_port", '{"port": "23"}', ts=info["ts"], capture=info["capture"])
         assert "error" in json.loads(bad)
     finally:
         _call_state.reset(token)
     # Without the rollout's state there is nowhere to look, and the model is told so.
-    assert "error" in json.loads(toolset.host_summary(host=host))
+    assert "error" in json.loads(asyncio.run(toolset.host_summary(host=host)))
+
+
+def test_tool_calls_leave_the_event_loop_free(monkeypatch):
+    """Concurrent calls on one server overlap, each with its own rollout's state, and the loop
+    keeps running meanwhile (a synchronous tool would hold it for every call in turn)."""
+    import threading
+    import time
+
+    import netlogs_env._lookup_v1 as lookup_v1
+
+    seen = []
+
+    def slow_call(tools, name, arguments, anchor):
+        seen.append((threading.current_thread() is threading.main_thread(), anchor.ts))
+        time.sleep(0.2)
+        return json.dumps({"ts": anchor.ts})
+
+    monkeypatch.setattr(lookup_v1, "call", slow_call)
+    toolset = LookupToolset(LookupToolsetConfig())
+    toolset.tools = None
+
+    async def one(ts):
+        token = _call_state.set(LookupState(ts=ts, capture="c"))
+        try:
+            return await toolset.host_summary(host="192.0.2.1")
+        finally:
+            _call_state.reset(token)
+
+    async def run():
+        ticks = 0
+
+        async def ticker():
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        tick = asyncio.create_task(ticker())
+        start = time.perf_counter()
+        got = await asyncio.gather(*(one(float(i)) for i in range(4)))
+        elapsed = time.perf_counter() - start
+        tick.cancel()
+        return got, elapsed, ticks
+
+    got, elapsed, ticks = asyncio.run(run())
+    assert [json.loads(g)["ts"] for g in got] == [0.0, 1.0, 2.0, 3.0]
+    assert sorted(ts for _, ts in seen) == [0.0, 1.0, 2.0, 3.0]
+    assert not any(on_main for on_main, _ in seen), "a tool call ran on the event loop's thread"
+    assert elapsed < 0.6, f"4 calls of 0.2 s took {elapsed:.2f} s: they ran one after another"
+    assert ticks >= 10, f"the event loop ticked {ticks} times in {elapsed:.2f} s"
 
 
 def test_the_out_of_turns_stop_keeps_the_last_tool_results():

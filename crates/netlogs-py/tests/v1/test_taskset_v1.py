@@ -52,7 +52,7 @@ def test_scoring_path_gives_the_netlogs_reward():
             asyncio.run(task.score(trace))
             (want,) = netlogs.score([reply], [task.data.answer])
             assert abs(trace.reward - want["reward"]) < 1e-12
-            assert {k: r.score for k, r in trace.rewards.items()} == {**want["metrics"], "tool_use": 0.0}
+            assert {k: r.score for k, r in trace.rewards.items()} == {**want["metrics"], "grounding": 0.0, "tool_use": 0.0}
 
 
 def test_legacy_preset_through_the_task_config():
@@ -62,6 +62,26 @@ def test_legacy_preset_through_the_task_config():
     trace = trace_for(task, reply)
     asyncio.run(task.score(trace))
     assert abs(trace.reward - netlogs.score([reply], [task.data.answer], preset="legacy")[0]["reward"]) < 1e-12
+
+
+def test_grounded_preset_checks_citations_against_the_tasks_prompt():
+    config = NetlogsConfig(id="netlogs-env", max_examples=4, task={"preset": "grounded"})
+    tasks = list(load_taskset(config))
+    seen = set()
+    for task in tasks:
+        port = task.data.prompt.split("id.resp_p=")[1].split()[0]
+        for value in (port, port + "9"):
+            reply = json.dumps({"label": "Malicious", "confidence": 0.9, "rationale": "r",
+                                "evidence": [{"field": "id.resp_p", "value": value}]})
+            trace = trace_for(task, reply)
+            asyncio.run(task.score(trace))
+            (want,) = netlogs.score([reply], [task.data.answer], preset="grounded", prompts=[task.data.prompt])
+            assert abs(trace.reward - want["reward"]) < 1e-12
+            assert trace.rewards["grounding"].score == want["metrics"]["grounding"]
+            assert trace.rewards["grounding"].weight == 0.3
+            assert abs(trace.rewards["tool_use"].score) < 1e-12
+            seen.add(want["metrics"]["grounding"])
+    assert seen == {0.0, 1.0}
 
 
 def test_vf_eval_runs_offline_against_the_stub(stub_url, tmp_path):
