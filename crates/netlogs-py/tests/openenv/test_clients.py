@@ -123,6 +123,7 @@ def test_the_command_serves_on_loopback_and_passes_openenv_validate(tmp_path):
     "args, needle",
     [
         (["--data", "/nonexistent/flows.csv"], "/nonexistent/flows.csv"),
+        (["--data", "x="], "expected PATH or NAME=PATH"),
         (["--split", "nosuchsplit"], "nosuchsplit"),
         (["--preset", "shiny"], "unknown preset"),
         (["--max-turns", "0"], "max_turns"),

@@ -60,7 +60,8 @@ def settings_of(a: argparse.Namespace):
         try:
             pool(data, settings.split)
         except ValueError as e:
-            raise ValueError(f"--data {name}: {e}") from None
+            where = f"dataset {name!r}" + (f", --split {settings.split!r}" if settings.split else "")
+            raise ValueError(f"{where}: {e}") from None
     return settings
 
 
