@@ -12,7 +12,7 @@ from openenv.core.env_server.mcp_types import CallToolAction
 import netlogs
 from netlogs.openenv import NetlogsAction, NetlogsEnv, NetlogsLookupEnv, NetlogsState
 
-from conftest import ANSWERS, RUBRIC
+from conftest import ANSWERS, RUBRIC, conversation
 
 
 def host_of(row):
@@ -65,13 +65,10 @@ def test_mcp_tool_client_plays_the_lookup_episode(lookup_url, rows):
         with pytest.raises(RuntimeError, match="Unknown tool"):
             env.call_tool("no_such_tool")
         scored = json.loads(env.call_tool("submit_answer", answer=ANSWERS["Malicious"]))
-        completion = []
-        for i, (name, args, text) in enumerate(
-            [("flows_for_host", {"host": host, "before_s": 30.0, "limit": 2}, got), ("flows_to_port", {"port": "twenty-three"}, bad)], 1
-        ):
-            completion.append({"role": "assistant", "content": "", "tool_calls": [{"id": f"call_{i}", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}]})
-            completion.append({"role": "tool", "tool_call_id": f"call_{i}", "name": name, "content": text})
-        completion.append({"role": "assistant", "content": ANSWERS["Malicious"]})
+        completion = conversation(
+            [("flows_for_host", {"host": host, "before_s": 30.0, "limit": 2}, got), ("flows_to_port", {"port": "twenty-three"}, bad)],
+            ANSWERS["Malicious"],
+        )
         want = netlogs.score([completion], [row["answer"]], rubric=RUBRIC)[0]
         assert scored["reward"] == want["reward"] and scored["outcome"] == want["parsed"]["outcome"]
         assert scored["components"]["cost"] == pytest.approx(want["metrics"]["cost"])
@@ -88,10 +85,7 @@ def test_out_of_turns_scores_as_invalid(lookup_url, rows):
         assert not one.done and one.reward is None
         two = env.step(CallToolAction(tool_name="host_summary", arguments={"host": host, "window_s": 60}))
         assert two.done and two.observation.metadata["outcome"] == "invalid"
-        completion = []
-        for i, (args, obs) in enumerate([({"host": host}, one), ({"host": host, "window_s": 60}, two)], 1):
-            completion.append({"role": "assistant", "content": "", "tool_calls": [{"id": f"call_{i}", "type": "function", "function": {"name": "host_summary", "arguments": json.dumps(args)}}]})
-            completion.append({"role": "tool", "tool_call_id": f"call_{i}", "name": "host_summary", "content": obs.observation.result["data"]})
+        completion = conversation([("host_summary", args, obs.observation.result["data"]) for args, obs in [({"host": host}, one), ({"host": host, "window_s": 60}, two)]])
         want = netlogs.score([completion], [row["answer"]], rubric=RUBRIC)[0]
         assert want["parsed"]["outcome"] == "invalid" and two.reward == want["reward"]
         state = env.state()

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 import netlogs
 from netlogs.openenv import build_app
 
-from conftest import ANSWERS, RUBRIC
+from conftest import ANSWERS, RUBRIC, conversation
 
 
 @pytest.fixture(scope="module")
@@ -139,6 +139,11 @@ def test_lookup_episode_on_a_websocket(lookup, by_id, rows):
     row = next(r for r in rows if r["info"].get("ts") is not None)
     host = row["prompt"][1]["content"].split("id.orig_h=")[1].split()[0]
     with lookup.websocket_connect("/ws") as ws:
+        ws.send_json({"type": "step", "data": {"type": "list_tools"}})
+        listed = {t["name"] for t in ws.receive_json()["data"]["observation"]["tools"]}
+        assert listed == set(netlogs.lookup.TOOL_NAMES) | {"submit_answer"}
+        ws.send_json({"type": "step", "data": {"type": "call_tool", "tool_name": "host_summary", "arguments": {"host": host}}})
+        assert "no episode: reset first" in ws.receive_json()["data"]["observation"]["error"]["message"]
         ws.send_json({"type": "reset", "data": {"example_id": row["example_id"], "max_turns": 3}})
         assert ws.receive_json()["data"]["observation"]["metadata"]["max_turns"] == 3
         ws.send_json({"type": "step", "data": {"type": "call_tool", "tool_name": "host_summary", "arguments": {"host": host}}})
@@ -156,11 +161,7 @@ def test_lookup_episode_on_a_websocket(lookup, by_id, rows):
         assert "unknown argument(s) why" in ws.receive_json()["data"]["observation"]["error"]["message"]
         ws.send_json({"type": "step", "data": {"type": "call_tool", "tool_name": "submit_answer", "arguments": {"answer": ANSWERS["Benign"]}}})
         done = ws.receive_json()["data"]
-        completion = [
-            {"role": "assistant", "content": "", "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "host_summary", "arguments": json.dumps({"host": host})}}]},
-            {"role": "tool", "tool_call_id": "call_1", "name": "host_summary", "content": direct},
-            {"role": "assistant", "content": ANSWERS["Benign"]},
-        ]
+        completion = conversation([("host_summary", {"host": host}, direct)], ANSWERS["Benign"])
         want = netlogs.score([completion], [row["answer"]], rubric=RUBRIC)[0]
         assert done["done"] is True and done["reward"] == want["reward"] and done["metadata"]["turns"] == 2
         assert json.loads(done["observation"]["result"]["data"])["reward"] == want["reward"]
