@@ -14,7 +14,9 @@ server's rubric; tool calls cost the rubric's ``tool_cost`` each.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 import uuid
 from typing import Any, Callable, Optional
 
@@ -151,7 +153,7 @@ class _EpisodeTool(Tool):
         return tool
 
     async def run(self, arguments: dict[str, Any]) -> ToolResult:
-        text = self._handler(arguments)
+        text = await asyncio.to_thread(self._handler, arguments)
         return ToolResult(content=text, structured_content={"result": text})
 
 
@@ -171,6 +173,8 @@ class LookupEnvironment(MCPEnvironment):
         self._episode: Optional[Episode] = None
         self._state = NetlogsState()
         self._lookup = None
+        # One call at a time per episode, whichever route (/ws step or /mcp) it came by.
+        self._lock = threading.Lock()
         self._handlers: dict[str, Callable[[dict], str]] = {}
         mcp = FastMCP("netlogs-lookup")
         for d in definitions():
@@ -185,15 +189,16 @@ class LookupEnvironment(MCPEnvironment):
 
     def reset(self, seed: Optional[int] = None, episode_id: Optional[str] = None, **kwargs: Any) -> NetlogsObservation:
         ep = draw(self.settings, seed, kwargs, self._rng, lookup=True)
-        self._lookup = tools_for(self.settings.datasets[ep.dataset])
-        self._episode = ep
-        self._state = NetlogsState(
-            episode_id=episode_id or str(uuid.uuid4()),
-            example_id=ep.example_id,
-            dataset=ep.dataset,
-            split=ep.split,
-            max_turns=ep.max_turns,
-        )
+        lookup = tools_for(self.settings.datasets[ep.dataset])
+        with self._lock:
+            self._lookup, self._episode = lookup, ep
+            self._state = NetlogsState(
+                episode_id=episode_id or str(uuid.uuid4()),
+                example_id=ep.example_id,
+                dataset=ep.dataset,
+                split=ep.split,
+                max_turns=ep.max_turns,
+            )
         return NetlogsObservation(prompt=ep.prompt, example_id=ep.example_id, metadata={"max_turns": ep.max_turns})
 
     def _live_episode(self) -> Episode:
@@ -216,6 +221,10 @@ class LookupEnvironment(MCPEnvironment):
 
     def _lookup_handler(self, name: str) -> Callable[[dict], str]:
         def handler(arguments: dict) -> str:
+            with self._lock:
+                return lookup_call(arguments)
+
+        def lookup_call(arguments: dict) -> str:
             ep = self._live_episode()
             self._turn(ep)
             text = call(self._lookup, name, arguments, Anchor.from_info(ep.row.get("info")))
@@ -239,6 +248,10 @@ class LookupEnvironment(MCPEnvironment):
         return handler
 
     def _submit(self, arguments: dict) -> str:
+        with self._lock:
+            return self._submit_locked(arguments)
+
+    def _submit_locked(self, arguments: dict) -> str:
         ep = self._live_episode()
         extra = sorted(set(arguments) - {"answer"})
         if extra:
@@ -269,7 +282,8 @@ class LookupEnvironment(MCPEnvironment):
                 done=self._episode is not None and self._episode.done,
             )
         try:
-            text = handler(dict(action.arguments))
+            # netlogs' tools and scorer release the GIL: off the event loop, other sessions go on.
+            text = await asyncio.to_thread(handler, dict(action.arguments))
         except ToolError as e:
             live = self._episode is not None and not self._episode.done
             kind = ToolErrorType.INVALID_ARGS if live else ToolErrorType.EXECUTION_ERROR

@@ -18,34 +18,30 @@ from .environment import FlowEnvironment, LookupEnvironment
 from .episodes import Settings
 from .models import NetlogsAction, NetlogsObservation, NetlogsState
 
-MODES = ("single", "lookup")
+# Each mode's environment, action, observation and OpenEnv env_name.
+KINDS = {
+    "single": (FlowEnvironment, NetlogsAction, NetlogsObservation, "netlogs"),
+    "lookup": (LookupEnvironment, CallToolAction, CallToolObservation, "netlogs_lookup"),
+}
+MODES = tuple(KINDS)
 DEFAULT_MAX_SESSIONS = 64
 
 
 def build_app(mode: str = "single", settings: Optional[Settings] = None, max_concurrent_envs: int = DEFAULT_MAX_SESSIONS) -> FastAPI:
     """The FastAPI app serving ``mode``'s episodes, up to ``max_concurrent_envs`` ``/ws``
     sessions at once (each its own environment)."""
-    settings = settings or Settings()
-    if mode == "single":
-        return create_app(
-            functools.partial(FlowEnvironment, settings),
-            NetlogsAction,
-            NetlogsObservation,
-            env_name="netlogs",
-            max_concurrent_envs=max_concurrent_envs,
-            state_cls=NetlogsState,
-        )
-    if mode == "lookup":
-        return create_app(
-            functools.partial(LookupEnvironment, settings),
-            CallToolAction,
-            CallToolObservation,
-            env_name="netlogs_lookup",
-            max_concurrent_envs=max_concurrent_envs,
-            state_cls=NetlogsState,
-            reset_observation_cls=NetlogsObservation,
-        )
-    raise ValueError(f"mode: one of {', '.join(MODES)}, got {mode!r}")
+    if mode not in KINDS:
+        raise ValueError(f"mode: one of {', '.join(MODES)}, got {mode!r}")
+    env, action, observation, name = KINDS[mode]
+    return create_app(
+        functools.partial(env, settings or Settings()),
+        action,
+        observation,
+        env_name=name,
+        max_concurrent_envs=max_concurrent_envs,
+        state_cls=NetlogsState,
+        reset_observation_cls=NetlogsObservation,
+    )
 
 
 def __getattr__(name: str):

@@ -21,7 +21,7 @@ from typing import Any, Optional
 
 from openenv.core.env_server.mcp_types import CallToolAction
 
-from netlogs.lookup import google_docstring
+from netlogs.trl import LookupEnv
 
 from .client import NetlogsLookupEnv
 from .environment import SUBMIT_ANSWER
@@ -30,11 +30,13 @@ DEFAULT_URL = "http://127.0.0.1:8000"
 RECORDED = "answer recorded; the episode is over"
 
 
-class NetlogsToolEnv:
+class NetlogsToolEnv(LookupEnv):
     """One rollout's view of a lookup episode on a netlogs OpenEnv server (one ``/ws``
-    session per instance, opened at the first ``reset``)."""
+    session per instance, opened at the first ``reset``). The three lookup tools are
+    ``netlogs.trl.LookupEnv``'s methods (their signatures and docstrings, netlogs' own
+    definitions); here they run on the server's episode."""
 
-    def __init__(self, base_url: str = DEFAULT_URL) -> None:
+    def __init__(self, base_url: str = DEFAULT_URL) -> None:  # no local index: the server holds it
         self._url = base_url
         self._client: Any = None
         self.done = False
@@ -76,16 +78,6 @@ class NetlogsToolEnv:
             self._client.close()
             self._client = None
 
-    # The tools. A `None` default leaves the argument out, so netlogs' own default applies.
-    def flows_for_host(self, host: str, before_s: float = None, after_s: float = None, limit: int = None) -> str:  # type: ignore[assignment]
-        return self._call("flows_for_host", host=host, before_s=before_s, after_s=after_s, limit=limit)
-
-    def flows_to_port(self, port: int, before_s: float = None, after_s: float = None, limit: int = None) -> str:  # type: ignore[assignment]
-        return self._call("flows_to_port", port=port, before_s=before_s, after_s=after_s, limit=limit)
-
-    def host_summary(self, host: str, window_s: float = None) -> str:  # type: ignore[assignment]
-        return self._call("host_summary", host=host, window_s=window_s)
-
     def submit_answer(self, answer: str) -> str:
         """Give your final answer and end the episode.
 
@@ -95,6 +87,3 @@ class NetlogsToolEnv:
         self._call(SUBMIT_ANSWER, answer=answer)
         return RECORDED
 
-
-for _name in ("flows_for_host", "flows_to_port", "host_summary"):
-    getattr(NetlogsToolEnv, _name).__doc__ = google_docstring(_name)
