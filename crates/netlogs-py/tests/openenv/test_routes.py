@@ -117,6 +117,9 @@ def test_single_flow_episode_on_a_websocket(single, rows):
         ws.send_json({"type": "reset", "data": {"split": "nosuchsplit"}})
         err = ws.receive_json()
         assert err["type"] == "error" and "split 'nosuchsplit'" in err["data"]["message"]
+        ws.send_json({"type": "reset", "data": {"seed": "one"}})
+        err = ws.receive_json()
+        assert err["type"] == "error" and "seed must be an integer, got 'one'" in err["data"]["message"]
         ws.send_json({"type": "reset", "data": {"seed": 1}})
         assert ws.receive_json()["type"] == "observation"
 

@@ -119,6 +119,8 @@ def draw(settings: Settings, seed: Optional[int], kwargs: Mapping[str, Any], rng
     unknown = sorted(set(kwargs) - set(allowed))
     if unknown:
         raise BadRequest(f"reset: unknown field(s) {', '.join(unknown)}; it takes seed, episode_id, {', '.join(allowed)}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise BadRequest(f"reset: seed must be an integer, got {seed!r}")
     name = kwargs.get("dataset") or DEFAULT_DATASET
     if not isinstance(name, str) or name not in settings.datasets:
         raise BadRequest(f"reset: dataset {name!r} is not served; this server serves {', '.join(sorted(settings.datasets))}")
