@@ -5,7 +5,7 @@ same code as the ``netlogs`` command line: ``netlogs.score`` gives exactly the r
 ``netlogs score``. Trainer adapters: ``netlogs.trl``, ``netlogs.verl`` (and
 ``netlogs.verl_tools``), ``netlogs.openrlhf`` (and ``netlogs.openrlhf_agent``); the lookup tools
 they share are ``netlogs.lookup``. The verifiers environment is the ``netlogs_env`` module
-(id ``netlogs-env``).
+(id ``netlogs-env``); the OpenEnv environments are ``netlogs.openenv`` (``netlogs[openenv]``).
 """
 
 from netlogs._netlogs import (

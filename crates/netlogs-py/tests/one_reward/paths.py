@@ -12,6 +12,9 @@ path's own tools give for its calls (None where the path runs no tools).
   manager with ``compute_score_async``;
 - ``openrlhf``: OpenRLHF 0.11.2's MultiTurnAgentExecutor running the turns through
   ``LookupAgent``; the reward is the sum OpenRLHF keeps.
+- ``openenv``: OpenEnv 0.10.0: netlogs' lookup server (``netlogs.openenv``) on a loopback
+  port, the turns played by OpenEnv's own ``MCPToolClient`` (each tool call a step, the
+  answer ``submit_answer``); the reward is the last observation's.
 """
 
 import asyncio
@@ -168,7 +171,37 @@ def path_openrlhf():
     return out
 
 
-PATHS = {"score": path_score, "v0": path_v0, "v1": path_v1, "trl": path_trl, "verl": path_verl, "openrlhf": path_openrlhf}
+def path_openenv():
+    from openenv.core import MCPToolClient
+    from openenv.core.env_server.mcp_types import CallToolAction
+
+    from netlogs.openenv import Settings, build_app
+
+    sys.path.insert(0, str(TESTS / "openenv"))
+    import serving
+
+    (rubric,) = {json.dumps(c["rubric"], sort_keys=True) for c in cases()}
+    out = {}
+    with serving.in_thread(build_app("lookup", Settings(rubric=json.loads(rubric)))) as url:
+        for c in cases():
+            with MCPToolClient(base_url=url).sync() as env:
+                shown = env.reset(example_id=c["example_id"], max_turns=c["max_turns"]).observation
+                if shown.prompt != c["prompt"]:
+                    raise AssertionError(f"{c['id']}: the server's prompt for {c['example_id']} is not the conversation's")
+                results, last = [], None
+                for turn, calls in tool_calls(c):
+                    for call in calls:
+                        last = env.step(CallToolAction(tool_name=call["function"]["name"], arguments=json.loads(call["function"]["arguments"])))
+                        results.append(last.observation.result["data"])
+                    if not calls:
+                        last = env.step(CallToolAction(tool_name="submit_answer", arguments={"answer": turn["content"]}))
+                if not last.done:
+                    raise AssertionError(f"{c['id']}: the episode is not over after its turns")
+                out[c["id"]] = {"reward": last.reward, "tool_results": results}
+    return out
+
+
+PATHS = {"score": path_score, "v0": path_v0, "v1": path_v1, "trl": path_trl, "verl": path_verl, "openrlhf": path_openrlhf, "openenv": path_openenv}
 
 if __name__ == "__main__":
     (name,) = sys.argv[1:]

@@ -2,10 +2,11 @@
 (lookup rollouts over real bundled flows, one that ran out of turns and ends on a tool
 message among them) gets the same reward from `netlogs score`, `netlogs.score`, the verifiers
 v0 and v1 environments, the TRL environment and reward, verl's tool agent loop and reward
-manager, and OpenRLHF's agent executor; and each path's own tools give eval's tool results.
+manager, OpenRLHF's agent executor, and OpenEnv's MCPToolClient playing netlogs' lookup
+server (netlogs.openenv); and each path's own tools give eval's tool results.
 
 Each trainer path runs in the venv that has its trainer (paths.py, one subprocess each), so
-this test needs scripts/test's venvs: v0, v1, torch and rl under $NETLOGS_PY_CACHE."""
+this test needs scripts/test's venvs: v0, v1, torch, rl and openenv under $NETLOGS_PY_CACHE."""
 
 import json
 import os
@@ -19,7 +20,7 @@ from conftest import read_jsonl
 HERE = pathlib.Path(__file__).resolve().parent
 FIXTURES = HERE.parent / "fixtures" / "conversations.jsonl"
 CACHE = pathlib.Path(os.environ.get("NETLOGS_PY_CACHE", pathlib.Path.home() / ".cache" / "netlogs-py"))
-VENVS = {"score": "v1", "v0": "v0", "v1": "v1", "trl": "torch", "verl": "rl", "openrlhf": "rl"}
+VENVS = {"score": "v1", "v0": "v0", "v1": "v1", "trl": "torch", "verl": "rl", "openrlhf": "rl", "openenv": "openenv"}
 MARK = "NETLOGS-ONE-REWARD "
 
 
