@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use common::{fails, fixture, read_json};
+use netlogs_eval::stub::{StubConfig, StubServer};
 use serde_json::Value;
 
 fn netlogs() -> Command {
@@ -165,4 +166,50 @@ fn an_unknown_task_is_an_error_listing_the_tasks() {
         stderr.contains("no task `nope`") && stderr.contains("unsw, folds"),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_remote_model_gets_the_client_flags_and_matches_the_policy_it_serves() {
+    // The stub answers as builtin:heuristic does, so the bench must equal the offline one.
+    let stub = StubServer::start(StubConfig::default()).expect("stub");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let suite = suite(tmp.path());
+    bench(tmp.path(), &suite, "stub-model")
+        .env("NETLOGS_TEST_KEY", "sk-bench-secret")
+        .env_remove("OPENAI_BASE_URL")
+        .args([
+            "--tasks",
+            "unsw",
+            "-b",
+            &stub.base_url(),
+            "-k",
+            "NETLOGS_TEST_KEY",
+        ])
+        .args(["-c", "4", "-t", "64", "--no-cache"])
+        .assert()
+        .success();
+    bench(tmp.path(), &suite, "builtin:heuristic")
+        .args(["--tasks", "unsw"])
+        .assert()
+        .success();
+    let remote = read_json(&tmp.path().join("out/stub-model/bench.json"));
+    let local = read_json(&tmp.path().join("out/builtin-heuristic/bench.json"));
+    let figures = |b: &Value| {
+        let t = task(b, "unsw");
+        (t["n"].clone(), t["skill"].clone(), t["accuracy"].clone())
+    };
+    assert_eq!(figures(&remote), figures(&local));
+    let bodies = stub.bodies();
+    assert_eq!(bodies.len(), 40, "one request a flow");
+    assert!(
+        bodies.iter().all(|b| b["max_tokens"] == 64),
+        "-t reached every request"
+    );
+    assert!(stub
+        .authorizations()
+        .iter()
+        .all(|a| a == "Bearer sk-bench-secret"));
+    let text =
+        std::fs::read_to_string(tmp.path().join("out/stub-model/bench.json")).expect("bench");
+    assert!(!text.contains("sk-bench-secret"));
 }
