@@ -13,7 +13,7 @@ use netlogs_data::{Example, LabeledFlow};
 use netlogs_lookup::{default_index_dir, index_for, tool_definitions, Anchor};
 use netlogs_runlog::{
     new_run_id, now, sanitize, DatasetInfo, FileDigest, Metadata, RunDir, RunSettings, RunStatus,
-    SkippedRows, Summary, Timings, SCHEMA_VERSION,
+    SkippedRows, Timings, SCHEMA_VERSION,
 };
 
 use crate::conversation::Lookup;
@@ -51,24 +51,9 @@ pub struct EvalPlan {
     pub traces: Option<TraceSettings>,
 }
 
-/// A run as its files now say it is: finished, or stopped early.
-#[derive(Debug)]
-pub struct RunLog {
-    pub dir: PathBuf,
-    pub metadata: Metadata,
-    pub summary: Summary,
-}
-
-impl RunLog {
-    /// Why the run stopped early, with the hint a user needs next; `None` if it did not.
-    /// Never contains the key.
-    pub fn stop_message(&self) -> Option<&str> {
-        match &self.metadata.status {
-            RunStatus::StoppedEarly { reason } => Some(reason),
-            _ => None,
-        }
-    }
-}
+/// A run as its files now say it is: finished, or stopped early (the run log's own record,
+/// which reports read too).
+pub type RunLog = netlogs_runlog::RunRecord;
 
 /// Wall time per phase of this session, stored as `timings_s`.
 struct PhaseClock {

@@ -85,6 +85,15 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
+    /// Why the run stopped early, with the hint a user needs next; `None` if it did not.
+    /// Never contains the key.
+    pub fn stop_message(&self) -> Option<&str> {
+        match &self.metadata.status {
+            crate::RunStatus::StoppedEarly { reason } => Some(reason),
+            _ => None,
+        }
+    }
+
     pub fn read(dir: &Path) -> Result<RunRecord> {
         Ok(RunRecord {
             dir: dir.to_path_buf(),

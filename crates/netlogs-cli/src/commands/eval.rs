@@ -8,7 +8,6 @@ use netlogs_rubric::system_prompt_for;
 use crate::args::{EvalArgs, RunShapeArgs};
 use crate::progress::Progress;
 use netlogs_report::{run_lines, write_reports};
-use netlogs_runlog::RunRecord;
 
 /// The variable an unset `--api-base` comes from, as OpenAI's own clients read it.
 const API_BASE_VAR: &str = "OPENAI_BASE_URL";
@@ -94,15 +93,9 @@ pub fn run(a: EvalArgs) -> Result<()> {
         .context("cannot start the async runtime")?;
     let mut progress = Progress::default();
     let log = runtime.block_on(run_eval(plan, &mut progress))?;
-    let stop = log.stop_message().map(str::to_string);
-    let record = RunRecord {
-        dir: log.dir,
-        metadata: log.metadata,
-        summary: log.summary,
-    };
-    write_reports(&record)?;
-    print!("{}", run_lines(&record));
-    if let Some(message) = stop {
+    write_reports(&log)?;
+    print!("{}", run_lines(&log));
+    if let Some(message) = log.stop_message() {
         bail!("{message}");
     }
     Ok(())

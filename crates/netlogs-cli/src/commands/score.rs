@@ -5,7 +5,6 @@ use netlogs_eval::{score_file, ScorePlan};
 
 use crate::args::ScoreArgs;
 use netlogs_report::{run_lines, write_reports};
-use netlogs_runlog::RunRecord;
 
 pub fn run(a: ScoreArgs) -> Result<()> {
     let plan = ScorePlan {
@@ -15,12 +14,7 @@ pub fn run(a: ScoreArgs) -> Result<()> {
         seed: a.seed,
     };
     let log = score_file(&plan)?;
-    let record = RunRecord {
-        dir: log.dir,
-        metadata: log.metadata,
-        summary: log.summary,
-    };
-    write_reports(&record)?;
-    print!("{}", run_lines(&record));
+    write_reports(&log)?;
+    print!("{}", run_lines(&log));
     Ok(())
 }
