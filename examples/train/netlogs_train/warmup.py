@@ -1,6 +1,12 @@
-"""A cold start measured against the answer prefix: a short supervised warm-up on the answers of
-netlogs' `builtin:heuristic` policy for flows of the train split (TRL's `SFTTrainer`, loss on the
-answer only). It fixes the format, and teaches the heuristic's mistakes with it."""
+"""The SFT warm-up before GRPO (TRL's `SFTTrainer`, loss on the answer only), on flows of the
+train split. Two teachers:
+
+- `learned` (the compact recipe): the gold label of each flow, with the confidence
+  `builtin:learned` gives that label (its isotonic-calibrated probability, calibrated on the
+  dev split; the test split never reaches it), floored at 0.5 since the label is the truth.
+  The answer is `{"label": …, "confidence": …}` (no rationale: the completion stays short).
+- `heuristic` (the first recipe): `builtin:heuristic`'s answers. It fixes the format, and
+  teaches the heuristic's mistakes with it."""
 
 from __future__ import annotations
 
@@ -26,9 +32,54 @@ def heuristic_answers(dataset: pathlib.Path, n: int, seed: int, out: pathlib.Pat
         return [json.loads(line) for line in f if line.strip()]
 
 
+def learned_answers(dataset: pathlib.Path, baseline: pathlib.Path, n: int, seed: int, out: pathlib.Path) -> list[dict]:
+    """`netlogs eval -m builtin:learned --baseline FILE` on `n` train-split flows: its results
+    rows, each turned into the gold-label answer (`teacher_target` holds it)."""
+    run_cli(
+        "eval", "-m", "builtin:learned", "--baseline", str(baseline), "--data", str(dataset), "--split", "train",
+        "-n", str(n), "--seed", str(seed), "-s", str(out), "--no-cache",
+    )
+    results = sorted(out.rglob("results.jsonl"))
+    if not results:
+        raise SystemExit(f"netlogs eval wrote no results.jsonl under {out}")
+    rows = []
+    with results[-1].open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                row = json.loads(line)
+                row["teacher_target"] = gold_answer(row)
+                rows.append(row)
+    return rows
+
+
+def gold_answer(row: dict) -> dict:
+    """The gold label, at the learned model's calibrated probability of that label (≥ 0.5)."""
+    gold = row["answer"]
+    parsed = row["parsed"]
+    conf = parsed.get("confidence")
+    if conf is None or parsed.get("label") not in ("Benign", "Malicious"):
+        p_gold = 0.5
+    else:
+        p_gold = conf if parsed["label"] == gold else 1.0 - conf
+    return {"label": gold, "confidence": round(max(0.5, min(1.0, p_gold)), 2)}
+
+
+def train_baseline(dataset: pathlib.Path, out: pathlib.Path, seed: int) -> pathlib.Path:
+    """`netlogs baseline train --data D --split train --calibrate-on dev`: the teacher's file."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    run_cli("baseline", "train", "--data", str(dataset), "--split", "train", "--calibrate-on", "dev",
+            "--output", str(out), "--seed", str(seed))
+    return out
+
+
 def target(row: dict, prefix: str) -> str:
     """The answer to learn, as `{"label": …, "confidence": …, "rationale": …}` (the order the
     answer prefix starts), without the prefix itself."""
+    if "teacher_target" in row:
+        answer = json.dumps(row["teacher_target"])
+        if not answer.startswith(prefix):
+            raise ValueError(f"answer {answer!r} does not start with the prefix {prefix!r}")
+        return answer[len(prefix) :]
     parsed = row["parsed"]
     comp = row["completion"]
     text = comp[-1]["content"] if isinstance(comp, list) else comp
@@ -42,7 +93,7 @@ def target(row: dict, prefix: str) -> str:
 
 
 def sft_warmup(model, tok, rows: list[dict], prefix: str, system: str, args, out_dir: pathlib.Path):
-    """Fine-tune `model` in place on the heuristic's answers; the training log history."""
+    """Fine-tune `model` in place on the teacher's answers; the training log history."""
     from trl import SFTConfig, SFTTrainer
 
     examples = []
