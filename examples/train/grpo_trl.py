@@ -96,6 +96,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="the learned teacher's model file (default: trained on --dataset's train split, "
                         "calibrated on dev)")
     p.add_argument("--warmup-lr", type=float, default=5e-5)
+    p.add_argument("--warmup-budget-min", type=float, default=0.0,
+                   help="stop the warm-up after the step that crosses this many minutes (0: no limit)")
+    p.add_argument("--warmup-save-every", type=int, default=5,
+                   help="save the warmed-up weights to OUTPUT/warm-model every N warm-up steps")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                    help="cuda: train in bf16 on the GPU (the GPU recipe; not run on this project's machines)")
     p.add_argument("--vllm", action="store_true",
@@ -256,7 +260,8 @@ def main(argv: list[str] | None = None) -> dict:
         else:
             rows = heuristic_answers(dataset, warmup_n, args.seed + 1, args.output / "warmup-heuristic")
         warmup_log = timed("warmup_s", lambda: sft_warmup(model, tok, rows, prefix, system, args,
-                                                          args.output / "warmup-trainer"))
+                                                          args.output / "warmup-trainer",
+                                                          save_to=args.output / "warm-model"))
         # The warmed-up weights: GRPO starts from them, here or later with `--model warm-model`.
         model_path = str(args.output / "warm-model")
         model.save_pretrained(model_path)

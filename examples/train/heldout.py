@@ -47,7 +47,8 @@ def parse_args(argv):
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--preset", default="proper")
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--skip-models", action="store_true", help="reuse the models' run directories")
+    p.add_argument("--reuse", action="store_true",
+                   help="reuse a model's run directory when it already holds a summary.json")
     p.add_argument("--output", type=pathlib.Path, required=True)
     args = p.parse_args(argv)
     for m in args.model:
@@ -161,7 +162,7 @@ def main(argv=None) -> dict:
     for spec in args.model:
         name, path = spec.split("=", 1)
         run = args.output / name
-        if not args.skip_models:
+        if not (args.reuse and (run / "summary.json").is_file()):
             model, tok = models.load(path)
             evaluate.evaluate(model, tok, examples, prefix=prefix, run_dir=run, max_new_tokens=args.max_new_tokens,
                               batch_size=args.batch, preset=args.preset)

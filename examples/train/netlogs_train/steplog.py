@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import pathlib
+import resource
 import time
 
 from transformers import TrainerCallback
@@ -24,7 +25,7 @@ FROM_TRL = {
     "grad_norm": "grad_norm",
     "learning_rate": "learning_rate",
 }
-KEYS = ("step", "elapsed_s", *FROM_TRL, *COMPONENTS, *BEHAVIOUR, *EXPLORATION, "rare_label_steps")
+KEYS = ("step", "elapsed_s", *FROM_TRL, *COMPONENTS, *BEHAVIOUR, *EXPLORATION, "rare_label_steps", "peak_rss_mb")
 # A label under this share of a step's answers, for this many steps in a row, is a collapse
 # GRPO cannot undo (it only reweights what it samples): the log warns.
 RARE_SHARE = 0.02
@@ -62,6 +63,8 @@ class StepLog(TrainerCallback):
         for key in (*COMPONENTS, *BEHAVIOUR, *EXPLORATION):
             row[key] = _number(logs.get(f"netlogs/{key}"))
         row["rare_label_steps"] = self.watch_labels(row)
+        # The process's peak resident memory so far (Linux reports KiB).
+        row["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
         with self.path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(row) + "\n")
         shown = ("reward", "reward_std", "frac_reward_zero_std", "kl", "format", "malicious_rate",

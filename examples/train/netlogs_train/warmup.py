@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import pathlib
+import time
 
 from datasets import Dataset
+from transformers import TrainerCallback
 
 from .evaluate import run_cli
 from .prompts import render
@@ -92,7 +94,26 @@ def target(row: dict, prefix: str) -> str:
     return answer[len(prefix) :]
 
 
-def sft_warmup(model, tok, rows: list[dict], prefix: str, system: str, args, out_dir: pathlib.Path):
+class SaveAndStop(TrainerCallback):
+    """Saves the model (and tokenizer) to `path` every `every` steps, so a run cut short keeps
+    its last weights, and stops training once `budget_s` seconds have passed (0: no limit)."""
+
+    def __init__(self, path: pathlib.Path | None, every: int, budget_s: float, tok):
+        self.path, self.every, self.budget_s, self.tok = path, every, budget_s, tok
+        self.start = time.monotonic()
+
+    def on_step_end(self, args, state, control, model=None, **kwargs):
+        if self.budget_s and time.monotonic() - self.start >= self.budget_s:
+            print(f"warm-up time budget reached: stopping after step {state.global_step}", flush=True)
+            control.should_training_stop = True
+        if self.path is not None and model is not None and state.global_step % self.every == 0:
+            model.save_pretrained(self.path)
+            self.tok.save_pretrained(self.path)
+        return control
+
+
+def sft_warmup(model, tok, rows: list[dict], prefix: str, system: str, args, out_dir: pathlib.Path,
+               save_to: pathlib.Path | None = None):
     """Fine-tune `model` in place on the teacher's answers; the training log history."""
     from trl import SFTConfig, SFTTrainer
 
@@ -119,6 +140,8 @@ def sft_warmup(model, tok, rows: list[dict], prefix: str, system: str, args, out
         completion_only_loss=True,
         max_length=None,
     )
-    trainer = SFTTrainer(model=model, args=cfg, train_dataset=Dataset.from_list(examples), processing_class=tok)
+    stop = SaveAndStop(save_to, max(1, args.warmup_save_every), 60 * args.warmup_budget_min, tok)
+    trainer = SFTTrainer(model=model, args=cfg, train_dataset=Dataset.from_list(examples), processing_class=tok,
+                         callbacks=[stop])
     trainer.train()
     return trainer.state.log_history
