@@ -138,6 +138,8 @@ def row_of(name: str, summary: dict) -> dict:
 def fmt(v, d=3):
     if v is None:
         return "—"
+    if isinstance(v, dict):  # summary.json's interval
+        v = [v["lo"], v["hi"]]
     if isinstance(v, list):
         return f"[{v[0]:+.3f}, {v[1]:+.3f}]"
     return f"{v:.{d}f}"

@@ -125,7 +125,9 @@ fn compact_shows_the_decision_fields_and_its_digest_follows_its_text() {
     let mut by_text: BTreeMap<String, u128> = BTreeMap::new();
     for f in &flows {
         let p = render_prompt(f, Template::Compact);
-        let body = p.strip_prefix("Flow: ").expect("compact opens with `Flow: `");
+        let body = p
+            .strip_prefix("Flow: ")
+            .expect("compact opens with `Flow: `");
         let keys: Vec<&str> = body
             .split(' ')
             .map(|kv| kv.split_once('=').expect("key=value").0)
