@@ -49,6 +49,8 @@ def parse_args(argv):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--reuse", action="store_true",
                    help="reuse a model's run directory when it already holds a summary.json")
+    p.add_argument("--models-only", action="store_true",
+                   help="evaluate the models and stop (no builtins, compares or tables; a later --reuse run adds them)")
     p.add_argument("--output", type=pathlib.Path, required=True)
     args = p.parse_args(argv)
     for m in args.model:
@@ -171,6 +173,8 @@ def main(argv=None) -> dict:
             del model
         runs[name] = run
         print(f"== {name}: {json.dumps(evaluate.headline(json.loads((run / 'summary.json').read_text())))}", flush=True)
+    if args.models_only:
+        return {}
     builtins = {}
     for policy in (*CONSTANTS, "builtin:heuristic"):
         builtins[policy] = builtin_run(policy, args, system, [])
