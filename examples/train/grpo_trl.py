@@ -44,36 +44,62 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "with --test-captures)")
     p.add_argument("--test-captures", default=DEFAULT_TEST_CAPTURES,
                    help="held-out captures when the script builds the dataset (comma-separated)")
+    p.add_argument("--template", default="compact", choices=("zeek", "logentry", "upstream", "compact"),
+                   help="prompt template when the script builds the dataset (a built --dataset keeps its own)")
     p.add_argument("--output", type=pathlib.Path, default=REPO / "outputs" / "train" / "grpo-smollm2")
     p.add_argument("--steps", type=int, default=200, help="GRPO optimizer steps (at most)")
     p.add_argument("--time-budget-min", type=float, default=80.0,
                    help="stop training after the step that crosses this many minutes (0: no limit)")
-    p.add_argument("--batch", type=int, default=2, help="prompts per step")
-    p.add_argument("--generations", type=int, default=4, help="completions per prompt (the GRPO group)")
-    p.add_argument("--max-completion-length", type=int, default=48, help="tokens per completion")
+    p.add_argument("--batch", type=int, default=4, help="prompts per step")
+    p.add_argument("--generations", type=int, default=8, help="completions per prompt (the GRPO group)")
+    p.add_argument("--max-completion-length", type=int, default=16,
+                   help="tokens per completion (16 holds a label and a confidence; 48 leaves room for a rationale)")
     p.add_argument("--lr", type=float, default=1e-5, help="learning rate")
-    p.add_argument("--beta", type=float, default=0.02, help="KL coefficient (0 drops the reference model)")
+    p.add_argument("--beta", type=float, default=0.0, help="KL coefficient (0 drops the reference model)")
+    p.add_argument("--epsilon-high", type=float, default=None, help="TRL's clip-higher bound (default: epsilon)")
+    p.add_argument("--entropy-coef", type=float, default=None, help="TRL's entropy bonus coefficient")
+    p.add_argument("--use-adaptive-entropy", action="store_true", help="TRL's adaptive entropy bonus")
+    p.add_argument("--entropy-target", type=float, default=None, help="TRL's target entropy (adaptive bonus)")
+    p.add_argument("--loss-type", default=None, help="TRL's GRPO loss type (default: TRL's)")
+    p.add_argument("--scale-rewards", default=None, help="TRL's reward scaling: group, batch or none")
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--finetune", choices=("full", "lora"), default="full")
     p.add_argument("--lora-r", type=int, default=16)
+    p.add_argument("--train-layers", type=int, default=0,
+                   help="train only the last K transformer blocks (and the final norm), in the warm-up and GRPO; "
+                        "0: all (needs --beta 0 for GRPO: no reference model is built from a partly frozen policy)")
     p.add_argument("--preset", default=None,
                    help="rubric preset of the training reward (default: netlogs' default, proper)")
     p.add_argument("--rubric", default=None, help="rubric TOML of the training reward")
     p.add_argument("--eval-preset", default="proper", help="rubric preset of both evaluations")
     p.add_argument("--answer-prefix", action=argparse.BooleanOptionalAction, default=True,
                    help='begin the assistant turn with {"label": " in training and in both evaluations')
-    p.add_argument("--system-prompt", choices=("default", "worked-example"), default="default")
+    p.add_argument("--system-prompt", choices=("default", "worked-example", "compact"), default="compact",
+                   help="compact: two lines (the compact recipe); default: netlogs' system prompt")
     p.add_argument("--eval-n", type=int, default=200, help="held-out examples (class-balanced, seeded)")
     p.add_argument("--eval-batch", type=int, default=16, help="generation batch of the evaluations")
     p.add_argument("--eval-only", action="store_true",
                    help="evaluate the (possibly warmed-up) model on the held-out flows and stop")
     p.add_argument("--skip-base-eval", action="store_true", help="reuse runs/base from an earlier run")
+    p.add_argument("--no-eval", action="store_true",
+                   help="no held-out evaluation here (examples/train/heldout.py evaluates the saved models)")
     p.add_argument("--train-n", type=int, default=None,
                    help="train examples drawn (class-balanced); default: steps × batch")
     p.add_argument("--warmup-steps", type=int, default=0,
-                   help="SFT warm-up steps on builtin:heuristic answers before GRPO (0: none)")
+                   help="SFT warm-up steps on the teacher's answers before GRPO (0: none)")
     p.add_argument("--warmup-batch", type=int, default=8)
+    p.add_argument("--warmup-n", type=int, default=None,
+                   help="distinct train flows the warm-up learns (default: steps × batch)")
+    p.add_argument("--teacher", choices=("learned", "heuristic"), default="learned",
+                   help="learned: gold labels at builtin:learned's calibrated confidence; heuristic: its answers")
+    p.add_argument("--baseline", type=pathlib.Path, default=None,
+                   help="the learned teacher's model file (default: trained on --dataset's train split, "
+                        "calibrated on dev)")
     p.add_argument("--warmup-lr", type=float, default=5e-5)
+    p.add_argument("--warmup-budget-min", type=float, default=0.0,
+                   help="stop the warm-up after the step that crosses this many minutes (0: no limit)")
+    p.add_argument("--warmup-save-every", type=int, default=5,
+                   help="save the warmed-up weights to OUTPUT/warm-model every N warm-up steps")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                    help="cuda: train in bf16 on the GPU (the GPU recipe; not run on this project's machines)")
     p.add_argument("--vllm", action="store_true",
@@ -97,6 +123,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             p.error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
     if args.vllm and args.device != "cuda":
         p.error("--vllm needs --device cuda")
+    if args.train_layers and args.beta:
+        p.error("--train-layers needs --beta 0")
     if args.generations < 2:
         p.error("--generations must be at least 2: GRPO compares completions of one prompt")
     return args
@@ -107,7 +135,7 @@ def build_dataset(args) -> pathlib.Path:
 
     out = args.output / "data" / "iot23-heldout.parquet"
     out.parent.mkdir(parents=True, exist_ok=True)
-    run_cli("data", "build", str(BUNDLED_IOT23), "--output", str(out),
+    run_cli("data", "build", str(BUNDLED_IOT23), "--output", str(out), "--template", args.template,
             "--test-captures", args.test_captures, "--balance", "--seed", str(args.seed))
     return out
 
@@ -150,7 +178,23 @@ def grpo_config(args):
         disable_tqdm=True,
         dataloader_num_workers=0,
         model_init_kwargs={"dtype": "float32"},
+        **trl_extras(args),
     )
+
+
+def trl_extras(args) -> dict:
+    """The exploration options given on the command line (TRL's defaults otherwise)."""
+    extras = {
+        "epsilon_high": args.epsilon_high,
+        "entropy_coef": args.entropy_coef,
+        "entropy_target": args.entropy_target,
+        "loss_type": args.loss_type,
+        "scale_rewards": args.scale_rewards,
+    }
+    out = {k: v for k, v in extras.items() if v is not None}
+    if args.use_adaptive_entropy:
+        out["use_adaptive_entropy"] = True
+    return out
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -164,7 +208,7 @@ def main(argv: list[str] | None = None) -> dict:
     from datasets import Dataset
     from trl import GRPOTrainer
 
-    from netlogs_train import evaluate, prompts, reward, steplog
+    from netlogs_train import evaluate, models, prompts, reward, steplog
 
     t_start = time.monotonic()
     args.output.mkdir(parents=True, exist_ok=True)
@@ -181,6 +225,8 @@ def main(argv: list[str] | None = None) -> dict:
         args, [ex["prompt"][-1]["content"] for ex in train] + [system, '{"label": "Benign", "confidence": 0.5}']
     )
     model.to(args.device)
+    if args.train_layers:
+        models.train_top_layers(model, args.train_layers)
     timings: dict[str, float] = {}
 
     def timed(name, fn):
@@ -193,7 +239,9 @@ def main(argv: list[str] | None = None) -> dict:
     runs = args.output / "runs"
     eval_kw = dict(prefix=prefix, max_new_tokens=args.max_completion_length, batch_size=args.eval_batch,
                    preset=args.eval_preset)
-    if args.skip_base_eval:
+    if args.no_eval:
+        base_summary = {}
+    elif args.skip_base_eval:
         if not (runs / "base" / "summary.json").is_file():
             raise SystemExit(f"--skip-base-eval: {runs / 'base' / 'summary.json'} does not exist")
         base_summary = json.loads((runs / "base" / "summary.json").read_text())
@@ -203,17 +251,23 @@ def main(argv: list[str] | None = None) -> dict:
 
     warmup_log = None
     if args.warmup_steps:
-        from netlogs_train.warmup import heuristic_answers, sft_warmup
+        from netlogs_train.warmup import heuristic_answers, learned_answers, sft_warmup, train_baseline
 
-        rows = heuristic_answers(dataset, args.warmup_steps * args.warmup_batch, args.seed + 1,
-                                 args.output / "warmup-heuristic")
+        warmup_n = args.warmup_n or args.warmup_steps * args.warmup_batch
+        if args.teacher == "learned":
+            baseline = args.baseline or train_baseline(dataset, args.output / "learned.json", args.seed)
+            rows = learned_answers(dataset, baseline, warmup_n, args.seed + 1, args.output / "warmup-learned")
+        else:
+            rows = heuristic_answers(dataset, warmup_n, args.seed + 1, args.output / "warmup-heuristic")
         warmup_log = timed("warmup_s", lambda: sft_warmup(model, tok, rows, prefix, system, args,
-                                                          args.output / "warmup-trainer"))
+                                                          args.output / "warmup-trainer",
+                                                          save_to=args.output / "warm-model"))
         # The warmed-up weights: GRPO starts from them, here or later with `--model warm-model`.
         model_path = str(args.output / "warm-model")
         model.save_pretrained(model_path)
         tok.save_pretrained(model_path)
-        warm = timed("eval_warm_s", lambda: evaluate.evaluate(model, tok, held_out, run_dir=runs / "warm", **eval_kw))
+        warm = {} if args.no_eval else timed(
+            "eval_warm_s", lambda: evaluate.evaluate(model, tok, held_out, run_dir=runs / "warm", **eval_kw))
         print("after warm-up:", json.dumps(evaluate.headline(warm)), flush=True)
 
     if args.eval_only:
@@ -223,6 +277,7 @@ def main(argv: list[str] | None = None) -> dict:
         if args.warmup_steps:
             result["warm"] = evaluate.headline(warm)
             result["warmup_log"] = warmup_log
+        if args.warmup_steps and not args.no_eval:
             print(evaluate.compare([runs / "base", runs / "warm"], args.output / "compare.md"), flush=True)
         (args.output / "result.json").write_text(json.dumps(result, indent=2) + "\n")
         return result
@@ -244,7 +299,9 @@ def main(argv: list[str] | None = None) -> dict:
                                  target_modules="all-linear")
     log = steplog.StepLog(args.output / "steps.jsonl", budget_s=60 * args.time_budget_min)
     trainer = GRPOTrainer(
-        model=model_path,
+        # A partly frozen policy goes in as it is (no reference model: --beta 0); else TRL loads
+        # the policy, and its KL reference, from the saved weights.
+        model=model if args.train_layers else model_path,
         processing_class=tok,
         reward_funcs=[reward.make_reward(prefix, preset=args.preset, rubric=args.rubric)],
         args=grpo_config(args),
@@ -261,10 +318,13 @@ def main(argv: list[str] | None = None) -> dict:
     trained.save_pretrained(checkpoint)
     tok.save_pretrained(checkpoint)
 
-    trained_summary = timed("eval_trained_s", lambda: evaluate.evaluate(trained, tok, held_out, run_dir=runs / "trained", **eval_kw))
-    print("trained:", json.dumps(evaluate.headline(trained_summary)), flush=True)
-    compared = [runs / "base", *([runs / "warm"] if args.warmup_steps else []), runs / "trained"]
-    compare_md = evaluate.compare(compared, args.output / "compare.md")
+    if args.no_eval:
+        trained_summary, compare_md = {}, "(no evaluation: --no-eval)"
+    else:
+        trained_summary = timed("eval_trained_s", lambda: evaluate.evaluate(trained, tok, held_out, run_dir=runs / "trained", **eval_kw))
+        print("trained:", json.dumps(evaluate.headline(trained_summary)), flush=True)
+        compared = [runs / "base", *([runs / "warm"] if args.warmup_steps else []), runs / "trained"]
+        compare_md = evaluate.compare(compared, args.output / "compare.md")
     rows = steplog.read(log.path)
     title = (f"GRPO · {model_name} · {len(rows)} steps × {args.batch} prompts × {args.generations} "
              f"· prefix {'on' if prefix else 'off'} · lr {args.lr} · beta {args.beta}")
@@ -283,6 +343,7 @@ def main(argv: list[str] | None = None) -> dict:
         "base": evaluate.headline(base_summary),
         "trained": evaluate.headline(trained_summary),
         "steps_logged": len(rows),
+        "step_log_warnings": log.warnings,
         "timings_s": timings,
         "warmup_log": warmup_log,
         "versions": {"python": platform.python_version(), "torch": torch.__version__,

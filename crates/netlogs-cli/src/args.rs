@@ -416,7 +416,7 @@ pub struct DataInputs {
     pub input_format: Option<SourceFormat>,
     #[command(flatten)]
     pub read: ReadFlags,
-    /// Prompt template for raw flows: zeek, logentry (formerly `seed`) or upstream.
+    /// Prompt template for raw flows: zeek, logentry (formerly `seed`), upstream or compact.
     #[arg(long, default_value = "zeek", value_parser = enum_arg::<Template>)]
     pub template: Template,
 }
@@ -530,7 +530,7 @@ pub struct RunShapeArgs {
     /// Override the system prompt.
     #[arg(long)]
     pub system_prompt: Option<String>,
-    /// Prompt template: zeek, logentry (formerly `seed`) or upstream.
+    /// Prompt template: zeek, logentry (formerly `seed`), upstream or compact.
     #[arg(long, default_value = "zeek", value_parser = enum_arg::<Template>)]
     pub template: Template,
     /// Data to evaluate on instead of the bundled IoT-23 set: Zeek conn logs, IoT-23 /

@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use netlogs_data::{bundled_iot23, render_prompt, Example, IntoEnumIterator, Label, Template};
+use netlogs_data::{
+    bundled_iot23, prompt_digest, render_prompt, Example, IntoEnumIterator, Label, Template,
+};
 
 #[test]
 fn bundled_counts_match_provenance() {
@@ -103,4 +105,46 @@ fn prompt_snapshots() {
         }
     }
     insta::assert_snapshot!(out);
+}
+
+#[test]
+fn compact_shows_the_decision_fields_and_its_digest_follows_its_text() {
+    let flows = bundled_iot23().expect("bundled data loads");
+    let names = [
+        "proto",
+        "service",
+        "id.resp_p",
+        "duration",
+        "orig_bytes",
+        "resp_bytes",
+        "conn_state",
+        "history",
+        "orig_pkts",
+        "resp_pkts",
+    ];
+    let mut by_text: BTreeMap<String, u128> = BTreeMap::new();
+    for f in &flows {
+        let p = render_prompt(f, Template::Compact);
+        let body = p
+            .strip_prefix("Flow: ")
+            .expect("compact opens with `Flow: `");
+        let keys: Vec<&str> = body
+            .split(' ')
+            .map(|kv| kv.split_once('=').expect("key=value").0)
+            .collect();
+        assert_eq!(keys, names, "{p}");
+        let duration = body
+            .split(' ')
+            .find_map(|kv| kv.strip_prefix("duration="))
+            .expect("duration shown");
+        assert!(
+            duration == "-" || duration.split_once('.').is_none_or(|(_, ms)| ms.len() <= 3),
+            "duration not rounded to milliseconds: {p}"
+        );
+        // Rows that read the same get one digest, and rows that read differently another.
+        let digest = prompt_digest(f, Template::Compact);
+        assert_eq!(*by_text.entry(p).or_insert(digest), digest);
+    }
+    let distinct: std::collections::BTreeSet<u128> = by_text.values().copied().collect();
+    assert_eq!(distinct.len(), by_text.len());
 }

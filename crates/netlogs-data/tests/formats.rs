@@ -199,7 +199,7 @@ fn prepared_jsonl_round_trips() {
 fn ood_prompts_never_leak_labels_or_families() {
     for rel in OOD {
         for f in flows(rel) {
-            for t in [Template::Zeek, Template::LogEntry] {
+            for t in [Template::Zeek, Template::LogEntry, Template::Compact] {
                 let p = render_prompt(&f, t);
                 let lower = p.to_lowercase();
                 assert!(

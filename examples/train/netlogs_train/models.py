@@ -143,3 +143,20 @@ def tiny_llama(tok: PreTrainedTokenizerFast, seed: int = 0) -> LlamaForCausalLM:
     model.generation_config.pad_token_id = tok.pad_token_id
     model.generation_config.eos_token_id = tok.eos_token_id
     return model
+
+
+def train_top_layers(model: PreTrainedModel, k: int) -> PreTrainedModel:
+    """Freeze all but the last `k` transformer blocks and the final norm (the embeddings, and a
+    head tied to them, stay frozen): the backward pass stops there, so a step costs less."""
+    inner = model.get_decoder() if hasattr(model, "get_decoder") else model.model
+    layers = inner.layers
+    if not 0 < k <= len(layers):
+        raise SystemExit(f"--train-layers {k}: the model has {len(layers)} layers")
+    for p in model.parameters():
+        p.requires_grad_(False)
+    for layer in layers[len(layers) - k :]:
+        for p in layer.parameters():
+            p.requires_grad_(True)
+    for p in inner.norm.parameters():
+        p.requires_grad_(True)
+    return model

@@ -19,12 +19,23 @@ WORKED_EXAMPLE = (
     "Answer with the JSON object only."
 )
 
+# The training system prompt of the compact recipe: the task and the answer in one line
+# (41 SmolLM2 tokens against the default's 110). Held-out figures are comparable only
+# between evaluations with the same system prompt, template and answer prefix.
+COMPACT_SYSTEM = (
+    'Is this IoT network flow Malicious or Benign? Answer in JSON: '
+    '{"label": "Benign"|"Malicious"|"Abstain", "confidence": 0-1}'
+)
+
 # --system-prompt choices.
-SYSTEM_PROMPTS = ("default", "worked-example")
+SYSTEM_PROMPTS = ("default", "worked-example", "compact")
 
 
 def system_prompt(name: str) -> str:
-    """netlogs' default system prompt, or that prompt followed by a worked example answer."""
+    """netlogs' default system prompt, that prompt followed by a worked example answer, or the
+    compact recipe's one line."""
+    if name == "compact":
+        return COMPACT_SYSTEM
     base = netlogs.default_system_prompt()
     if name == "default":
         return base

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import math
 import pathlib
+import resource
 import time
 
 from transformers import TrainerCallback
 
-from .reward import BEHAVIOUR, COMPONENTS
+from .reward import BEHAVIOUR, COMPONENTS, EXPLORATION
 
 # step-log key → TRL's log key.
 FROM_TRL = {
@@ -24,7 +25,11 @@ FROM_TRL = {
     "grad_norm": "grad_norm",
     "learning_rate": "learning_rate",
 }
-KEYS = ("step", "elapsed_s", *FROM_TRL, *COMPONENTS, *BEHAVIOUR)
+KEYS = ("step", "elapsed_s", *FROM_TRL, *COMPONENTS, *BEHAVIOUR, *EXPLORATION, "rare_label_steps", "peak_rss_mb")
+# A label under this share of a step's answers, for this many steps in a row, is a collapse
+# GRPO cannot undo (it only reweights what it samples): the log warns.
+RARE_SHARE = 0.02
+RARE_STEPS = 10
 
 
 def _number(v):
@@ -42,6 +47,8 @@ class StepLog(TrainerCallback):
     def __init__(self, path: pathlib.Path, budget_s: float = 0.0):
         self.path = path
         self.budget_s = budget_s
+        self.rare_steps = 0
+        self.warnings: list[str] = []
         self.start = time.monotonic()
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("")
@@ -53,17 +60,35 @@ class StepLog(TrainerCallback):
         row = {"step": state.global_step, "elapsed_s": round(time.monotonic() - self.start, 1)}
         for key, trl_key in FROM_TRL.items():
             row[key] = _number(logs.get(trl_key))
-        for key in (*COMPONENTS, *BEHAVIOUR):
+        for key in (*COMPONENTS, *BEHAVIOUR, *EXPLORATION):
             row[key] = _number(logs.get(f"netlogs/{key}"))
+        row["rare_label_steps"] = self.watch_labels(row)
+        # The process's peak resident memory so far (Linux reports KiB).
+        row["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
         with self.path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(row) + "\n")
         shown = ("reward", "reward_std", "frac_reward_zero_std", "kl", "format", "malicious_rate",
-                 "abstain_rate", "invalid_rate", "completion_length")
+                 "abstain_rate", "invalid_rate", "label_entropy", "both_labels_group_share", "completion_length")
         print(f"step {row['step']} {row['elapsed_s']} s: "
               + " ".join(f"{k} {'-' if row[k] is None else round(row[k], 3)}" for k in shown), flush=True)
         if self.budget_s and row["elapsed_s"] >= self.budget_s:
             print(f"time budget of {self.budget_s / 60:.0f} min reached: stopping after step {row['step']}", flush=True)
             control.should_training_stop = True
+
+
+    def watch_labels(self, row: dict) -> int:
+        """Steps in a row (this one included) with Benign or Malicious under RARE_SHARE of the
+        answers; warns when that reaches RARE_STEPS, and again every RARE_STEPS after."""
+        shares = [row.get("malicious_rate"), row.get("benign_rate")]
+        rare = any(s is not None and s < RARE_SHARE for s in shares)
+        self.rare_steps = self.rare_steps + 1 if rare else 0
+        if self.rare_steps and self.rare_steps % RARE_STEPS == 0:
+            msg = (f"WARNING step {row['step']}: one label has been under {RARE_SHARE:.0%} of the sampled answers "
+                   f"for {self.rare_steps} steps (malicious_rate {shares[0]}, benign_rate {shares[1]}): "
+                   "GRPO cannot learn a label it does not sample")
+            self.warnings.append(msg)
+            print(msg, flush=True)
+        return self.rare_steps
 
 
 def read(path: pathlib.Path) -> list[dict]:
@@ -100,7 +125,8 @@ def plot(rows: list[dict], png: pathlib.Path, title: str) -> pathlib.Path:
     ax.set_title("rubric components (unweighted)")
     ax.legend(fontsize=8)
     ax = axes[1][0]
-    for key in ("frac_reward_zero_std", "malicious_rate", "benign_rate", "abstain_rate", "invalid_rate", "confidence_mean"):
+    for key in ("frac_reward_zero_std", "malicious_rate", "benign_rate", "abstain_rate", "invalid_rate", "confidence_mean",
+                "both_labels_group_share"):
         ax.plot(steps, series(key), label=key)
     ax.set_ylim(-0.05, 1.05)
     ax.set_title("signal and behaviour")
