@@ -17,10 +17,12 @@ mod audit;
 mod config;
 mod contract;
 mod error;
+mod evidence;
 mod extract;
 mod grounding;
 mod json;
 mod legacy;
+mod message;
 mod metrics;
 mod outcome;
 mod paired;
@@ -40,7 +42,8 @@ pub use contract::{
     ANSWER_INSTRUCTIONS, ANSWER_LABELS, EVIDENCE_REQUEST,
 };
 pub use error::RubricError;
-pub use grounding::{FlowFacts, EVIDENCE_KEY};
+pub use evidence::EVIDENCE_KEY;
+pub use grounding::FlowFacts;
 pub use metrics::{
     held_out, Breakdown, Calibration, CostMetrics, Detection, GroupStats, Interval, ReliabilityBin,
     RewardStats, RowOutcome, RunMetrics, ScoredRow, HELD_OUT, SEEN,
@@ -48,5 +51,5 @@ pub use metrics::{
 pub use outcome::{Components, Gold, Outcome};
 pub use paired::{mcnemar, paired_delta, McNemar, PairedDelta};
 pub use row::{answer_of, score_row, Answered, Completion, ItemScore, ParsedSummary};
-pub use score::{after_reasoning, score_completion, score_parsed, Score, Truth};
+pub use score::{after_reasoning, read_answer, score_completion, score_parsed, Score, Truth};
 pub use trainer::{response_in_query, TrainerLabel};
