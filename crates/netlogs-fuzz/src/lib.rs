@@ -15,17 +15,21 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod answer;
+#[cfg(feature = "data")]
 pub mod model_file;
+#[cfg(feature = "data")]
 pub mod reader;
 pub mod rubric_toml;
 pub mod run_log;
 pub mod serve;
+#[cfg(feature = "data")]
 pub mod tools;
 
 /// A surface's property: panics when `data` breaks it.
 pub type Check = fn(&[u8]);
 
 /// Every surface by its fuzz target's name, for the replay.
+#[cfg(feature = "data")]
 pub const TARGETS: [(&str, Check); 7] = [
     ("parse_answer", answer::check),
     ("read_data", reader::check),

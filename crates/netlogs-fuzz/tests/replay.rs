@@ -1,3 +1,4 @@
+#![cfg(feature = "data")]
 //! Every input the fuzzers kept (`fuzz/corpus/<target>/`, minimised) and every input that once
 //! broke a property (`fuzz/regressions/<target>/`), replayed through the same property the
 //! fuzz target checks: the test command exercises each surface without nightly or libFuzzer.
