@@ -11,21 +11,25 @@ use crate::metadata::Metadata;
 use crate::summary::Summary;
 use crate::METADATA_FILE;
 
-/// Call `f(line_number, text)` for every non-blank line of a results file, streaming.
+/// Call `f(line_number, text)` for every non-blank line of a results file, streaming. A line
+/// that is not UTF-8 is an error naming it.
 pub fn for_each_line(path: &Path, mut f: impl FnMut(usize, &str) -> Result<()>) -> Result<()> {
     let file = std::fs::File::open(path).map_err(RunLogError::io("read", path))?;
     let mut reader = std::io::BufReader::new(file);
-    let mut line = String::new();
+    let mut bytes = Vec::new();
     for n in 1.. {
-        line.clear();
+        bytes.clear();
         let read = reader
-            .read_line(&mut line)
+            .read_until(b'\n', &mut bytes)
             .map_err(RunLogError::io("read", path))?;
         if read == 0 {
             break;
         }
+        // A line that is not UTF-8 is that line's error, not the file's.
+        let line = std::str::from_utf8(&bytes)
+            .map_err(|e| RunLogError::content(path, n, format!("not valid UTF-8: {e}")))?;
         if !line.trim().is_empty() {
-            f(n, &line)?;
+            f(n, line)?;
         }
     }
     Ok(())
@@ -91,5 +95,28 @@ impl RunRecord {
             metadata: Metadata::read(dir)?,
             summary: Summary::read(dir)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the `run_log` fuzz target: a results line that is not UTF-8 was a whole-file
+    /// read error without its line.
+    #[test]
+    fn a_line_that_is_not_utf8_is_named() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("results.jsonl");
+        std::fs::write(&path, b"{\"a\": 1}\n\n{\"b\": \"\xff\"}\n").expect("write");
+        let mut seen = Vec::new();
+        let e = for_each_line(&path, |n, _| {
+            seen.push(n);
+            Ok(())
+        })
+        .expect_err("line 3");
+        assert_eq!(seen, [1]);
+        assert!(matches!(e, RunLogError::Content { line: 3, .. }), "{e}");
+        assert!(e.to_string().contains("results.jsonl:3: not valid UTF-8"), "{e}");
     }
 }
