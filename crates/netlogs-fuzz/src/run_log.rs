@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use netlogs_runlog::{
-    for_each_line, for_each_row, Row, RowView, RunLogError, RunRecord, RESULTS_FILE,
+    for_each_line, for_each_row, parse_row, Row, RowView, RunLogError, RunRecord, RESULTS_FILE,
 };
 use serde_json::Value;
 
@@ -50,8 +50,7 @@ pub fn check(data: &[u8]) {
     // ledger does, checking its version.
     if let Err(e) = for_each_line(&results, |n, text| {
         let bad = |m: String| RunLogError::content(&results, n, m);
-        let row: Row =
-            serde_json::from_str(text).map_err(|e| bad(format!("not a valid result row: {e}")))?;
+        let row: Row = parse_row(text).map_err(bad)?;
         row.check_version().map_err(bad)
     }) {
         names_line_and_field(&e, &results, |line| {

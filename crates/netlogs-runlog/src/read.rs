@@ -42,10 +42,25 @@ pub fn for_each_row<T: DeserializeOwned>(
     mut f: impl FnMut(usize, T) -> Result<()>,
 ) -> Result<()> {
     for_each_line(path, |n, text| {
-        let row = serde_json::from_str(text)
-            .map_err(|e| RunLogError::content(path, n, format!("not a valid result row: {e}")))?;
+        let row = parse_row(text).map_err(|m| RunLogError::content(path, n, m))?;
         f(n, row)
     })
+}
+
+/// One results line read as `T`; the error names the field at fault (`parsed.outcome: unknown
+/// variant …`) when the line is JSON of the wrong shape.
+pub fn parse_row<'a, T: serde::Deserialize<'a>>(text: &'a str) -> std::result::Result<T, String> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let row = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        match path.as_str() {
+            "." => format!("not a valid result row: {}", e.inner()),
+            _ => format!("not a valid result row: field `{path}`: {}", e.inner()),
+        }
+    })?;
+    de.end()
+        .map_err(|e| format!("not a valid result row: {e}"))?;
+    Ok(row)
 }
 
 /// The run directories at or under `root` (folders holding a metadata.json), sorted, and the
@@ -117,6 +132,9 @@ mod tests {
         .expect_err("line 3");
         assert_eq!(seen, [1]);
         assert!(matches!(e, RunLogError::Content { line: 3, .. }), "{e}");
-        assert!(e.to_string().contains("results.jsonl:3: not valid UTF-8"), "{e}");
+        assert!(
+            e.to_string().contains("results.jsonl:3: not valid UTF-8"),
+            "{e}"
+        );
     }
 }
