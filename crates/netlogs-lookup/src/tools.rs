@@ -256,7 +256,11 @@ fn args<T: serde::de::DeserializeOwned>(name: &str, arguments: &str) -> Result<T
     } else {
         arguments
     };
-    serde_json::from_str(text).map_err(|e| format!("arguments are not valid for {name}: {e}"))
+    serde_json::from_str(text).map_err(|e| match e.classify() {
+        // JSON of the wrong shape: an unknown key (named), a missing or mistyped value.
+        serde_json::error::Category::Data => format!("arguments for {name}: {e}"),
+        _ => format!("arguments are not a valid JSON object for {name}: {e}"),
+    })
 }
 
 /// A tool's bounded, finite number argument.
