@@ -3,6 +3,10 @@
 //! build --per-capture 50000` reads each, plain and gzip'd, and `netlogs eval --data … -n 1000`
 //! reads the plain one. Every run is one process on one core (`taskset -c 0`) whose wall time
 //! and peak RSS are measured. The generated files are deleted afterwards.
+//!
+//! `--background 90` relabels that share of the rows `Background` (a CTU-13-style log, mostly
+//! unlabelled traffic the readers count and pass over); `--netlogs BIN` measures another build
+//! (an older commit's, for a before/after).
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -29,6 +33,12 @@ pub struct Args {
     /// Only write the logs (into --dir, kept) and stop: for profiling by hand.
     #[arg(long)]
     generate_only: bool,
+    /// Percent of rows relabelled `Background` (0 to 100).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
+    background: u8,
+    /// The netlogs binary to measure (default: this workspace's, built in release).
+    #[arg(long)]
+    netlogs: Option<PathBuf>,
 }
 
 /// The header lines and the data lines of the bundled rows as one Zeek log.
@@ -49,8 +59,14 @@ fn real_rows() -> Result<(String, Vec<String>)> {
     Ok((header, rows))
 }
 
-/// Write at least `bytes` of log: the real rows over and over, each copy with fresh uids.
-fn generate(path: &Path, bytes: u64, header: &str, rows: &[String]) -> Result<u64> {
+/// Write at least `bytes` of log: the real rows over and over, each copy with fresh uids;
+/// `background` rows in a hundred relabelled `Background` (no family).
+fn generate(
+    path: &Path,
+    bytes: u64,
+    (header, rows): (&str, &[String]),
+    background: u8,
+) -> Result<u64> {
     let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
     out.write_all(header.as_bytes())?;
     let mut written = header.len() as u64;
@@ -61,7 +77,13 @@ fn generate(path: &Path, bytes: u64, header: &str, rows: &[String]) -> Result<u6
                 continue;
             };
             let rest = rest.split_once('\t').map_or("", |r| r.1);
-            let line = format!("{ts}\tC{copy:x}x{i:x}\t{rest}\n");
+            let unlabelled = i % 100 < usize::from(background);
+            let line = match rest.rsplitn(3, "   ").collect::<Vec<_>>()[..] {
+                [_, _, flow] if unlabelled => {
+                    format!("{ts}\tC{copy:x}x{i:x}\t{flow}   Background   -\n")
+                }
+                _ => format!("{ts}\tC{copy:x}x{i:x}\t{rest}\n"),
+            };
             out.write_all(line.as_bytes())?;
             written += line.len() as u64;
         }
@@ -103,7 +125,10 @@ struct Measured {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let bin = release_netlogs()?;
+    let bin = match &a.netlogs {
+        Some(b) => b.clone(),
+        None => release_netlogs()?,
+    };
     let dir = a
         .dir
         .unwrap_or_else(std::env::temp_dir)
@@ -113,12 +138,12 @@ pub fn run(a: Args) -> Result<()> {
         let (header, rows) = real_rows()?;
         for mb in &a.sizes_mb {
             let log = dir.join(format!("scale-{mb}MB.conn.log.labeled"));
-            generate(&log, mb * 1_000_000, &header, &rows)?;
+            generate(&log, mb * 1_000_000, (&header, &rows), a.background)?;
             println!("{}", log.display());
         }
         return Ok(());
     }
-    let result = bench(&bin, &dir, &a.sizes_mb, &a.cpus);
+    let result = bench(&bin, &dir, &a.sizes_mb, (&a.cpus, a.background));
     let _ = std::fs::remove_dir_all(&dir);
     let rows = result?;
     println!(
@@ -139,13 +164,22 @@ pub fn run(a: Args) -> Result<()> {
     Ok(())
 }
 
-fn bench(bin: &Path, dir: &Path, sizes_mb: &[u64], cpus: &str) -> Result<Vec<Measured>> {
+fn bench(
+    bin: &Path,
+    dir: &Path,
+    sizes_mb: &[u64],
+    (cpus, background): (&str, u8),
+) -> Result<Vec<Measured>> {
     let (header, rows) = real_rows()?;
     let mut out = Vec::new();
     for &mb in sizes_mb {
         let log = dir.join(format!("scale-{mb}MB.conn.log.labeled"));
-        let size = generate(&log, mb * 1_000_000, &header, &rows)?;
+        let size = generate(&log, mb * 1_000_000, (&header, &rows), background)?;
         let input_mb = size as f64 / 1e6;
+        let label = match background {
+            0 => format!("{mb} MB"),
+            b => format!("{mb} MB ({b}% Background)"),
+        };
         eprintln!("generated {} ({input_mb:.0} MB)", log.display());
         let built = dir.join("built.jsonl");
         let build = |input: &Path| -> Result<ProcStats> {
@@ -164,7 +198,7 @@ fn bench(bin: &Path, dir: &Path, sizes_mb: &[u64], cpus: &str) -> Result<Vec<Mea
             )
         };
         out.push(Measured {
-            what: format!("data build --per-capture 50000, {mb} MB log"),
+            what: format!("data build --per-capture 50000, {label} log"),
             input_mb,
             stats: build(&log)?,
         });
@@ -184,7 +218,7 @@ fn bench(bin: &Path, dir: &Path, sizes_mb: &[u64], cpus: &str) -> Result<Vec<Mea
             ],
         )?;
         out.push(Measured {
-            what: format!("eval --data -n 1000 (builtin), {mb} MB log"),
+            what: format!("eval --data -n 1000 (builtin), {label} log"),
             input_mb,
             stats: eval,
         });
@@ -192,7 +226,7 @@ fn bench(bin: &Path, dir: &Path, sizes_mb: &[u64], cpus: &str) -> Result<Vec<Mea
         gzip(&log, &gz)?;
         std::fs::remove_file(&log)?;
         out.push(Measured {
-            what: format!("data build --per-capture 50000, {mb} MB log as .gz"),
+            what: format!("data build --per-capture 50000, {label} log as .gz"),
             input_mb,
             stats: build(&gz)?,
         });

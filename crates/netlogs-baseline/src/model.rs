@@ -105,13 +105,19 @@ impl LearnedModel {
         Ok(LearnedModel { booster, file })
     }
 
+    /// Write the model file whole: to a temporary file beside it, then renamed over it, so a
+    /// crash mid-write leaves the previous file (or none), never half of one.
     pub fn save(&self, path: &Path) -> Result<(), BaselineError> {
         let text =
             serde_json::to_string(&self.file).map_err(|e| BaselineError::Model(e.to_string()))?;
-        std::fs::write(path, text + "\n").map_err(|e| BaselineError::File {
+        let bad = |e: std::io::Error| BaselineError::File {
             path: path.to_path_buf(),
             message: format!("cannot write: {e}"),
-        })
+        };
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        std::fs::write(&tmp, text + "\n").map_err(bad)?;
+        std::fs::rename(&tmp, path).map_err(bad)
     }
 
     /// The boosted trees' probability, before calibration, for rows of features.

@@ -8,9 +8,9 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use crate::error::DataError;
+use crate::error::{DataError, RowError, UnlabelledRow};
 use crate::field::{Field, FieldSet};
-use crate::record::{DetailedLabel, Families, FlowRecord, LabeledFlow, Provenance};
+use crate::record::{Families, FlowRecord, LabeledFlow, Provenance};
 use crate::zeek::{read_label, RowSink};
 
 /// Read a CSV (or other delimited) export into a string-typed frame.
@@ -61,18 +61,26 @@ impl Layout {
     }
 }
 
-/// Parse an IoT-23 CSV export held in memory (tab- or comma-separated; quotes as in RFC 4180).
-pub fn parse_iot23_csv(
+/// Parse an IoT-23 CSV export held in memory (tab- or comma-separated; quotes as in RFC 4180),
+/// its unlabelled rows listed in `unlabelled`.
+pub(crate) fn parse_iot23_csv_rows(
     file: &Path,
     mut bytes: &[u8],
     source: &str,
     capture: Option<&str>,
+    unlabelled: &mut Vec<UnlabelledRow<'static>>,
 ) -> Result<Vec<LabeledFlow>, DataError> {
     let sep = separator(bytes);
     let origin = Provenance::of_file(source, capture, file);
     let mut flows = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count());
     stream_iot23_csv(file, &mut bytes, sep, &origin, &mut |row| {
-        flows.push(row?.clone());
+        match row {
+            Ok(flow) => flows.push(flow.clone()),
+            Err(RowError::Unlabelled(u)) => {
+                unlabelled.push(UnlabelledRow::owned(u.line, "label", u.tag))
+            }
+            Err(RowError::Bad(e)) => return Err(e),
+        }
         Ok(())
     })?;
     Ok(flows)
@@ -120,7 +128,7 @@ pub(crate) fn stream_iot23_csv(
                 rows += 1;
                 let e = csv_error(file, e, reader.position().line() as usize);
                 match e {
-                    DataError::NotUtf8 { .. } | DataError::Ragged { .. } => sink(Err(e))?,
+                    DataError::NotUtf8 { .. } | DataError::Ragged { .. } => sink(Err(e.into()))?,
                     fatal => return Err(fatal),
                 }
             }
@@ -134,17 +142,23 @@ pub(crate) fn stream_iot23_csv(
     Ok(rows)
 }
 
-/// One CSV record as a labelled flow.
-fn flow_of(
+/// One CSV record as a labelled flow. The label is read first: an unlabelled row is passed
+/// over without parsing its other cells.
+fn flow_of<'a>(
     file: &Path,
-    row: &csv::StringRecord,
-    names: &csv::StringRecord,
+    row: &'a csv::StringRecord,
+    names: &'a csv::StringRecord,
     layout: &Layout,
     origin: &Provenance,
     families: &mut Families,
-) -> Result<LabeledFlow, DataError> {
+) -> Result<LabeledFlow, RowError<'a>> {
     let line = row.position().map_or(0, |p| p.line() as usize);
     let cell = |i: usize| row.get(i).filter(|c| !c.is_empty());
+    let label = read_label(
+        cell(layout.label).unwrap_or(""),
+        (file, line),
+        &names[layout.label],
+    )?;
     let mut record = FlowRecord::default();
     for &(i, field) in &layout.flow {
         if let Some(raw) = cell(i) {
@@ -158,15 +172,12 @@ fn flow_of(
         .and_then(cell)
         .map(|f| families.get(f))
         .unwrap_or_default();
-    labeled(
-        file,
-        line,
-        &names[layout.label],
+    Ok(LabeledFlow {
         record,
-        layout.fields,
-        (cell(layout.label), family),
-        origin,
-    )
+        fields: layout.fields,
+        label,
+        provenance: origin.with_detailed(family),
+    })
 }
 
 /// The csv crate's error as ours, with the line it names.
@@ -197,25 +208,6 @@ fn csv_error(file: &Path, e: csv::Error, current_line: usize) -> DataError {
             message: format!("not a readable delimited file: {e}"),
         },
     }
-}
-
-/// One row's flow with its label and family cells read.
-fn labeled(
-    file: &Path,
-    line: usize,
-    label_col: &str,
-    record: FlowRecord,
-    fields: FieldSet,
-    (label, family): (Option<&str>, DetailedLabel),
-    origin: &Provenance,
-) -> Result<LabeledFlow, DataError> {
-    let label = read_label(label.unwrap_or(""), (file, line), label_col)?;
-    Ok(LabeledFlow {
-        record,
-        fields,
-        label,
-        provenance: origin.with_detailed(family),
-    })
 }
 
 fn first_line(bytes: &[u8]) -> String {

@@ -77,3 +77,63 @@ impl DataError {
         }
     }
 }
+
+/// A row a streaming reader cannot hand on: one nobody labelled, or a bad one. The unlabelled
+/// case borrows its cells, so the skipped rows a Background-heavy log is mostly made of cost no
+/// allocation; the full [`DataError`] is built only when a read stops at one.
+#[derive(Debug)]
+pub(crate) enum RowError<'a> {
+    Unlabelled(UnlabelledRow<'a>),
+    Bad(DataError),
+}
+
+impl From<DataError> for RowError<'_> {
+    fn from(e: DataError) -> Self {
+        RowError::Bad(e)
+    }
+}
+
+/// Where an unlabelled row is and what its label cell says.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UnlabelledRow<'a> {
+    pub line: usize,
+    pub column: &'a str,
+    pub raw: &'a str,
+    pub tag: crate::record::UnlabelledTag,
+}
+
+impl UnlabelledRow<'_> {
+    /// The error `--unlabelled error` stops with.
+    pub fn error(&self, file: &std::path::Path) -> DataError {
+        DataError::Unlabelled {
+            file: file.to_path_buf(),
+            line: self.line,
+            column: self.column.to_string(),
+            label: self.raw.trim().to_string(),
+        }
+    }
+
+    /// A row of a file read whole, whose cells do not outlive the parse: named by its tag.
+    pub fn owned(
+        line: usize,
+        column: &'static str,
+        tag: crate::record::UnlabelledTag,
+    ) -> UnlabelledRow<'static> {
+        UnlabelledRow {
+            line,
+            column,
+            raw: tag.as_str(),
+            tag,
+        }
+    }
+}
+
+impl RowError<'_> {
+    /// The error as the whole-file readers return it.
+    pub fn into_data_error(self, file: &std::path::Path) -> DataError {
+        match self {
+            RowError::Unlabelled(u) => u.error(file),
+            RowError::Bad(e) => e,
+        }
+    }
+}

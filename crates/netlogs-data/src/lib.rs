@@ -54,15 +54,15 @@ pub use inputs::for_each_input;
 pub use inspect::{inspect, Inspection, Inspector};
 pub use load::{load_bytes, load_path};
 pub use parquet::{
-    hf_schema, parquet_columns, parse_hf_parquet, read_parquet_frame, write_examples_parquet,
-    write_hf_parquet, IOT23_MINIMUM_COLUMNS, IOT23_PREPROCESSED,
+    hf_schema, parquet_columns, read_parquet_frame, write_examples_parquet, write_hf_parquet,
+    IOT23_MINIMUM_COLUMNS, IOT23_PREPROCESSED,
 };
 pub use parse::Loaded;
 pub use prepared::{parse_prepared, write_prepared};
 pub use prompt::{prompt_digest, render_prompt, PromptView, Template, CONTEXT_HEADING};
 pub use record::{
-    capture_id_from_name, DetailedLabel, Families, FlowRecord, Interner, Label, LabeledFlow,
-    Provenance, RawField,
+    capture_id_from_name, DetailedLabel, Families, FlowRecord, Interner, Label, LabelCell,
+    LabeledFlow, Provenance, RawField, UnlabelledTag,
 };
 pub use sample::{
     example_key, flow_key, water_fill, BalancedDraw, Offer, Reservoir, SampleCaps,

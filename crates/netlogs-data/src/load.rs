@@ -40,7 +40,8 @@ pub fn load_path(
     }
 }
 
-/// Parse bytes that came from `path` (used for messages and for the capture id).
+/// Parse bytes that came from `path` (used for messages and for the capture id). Unlabelled
+/// rows are left out, as `--unlabelled skip` does; a [`DataReader`] also counts them.
 pub fn load_bytes(
     path: &Path,
     bytes: &[u8],
@@ -58,5 +59,5 @@ pub fn load_bytes(
     let capture = capture
         .map(str::to_string)
         .or_else(|| capture_of_file(path, format, CaptureFrom::Path));
-    parse_bytes(path, bytes, format, capture.as_deref())
+    Ok(parse_bytes(path, bytes, format, capture.as_deref())?.loaded)
 }

@@ -11,9 +11,11 @@ use polars::prelude::DataFrame;
 
 use crate::columns::text_cells;
 use crate::csv_export::read_text_frame;
-use crate::error::DataError;
+use crate::error::{DataError, UnlabelledRow};
 use crate::field::{Field, FieldSet};
-use crate::record::{is_unset, FlowRecord, Label, LabeledFlow, Provenance};
+use crate::record::{
+    is_unset, FlowRecord, Label, LabelCell, LabeledFlow, Provenance, UnlabelledTag,
+};
 
 /// How one source column becomes a flow field.
 #[derive(Clone, Copy)]
@@ -117,11 +119,14 @@ fn required<'a>(
     })
 }
 
-/// Parse a CIC-IDS-2017 CICFlowMeter CSV.
-pub fn parse_cicids(
+/// Parse a CIC-IDS-2017 CICFlowMeter CSV. `BENIGN` is Benign, an unlabelled word
+/// (`Background`, `Unknown`, …) goes to `unlabelled`, and any other label is an attack named
+/// by its family.
+pub(crate) fn parse_cicids(
     file: &Path,
     bytes: &[u8],
     capture: Option<&str>,
+    unlabelled: &mut Vec<UnlabelledRow<'static>>,
 ) -> Result<Vec<LabeledFlow>, DataError> {
     let df = read_text_frame(file, bytes, b',')?;
     let labels = text_cells(required(&df, file, "Label")?, file)?;
@@ -133,36 +138,39 @@ pub fn parse_cicids(
     }
     let (records, fields) = map_columns(&df, file, &CIC_COLUMNS)?;
     let origin = Provenance::of_file("cicids2017", capture, file);
-    records
-        .into_iter()
-        .zip(labels)
-        .enumerate()
-        .map(|(row, (record, label))| {
-            let raw = label.unwrap_or_default();
-            let raw = raw.trim();
-            if raw.is_empty() {
-                return Err(DataError::bad_value(file, row + 2, "Label", "empty label"));
-            }
-            let benign = raw.eq_ignore_ascii_case("benign");
-            Ok(LabeledFlow {
-                record,
-                fields,
-                label: if benign {
-                    Label::Benign
-                } else {
-                    Label::Malicious
-                },
-                provenance: origin.with_family((!benign).then(|| raw.to_string())),
-            })
-        })
-        .collect()
+    let mut flows = Vec::with_capacity(records.len());
+    for (row, (record, label)) in records.into_iter().zip(labels).enumerate() {
+        let raw = label.unwrap_or_default();
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(DataError::bad_value(file, row + 2, "Label", "empty label"));
+        }
+        if let Some(tag) = UnlabelledTag::of(raw) {
+            unlabelled.push(UnlabelledRow::owned(row + 2, "Label", tag));
+            continue;
+        }
+        let benign = raw.eq_ignore_ascii_case("benign");
+        flows.push(LabeledFlow {
+            record,
+            fields,
+            label: if benign {
+                Label::Benign
+            } else {
+                Label::Malicious
+            },
+            provenance: origin.with_family((!benign).then(|| raw.to_string())),
+        });
+    }
+    Ok(flows)
 }
 
-/// Parse a UNSW-NB15 partitioned CSV.
-pub fn parse_unsw(
+/// Parse a UNSW-NB15 partitioned CSV: `label` 0/1 (or Benign/Malicious); an unlabelled word
+/// (`Background`, `Unknown`, …) goes to `unlabelled`.
+pub(crate) fn parse_unsw(
     file: &Path,
     bytes: &[u8],
     capture: Option<&str>,
+    unlabelled: &mut Vec<UnlabelledRow<'static>>,
 ) -> Result<Vec<LabeledFlow>, DataError> {
     let df = read_text_frame(file, bytes, b',')?;
     let labels = text_cells(required(&df, file, "label")?, file)?;
@@ -178,33 +186,41 @@ pub fn parse_unsw(
     }
     let (records, fields) = map_columns(&df, file, &UNSW_COLUMNS)?;
     let origin = Provenance::of_file("unsw_nb15", capture, file);
-    records
+    let mut flows = Vec::with_capacity(records.len());
+    for (row, (record, (label, cat))) in records
         .into_iter()
         .zip(labels.into_iter().zip(cats))
         .enumerate()
-        .map(|(row, (record, (label, cat)))| {
-            let raw = label.unwrap_or_default();
-            let label = match raw.trim() {
-                "0" => Label::Benign,
-                "1" => Label::Malicious,
-                other => Label::parse(other).ok_or_else(|| {
-                    DataError::bad_value(
+    {
+        let raw = label.unwrap_or_default();
+        let label = match raw.trim() {
+            "0" => Label::Benign,
+            "1" => Label::Malicious,
+            other => match LabelCell::read(other) {
+                LabelCell::Gold(label) => label,
+                LabelCell::Unlabelled(tag) => {
+                    unlabelled.push(UnlabelledRow::owned(row + 2, "label", tag));
+                    continue;
+                }
+                LabelCell::Other => {
+                    return Err(DataError::bad_value(
                         file,
                         row + 2,
                         "label",
                         format!("unknown label `{other}` (expected 0 or 1)"),
-                    )
-                })?,
-            };
-            let family = cat
-                .map(|c| c.trim().to_string())
-                .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("normal") && c != "-");
-            Ok(LabeledFlow {
-                record,
-                fields,
-                label,
-                provenance: origin.with_family(family),
-            })
-        })
-        .collect()
+                    ))
+                }
+            },
+        };
+        let family = cat
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("normal") && c != "-");
+        flows.push(LabeledFlow {
+            record,
+            fields,
+            label,
+            provenance: origin.with_family(family),
+        });
+    }
+    Ok(flows)
 }

@@ -7,9 +7,9 @@ use std::path::Path;
 use polars::prelude::*;
 
 use crate::columns::{fill_field, text_cells};
-use crate::error::DataError;
+use crate::error::{DataError, UnlabelledRow};
 use crate::field::{Field, FieldSet};
-use crate::record::{FlowRecord, Label, LabeledFlow, Provenance};
+use crate::record::{FlowRecord, Label, LabelCell, LabeledFlow, Provenance};
 
 /// The two published schemas, by their columns (label excluded).
 pub const IOT23_PREPROCESSED: [&str; 14] = [
@@ -84,13 +84,14 @@ fn read_column(file: &Path, bytes: &[u8], name: &str) -> Result<DataFrame, DataE
 
 /// Parse an IoT-23 parquet. Rows are numbered from 1 in errors (parquet has no lines). Columns
 /// are decoded one at a time into flows allocated once, so memory stays near the flows' own
-/// size (819k rows: well under 500 MB).
-pub fn parse_hf_parquet(
+/// size (819k rows: well under 500 MB). Unlabelled rows (`Background`, `Unknown`, …) go to
+/// `unlabelled`.
+pub(crate) fn parse_hf_parquet(
     file: &Path,
     bytes: &[u8],
     columns: &[String],
-    source: &str,
-    capture: Option<&str>,
+    (source, capture): (&str, Option<&str>),
+    unlabelled: &mut Vec<UnlabelledRow<'static>>,
 ) -> Result<Vec<LabeledFlow>, DataError> {
     if !columns.iter().any(|c| c == "label") {
         return Err(DataError::MissingColumn {
@@ -123,16 +124,26 @@ pub fn parse_hf_parquet(
         .collect();
     let provenance = Provenance::of_file(source, capture, file);
     let mut flows = Vec::with_capacity(label_text.len());
+    // The columns below fill rows by position: unlabelled rows keep their place until then.
+    let mut keep = Vec::with_capacity(label_text.len());
     for (row, raw) in label_text.into_iter().enumerate() {
         let raw = raw.unwrap_or_default();
-        let label = Label::parse(&raw).ok_or_else(|| {
-            DataError::bad_value(
-                file,
-                row + 1,
-                "label",
-                format!("unknown label `{raw}` (expected Benign or Malicious)"),
-            )
-        })?;
+        let (label, labelled) = match LabelCell::read(&raw) {
+            LabelCell::Gold(label) => (label, true),
+            LabelCell::Unlabelled(tag) => {
+                unlabelled.push(UnlabelledRow::owned(row + 1, "label", tag));
+                (Label::Benign, false)
+            }
+            LabelCell::Other => {
+                return Err(DataError::bad_value(
+                    file,
+                    row + 1,
+                    "label",
+                    format!("unknown label `{raw}` (expected Benign or Malicious)"),
+                ))
+            }
+        };
+        keep.push(labelled);
         flows.push(LabeledFlow {
             record: FlowRecord::default(),
             fields,
@@ -148,6 +159,8 @@ pub fn parse_hf_parquet(
             fill_field(&mut flows, |x| &mut x.record, f, col, file, 1)?;
         }
     }
+    let mut keep = keep.into_iter();
+    flows.retain(|_| keep.next().unwrap_or(true));
     Ok(flows)
 }
 
@@ -266,6 +279,7 @@ pub fn write_examples_parquet(
 pub fn parse_examples_parquet(
     file: &Path,
     df: &DataFrame,
+    unlabelled: &mut Vec<UnlabelledRow<'static>>,
 ) -> Result<Vec<crate::example::Example>, DataError> {
     let col = |name: &str| -> Result<Vec<Option<String>>, DataError> {
         match df.column(name) {
@@ -282,33 +296,45 @@ pub fn parse_examples_parquet(
     );
     let (conflicts, detailed) = (col("conflict")?, col("full_label")?);
     let name = Provenance::file_label(file).to_string();
-    (0..df.height())
-        .map(|i| {
-            let prompt = prompts[i]
-                .clone()
-                .ok_or_else(|| DataError::bad_value(file, i + 1, "prompt", "missing"))?;
-            let raw = answers[i].clone().unwrap_or_default();
-            let answer = Label::parse(&raw).ok_or_else(|| {
-                DataError::bad_value(file, i + 1, "answer", format!("unknown label `{raw}`"))
-            })?;
-            Ok(crate::example::Example {
-                example_id: ids[i].clone().unwrap_or_else(|| {
-                    crate::digest::sha256_hex(format!("{prompt}\n{answer}").as_bytes())[..16]
-                        .to_string()
-                }),
-                prompt,
-                answer,
-                info: crate::example::ExampleInfo {
-                    source: sources[i].clone().unwrap_or_else(|| "prepared".into()),
-                    capture: captures[i].clone(),
-                    family: families[i].clone(),
-                    file: name.clone(),
-                    split: splits[i].clone(),
-                    conflict: conflicts[i].as_deref() == Some("true"),
-                    ts: None,
-                    full_label: detailed[i].clone(),
-                },
-            })
-        })
-        .collect()
+    let mut examples = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        let prompt = prompts[i]
+            .clone()
+            .ok_or_else(|| DataError::bad_value(file, i + 1, "prompt", "missing"))?;
+        let raw = answers[i].clone().unwrap_or_default();
+        let answer = match LabelCell::read(&raw) {
+            LabelCell::Gold(label) => label,
+            LabelCell::Unlabelled(tag) => {
+                unlabelled.push(UnlabelledRow::owned(i + 1, "answer", tag));
+                continue;
+            }
+            LabelCell::Other => {
+                return Err(DataError::bad_value(
+                    file,
+                    i + 1,
+                    "answer",
+                    format!("unknown label `{raw}`"),
+                ))
+            }
+        };
+        examples.push(crate::example::Example {
+            example_id: ids[i].clone().unwrap_or_else(|| {
+                crate::digest::sha256_hex(format!("{prompt}\n{answer}").as_bytes())[..16]
+                    .to_string()
+            }),
+            prompt,
+            answer,
+            info: crate::example::ExampleInfo {
+                source: sources[i].clone().unwrap_or_else(|| "prepared".into()),
+                capture: captures[i].clone(),
+                family: families[i].clone(),
+                file: name.clone(),
+                split: splits[i].clone(),
+                conflict: conflicts[i].as_deref() == Some("true"),
+                ts: None,
+                full_label: detailed[i].clone(),
+            },
+        });
+    }
+    Ok(examples)
 }

@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use crate::csv_export::parse_iot23_csv;
-use crate::error::DataError;
+use crate::csv_export::parse_iot23_csv_rows;
+use crate::error::{DataError, UnlabelledRow};
 use crate::example::Example;
 use crate::format::SourceFormat;
 use crate::ood::{parse_cicids, parse_unsw};
@@ -11,9 +11,9 @@ use crate::parquet::{
     is_example_columns, parquet_columns, parse_examples_parquet, parse_hf_parquet,
     read_parquet_frame,
 };
-use crate::prepared::parse_prepared;
+use crate::prepared::parse_prepared_rows;
 use crate::record::LabeledFlow;
-use crate::zeek::parse_zeek;
+use crate::zeek::parse_zeek_rows;
 
 /// What a file holds: raw flows (rendered later with a template), or prepared examples.
 #[derive(Debug)]
@@ -30,6 +30,14 @@ pub(crate) fn unrecognised(file: &Path) -> DataError {
     }
 }
 
+/// A file read whole: its rows, and the rows nobody labelled (`Background`, `Unknown`, …),
+/// which the caller counts or stops at.
+#[derive(Debug)]
+pub(crate) struct Parsed {
+    pub loaded: Loaded,
+    pub unlabelled: Vec<UnlabelledRow<'static>>,
+}
+
 /// Parse a whole file of a known format, with exactly the capture id given (the caller has
 /// applied its capture rule).
 pub(crate) fn parse_bytes(
@@ -37,26 +45,34 @@ pub(crate) fn parse_bytes(
     bytes: &[u8],
     format: SourceFormat,
     capture: Option<&str>,
-) -> Result<Loaded, DataError> {
+) -> Result<Parsed, DataError> {
     if matches!(format, SourceFormat::CicIds | SourceFormat::Unsw) {
         check_text_table(path, bytes)?;
     }
-    Ok(match format {
-        SourceFormat::Zeek => Loaded::Flows(parse_zeek(path, bytes, "iot23", capture)?),
-        SourceFormat::Iot23Csv => Loaded::Flows(parse_iot23_csv(path, bytes, "iot23", capture)?),
+    let mut unlabelled = Vec::new();
+    let skipped = &mut unlabelled;
+    let loaded = match format {
+        SourceFormat::Zeek => {
+            Loaded::Flows(parse_zeek_rows(path, bytes, "iot23", capture, skipped)?)
+        }
+        SourceFormat::Iot23Csv => Loaded::Flows(parse_iot23_csv_rows(
+            path, bytes, "iot23", capture, skipped,
+        )?),
         SourceFormat::Parquet => {
             let columns = parquet_columns(path, bytes)?;
             if is_example_columns(&columns) {
                 let df = read_parquet_frame(path, bytes)?;
-                Loaded::Prepared(parse_examples_parquet(path, &df)?)
+                Loaded::Prepared(parse_examples_parquet(path, &df, skipped)?)
             } else {
-                Loaded::Flows(parse_hf_parquet(path, bytes, &columns, "iot23", capture)?)
+                let origin = ("iot23", capture);
+                Loaded::Flows(parse_hf_parquet(path, bytes, &columns, origin, skipped)?)
             }
         }
-        SourceFormat::CicIds => Loaded::Flows(parse_cicids(path, bytes, capture)?),
-        SourceFormat::Unsw => Loaded::Flows(parse_unsw(path, bytes, capture)?),
-        SourceFormat::Prepared => Loaded::Prepared(parse_prepared(path, bytes)?),
-    })
+        SourceFormat::CicIds => Loaded::Flows(parse_cicids(path, bytes, capture, skipped)?),
+        SourceFormat::Unsw => Loaded::Flows(parse_unsw(path, bytes, capture, skipped)?),
+        SourceFormat::Prepared => Loaded::Prepared(parse_prepared_rows(path, bytes, skipped)?),
+    };
+    Ok(Parsed { loaded, unlabelled })
 }
 
 /// Delimited text must be UTF-8 and rectangular; polars reports neither by line, so check

@@ -7,9 +7,9 @@ use std::path::Path;
 use serde_json::{json, Map, Value};
 
 use crate::digest::sha256_hex;
-use crate::error::DataError;
+use crate::error::{DataError, UnlabelledRow};
 use crate::example::{Example, ExampleInfo};
-use crate::record::{Label, Provenance};
+use crate::record::{Label, LabelCell, Provenance};
 
 fn meta_str(meta: &Map<String, Value>, keys: &[&str]) -> Option<String> {
     keys.iter()
@@ -21,8 +21,23 @@ fn meta_str(meta: &Map<String, Value>, keys: &[&str]) -> Option<String> {
         })
 }
 
-/// Parse prepared JSONL. Errors name the line and field.
+/// Parse prepared JSONL. Errors name the line and field; an unlabelled answer (`Background`,
+/// `Unknown`, …) is an error here, which [`crate::DataReader`] counts instead.
 pub fn parse_prepared(file: &Path, bytes: &[u8]) -> Result<Vec<Example>, DataError> {
+    let mut unlabelled = Vec::new();
+    let examples = parse_prepared_rows(file, bytes, &mut unlabelled)?;
+    match unlabelled.first() {
+        Some(u) => Err(u.error(file)),
+        None => Ok(examples),
+    }
+}
+
+/// [`parse_prepared`], with its unlabelled rows listed in `unlabelled`.
+pub(crate) fn parse_prepared_rows(
+    file: &Path,
+    bytes: &[u8],
+    unlabelled: &mut Vec<UnlabelledRow<'static>>,
+) -> Result<Vec<Example>, DataError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()]
             .iter()
@@ -53,7 +68,14 @@ pub fn parse_prepared(file: &Path, bytes: &[u8]) -> Result<Vec<Example>, DataErr
             .get("answer")
             .ok_or_else(|| DataError::bad_value(file, n, "answer", "missing"))?;
         let answer = match answer_raw {
-            Value::String(s) => Label::parse(s),
+            Value::String(s) => match LabelCell::read(s) {
+                LabelCell::Gold(label) => Some(label),
+                LabelCell::Unlabelled(tag) => {
+                    unlabelled.push(UnlabelledRow::owned(n, "answer", tag));
+                    continue;
+                }
+                LabelCell::Other => None,
+            },
             Value::Number(x) if x.as_f64() == Some(1.0) => Some(Label::Malicious),
             Value::Number(x) if x.as_f64() == Some(0.0) => Some(Label::Benign),
             Value::Bool(b) => Some(if *b { Label::Malicious } else { Label::Benign }),
@@ -86,7 +108,7 @@ pub fn parse_prepared(file: &Path, bytes: &[u8]) -> Result<Vec<Example>, DataErr
             },
         });
     }
-    if out.is_empty() {
+    if out.is_empty() && unlabelled.is_empty() {
         return Err(DataError::NoRows {
             file: file.to_path_buf(),
         });

@@ -284,13 +284,6 @@ impl Label {
         }
     }
 
-    /// Whether a label cell marks an unlabelled row: Stratosphere's `Background` (traffic
-    /// nobody labelled) and `Unknown` (traffic its labeller could not decide), in any case.
-    pub fn is_unlabelled(raw: &str) -> bool {
-        let t = raw.trim();
-        t.eq_ignore_ascii_case("background") || t.eq_ignore_ascii_case("unknown")
-    }
-
     /// Read a label as IoT-23 and its exports spell it (any case).
     pub fn parse(raw: &str) -> Option<Label> {
         let t = raw.trim();
@@ -300,6 +293,60 @@ impl Label {
             Some(Label::Malicious)
         } else {
             None
+        }
+    }
+}
+
+/// The word of a row nobody gave a gold class: Stratosphere's and CTU-13's `Background`
+/// (traffic nobody labelled, also `flow=Background-TCP-Established`), `Unknown` (traffic its
+/// labeller could not decide) and the `Unlabeled` of some exports. Readers count such rows by
+/// this tag and leave them out; a tag is `Copy`, so a skipped row allocates nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, strum::IntoStaticStr)]
+pub enum UnlabelledTag {
+    Background,
+    Unknown,
+    Unlabelled,
+}
+
+impl UnlabelledTag {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// The tag of a label cell (any case, CTU-13's `flow=` prefix and `-`-suffixed kinds
+    /// included); `None` for any other word.
+    pub fn of(raw: &str) -> Option<UnlabelledTag> {
+        let t = raw.trim();
+        let t = t.strip_prefix("flow=").unwrap_or(t);
+        let word = t.split(['-', '_']).next().unwrap_or(t);
+        let is = |w: &str| word.eq_ignore_ascii_case(w);
+        if is("background") {
+            Some(UnlabelledTag::Background)
+        } else if is("unknown") {
+            Some(UnlabelledTag::Unknown)
+        } else if is("unlabeled") || is("unlabelled") {
+            Some(UnlabelledTag::Unlabelled)
+        } else {
+            None
+        }
+    }
+}
+
+/// What one label cell says: a gold class, a row nobody labelled, or neither (a bad value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelCell {
+    Gold(Label),
+    Unlabelled(UnlabelledTag),
+    Other,
+}
+
+impl LabelCell {
+    /// Read a Benign/Malicious cell (any case).
+    pub fn read(raw: &str) -> LabelCell {
+        match (Label::parse(raw), UnlabelledTag::of(raw)) {
+            (Some(l), _) => LabelCell::Gold(l),
+            (None, Some(t)) => LabelCell::Unlabelled(t),
+            (None, None) => LabelCell::Other,
         }
     }
 }
@@ -574,5 +621,28 @@ mod tests {
         assert_eq!(Label::parse("Malicious"), Some(Label::Malicious));
         assert_eq!(Label::parse("  MALICIOUS "), Some(Label::Malicious));
         assert_eq!(Label::parse("attack"), None);
+    }
+
+    #[test]
+    fn unlabelled_words_and_their_kin() {
+        use UnlabelledTag::*;
+        for (raw, tag) in [
+            ("Background", Some(Background)),
+            (" background ", Some(Background)),
+            ("flow=Background-TCP-Established", Some(Background)),
+            ("Background-UDP-Attempt", Some(Background)),
+            ("UNKNOWN", Some(Unknown)),
+            ("Unlabeled", Some(Unlabelled)),
+            ("unlabelled", Some(Unlabelled)),
+            ("Benign", None),
+            ("Backgrounds", None),
+            ("flow=From-Botnet-V42-TCP", None),
+            ("", None),
+        ] {
+            assert_eq!(UnlabelledTag::of(raw), tag, "{raw:?}");
+        }
+        assert_eq!(LabelCell::read("benign"), LabelCell::Gold(Label::Benign));
+        assert_eq!(LabelCell::read("Unknown"), LabelCell::Unlabelled(Unknown));
+        assert_eq!(LabelCell::read("DDoS"), LabelCell::Other);
     }
 }

@@ -12,12 +12,12 @@ use serde::{Deserialize, Serialize};
 use crate::capture::{capture_of_file, Attribution, CaptureFrom, FileRule, LOOKAHEAD_ROWS};
 use crate::csv_export::{separator, stream_iot23_csv};
 use crate::digest::Sha256Stream;
-use crate::error::DataError;
+use crate::error::{DataError, RowError, UnlabelledRow};
 use crate::example::Example;
 use crate::format::SourceFormat;
 use crate::inputs::for_each_input;
-use crate::parse::{parse_bytes, unrecognised, Loaded};
-use crate::record::{LabeledFlow, Provenance};
+use crate::parse::{parse_bytes, unrecognised, Loaded, Parsed};
+use crate::record::{LabeledFlow, Provenance, UnlabelledTag};
 use crate::zeek::stream_zeek;
 
 /// Bytes read ahead to detect a file's format.
@@ -135,6 +135,8 @@ pub struct DataReader {
     options: ReadOptions,
     attribution: Attribution,
     report: ReadReport,
+    /// Unlabelled rows left out, by tag: counted without allocating, named in `finish`.
+    unlabelled: std::collections::BTreeMap<UnlabelledTag, usize>,
     /// The file being read, its capture rule, and its first rows while the rule is chosen.
     file: FileState,
 }
@@ -200,6 +202,7 @@ impl DataReader {
             attribution: Attribution::new(options.capture_from),
             options,
             report: ReadReport::default(),
+            unlabelled: Default::default(),
             file: FileState::default(),
         }
     }
@@ -209,7 +212,14 @@ impl DataReader {
         for_each_input(path, &mut |name, reader| self.read_file(name, reader, sink))
     }
 
-    pub fn finish(self) -> ReadReport {
+    pub fn finish(mut self) -> ReadReport {
+        for (tag, n) in self.unlabelled {
+            *self
+                .report
+                .unlabelled
+                .entry(tag.as_str().to_string())
+                .or_default() += n;
+        }
         self.report
     }
 
@@ -251,7 +261,7 @@ impl DataReader {
             SourceFormat::Zeek | SourceFormat::Iot23Csv => {
                 let origin = Provenance::of_file("iot23", capture.as_deref(), name);
                 let sep = separator(whole.get_ref().0.get_ref());
-                let mut on_row = |row: Result<&mut LabeledFlow, DataError>| {
+                let mut on_row = |row: Result<&mut LabeledFlow, RowError<'_>>| {
                     self.take_row(row, &mut counts, sink)
                 };
                 if format == SourceFormat::Zeek {
@@ -265,8 +275,8 @@ impl DataReader {
                 whole
                     .read_to_end(&mut bytes)
                     .map_err(|e| io_error(name, e))?;
-                let loaded = parse_bytes(name, &bytes, format, capture.as_deref())?;
-                self.take_loaded(loaded, &mut counts, sink)?;
+                let parsed = parse_bytes(name, &bytes, format, capture.as_deref())?;
+                self.take_parsed(parsed, &mut counts, sink)?;
             }
         }
         drop(whole);
@@ -297,13 +307,17 @@ impl DataReader {
         Ok(())
     }
 
-    /// The rows of a file read whole, handed on one by one.
-    fn take_loaded(
+    /// The rows of a file read whole, handed on one by one, its unlabelled rows counted (or
+    /// the first one refused, before any row is handed on).
+    fn take_parsed(
         &mut self,
-        loaded: Loaded,
+        Parsed { loaded, unlabelled }: Parsed,
         counts: &mut (usize, usize),
         sink: &mut RowSink,
     ) -> Result<(), DataError> {
+        for u in &unlabelled {
+            self.skip_unlabelled(u)?;
+        }
         match loaded {
             Loaded::Flows(mut flows) => {
                 for f in &mut flows {
@@ -323,7 +337,7 @@ impl DataReader {
     /// Attribute a good row and hand it on; count (or raise) a bad one.
     fn take_row(
         &mut self,
-        row: Result<&mut LabeledFlow, DataError>,
+        row: Result<&mut LabeledFlow, RowError<'_>>,
         (good, bad): &mut (usize, usize),
         sink: &mut RowSink,
     ) -> Result<(), DataError> {
@@ -340,15 +354,8 @@ impl DataReader {
                 self.attribution.attribute_by(flow, rule);
                 sink(Row::Flow(flow))
             }
-            Err(DataError::Unlabelled { label, .. })
-                if self.options.unlabelled == Unlabelled::Skip =>
-            {
-                *self.report.unlabelled.entry(label).or_default() += 1;
-                Ok(())
-            }
-            // `--unlabelled error` asks to stop there: an unlabelled row is not a bad row.
-            Err(e @ DataError::Unlabelled { .. }) => Err(e),
-            Err(e) if self.options.skip_bad_rows => {
+            Err(RowError::Unlabelled(u)) => self.skip_unlabelled(&u),
+            Err(RowError::Bad(e)) if self.options.skip_bad_rows => {
                 *bad += 1;
                 let kept = &mut self.report.bad_rows;
                 kept.count += 1;
@@ -357,7 +364,19 @@ impl DataReader {
                 }
                 Ok(())
             }
-            Err(e) => Err(e),
+            Err(RowError::Bad(e)) => Err(e),
+        }
+    }
+
+    /// Count an unlabelled row (no allocation), or stop at it under `--unlabelled error`: it
+    /// is not a bad row, so `--skip-bad-rows` does not pass over it.
+    fn skip_unlabelled(&mut self, row: &UnlabelledRow) -> Result<(), DataError> {
+        match self.options.unlabelled {
+            Unlabelled::Skip => {
+                *self.unlabelled.entry(row.tag).or_default() += 1;
+                Ok(())
+            }
+            Unlabelled::Error => Err(row.error(&self.file.name)),
         }
     }
 }

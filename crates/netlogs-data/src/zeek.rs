@@ -7,9 +7,9 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use crate::error::DataError;
+use crate::error::{DataError, RowError, UnlabelledRow};
 use crate::field::{Field, FieldSet};
-use crate::record::{Families, FlowRecord, Label, LabeledFlow, Provenance};
+use crate::record::{Families, FlowRecord, Label, LabelCell, LabeledFlow, Provenance};
 
 /// IoT-23 joins `tunnel_parents`, `label` and `detailed-label` with three spaces.
 const QUIRK_SEP: &str = "   ";
@@ -56,6 +56,8 @@ struct Header {
     sep: char,
     columns: Vec<Column>,
     names: Vec<String>,
+    /// The label column's index (the header check requires one).
+    label_at: usize,
     present: FieldSet,
     quirk: bool,
 }
@@ -84,52 +86,54 @@ impl Header {
                     _ => None,
                 })
                 .collect();
-            if !self.columns.iter().any(|c| matches!(c, Column::Label)) {
-                return Err(DataError::MissingColumn {
+            self.label_at = self
+                .columns
+                .iter()
+                .position(|c| matches!(c, Column::Label))
+                .ok_or_else(|| DataError::MissingColumn {
                     file: file.to_path_buf(),
                     column: "label".into(),
-                });
-            }
+                })?;
         }
         Ok(())
     }
 
     /// One data row, split into `parts`, parsed into `out` (reused across rows: a row is
-    /// never moved on its way to the caller).
-    fn row(
-        &self,
-        parts: &[&str],
+    /// never moved on its way to the caller). The label is read first: an unlabelled row is
+    /// passed over without parsing its other cells.
+    fn row<'a>(
+        &'a self,
+        parts: &[&'a str],
         (file, line_no): (&Path, usize),
         (origin, families): (&Provenance, &mut Families),
         out: &mut LabeledFlow,
-    ) -> Result<(), DataError> {
+    ) -> Result<(), RowError<'a>> {
         if parts.len() != self.columns.len() {
             return Err(DataError::Ragged {
                 file: file.to_path_buf(),
                 line: line_no,
                 expected: self.columns.len(),
                 found: parts.len(),
-            });
+            }
+            .into());
         }
+        let label = read_label(
+            parts[self.label_at],
+            (file, line_no),
+            &self.names[self.label_at],
+        )?;
         out.record = FlowRecord::default();
         let record = &mut out.record;
-        let mut label = None;
         let mut family = Default::default();
         for ((col, raw), name) in self.columns.iter().zip(parts).zip(&self.names) {
             match col {
                 Column::Flow(f) => record
                     .set(*f, raw)
                     .map_err(|m| DataError::bad_value(file, line_no, name, m))?,
-                Column::Label => label = Some(read_label(raw, (file, line_no), name)?),
                 Column::Family => family = families.get(raw),
-                Column::Ignored => {}
+                Column::Label | Column::Ignored => {}
             }
         }
-        // The header check guarantees a label column, so a row always has one.
-        let label = label.ok_or_else(|| DataError::MissingColumn {
-            file: file.to_path_buf(),
-            column: "label".into(),
-        })?;
         out.fields = self.present;
         out.label = label;
         out.provenance.set_family(origin, family);
@@ -137,49 +141,51 @@ impl Header {
     }
 }
 
-/// A label cell: Benign or Malicious (any case); an unlabelled row (`Background`, `Unknown`)
-/// is its own error, which the reader may count and pass over.
-pub(crate) fn read_label(
-    raw: &str,
+/// A label cell: Benign or Malicious (any case); an unlabelled row (`Background`, `Unknown`
+/// and their kin) is its own outcome, which the reader may count and pass over.
+pub(crate) fn read_label<'a>(
+    raw: &'a str,
     (file, line): (&Path, usize),
-    column: &str,
-) -> Result<Label, DataError> {
-    Label::parse(raw).ok_or_else(|| {
-        if Label::is_unlabelled(raw) {
-            DataError::Unlabelled {
-                file: file.to_path_buf(),
-                line,
-                column: column.to_string(),
-                label: raw.trim().to_string(),
-            }
-        } else {
-            DataError::bad_value(
-                file,
-                line,
-                column,
-                format!("unknown label `{raw}` (expected Benign or Malicious)"),
-            )
-        }
-    })
+    column: &'a str,
+) -> Result<Label, RowError<'a>> {
+    match LabelCell::read(raw) {
+        LabelCell::Gold(label) => Ok(label),
+        LabelCell::Unlabelled(tag) => Err(RowError::Unlabelled(UnlabelledRow {
+            line,
+            column,
+            raw,
+            tag,
+        })),
+        LabelCell::Other => Err(DataError::bad_value(
+            file,
+            line,
+            column,
+            format!("unknown label `{raw}` (expected Benign or Malicious)"),
+        )
+        .into()),
+    }
 }
 
 /// Each parsed row, or the error that row met, handed to the caller, who decides whether a
 /// bad row stops the read (`--skip-bad-rows` counts it instead). Errors that are not about
 /// one row (no header, a torn stream) end the read without reaching the sink.
 pub(crate) type RowSink<'a> =
-    dyn FnMut(Result<&mut LabeledFlow, DataError>) -> Result<(), DataError> + 'a;
+    dyn FnMut(Result<&mut LabeledFlow, RowError<'_>>) -> Result<(), DataError> + 'a;
 
-/// Parse a labelled Zeek conn log. `capture` is the capture id to record in provenance.
+/// Parse a labelled Zeek conn log. `capture` is the capture id to record in provenance. An
+/// unlabelled row is an error here; [`crate::DataReader`] counts them instead.
 pub fn parse_zeek(
     file: &Path,
     bytes: &[u8],
     source: &str,
     capture: Option<&str>,
 ) -> Result<Vec<LabeledFlow>, DataError> {
-    // One row per line at most: sized once, the rows are never moved by growth.
-    let mut flows = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
-    parse_zeek_into(file, bytes, source, capture, &mut flows)?;
-    Ok(flows)
+    let mut unlabelled = Vec::new();
+    let flows = parse_zeek_rows(file, bytes, source, capture, &mut unlabelled)?;
+    match unlabelled.first() {
+        Some(u) => Err(u.error(file)),
+        None => Ok(flows),
+    }
 }
 
 /// [`parse_zeek`], appending to `flows` (which the caller may have sized for more files).
@@ -192,10 +198,34 @@ pub(crate) fn parse_zeek_into(
 ) -> Result<(), DataError> {
     let origin = Provenance::of_file(source, capture, file);
     stream_zeek(file, &mut bytes, &origin, &mut |row| {
-        flows.push(row?.clone());
+        flows.push(row.map_err(|e| e.into_data_error(file))?.clone());
         Ok(())
     })?;
     Ok(())
+}
+
+/// [`parse_zeek`], with its unlabelled rows listed in `unlabelled` rather than refused.
+pub(crate) fn parse_zeek_rows(
+    file: &Path,
+    mut bytes: &[u8],
+    source: &str,
+    capture: Option<&str>,
+    unlabelled: &mut Vec<UnlabelledRow<'static>>,
+) -> Result<Vec<LabeledFlow>, DataError> {
+    // One row per line at most: sized once, the rows are never moved by growth.
+    let mut flows = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
+    let origin = Provenance::of_file(source, capture, file);
+    stream_zeek(file, &mut bytes, &origin, &mut |row| {
+        match row {
+            Ok(flow) => flows.push(flow.clone()),
+            Err(RowError::Unlabelled(u)) => {
+                unlabelled.push(UnlabelledRow::owned(u.line, "label", u.tag))
+            }
+            Err(RowError::Bad(e)) => return Err(e),
+        }
+        Ok(())
+    })?;
+    Ok(flows)
 }
 
 /// Read a Zeek log line by line from `reader` (bounded memory: one line at a time), handing
@@ -210,6 +240,7 @@ pub(crate) fn stream_zeek(
         sep: '\t',
         columns: Vec::new(),
         names: Vec::new(),
+        label_at: 0,
         present: FieldSet::EMPTY,
         quirk: false,
     };
@@ -232,7 +263,7 @@ pub(crate) fn stream_zeek(
                 return Err(bad);
             }
             rows += 1;
-            sink(Err(bad))?;
+            sink(Err(bad.into()))?;
             continue;
         };
         if let Some(directive) = line.strip_prefix('#') {

@@ -190,8 +190,8 @@ fn lookup_for(
     let anchors = drawn
         .iter()
         .map(Anchor::of)
-        .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| EvalError::invalid("--mode lookup needs a timestamp on every flow, and this data has flows without one"))?;
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| EvalError::invalid(format!("--mode lookup: {e}")))?;
     Ok(Lookup {
         index: index_for(spec, &default_index_dir(), note)
             .map_err(|e| EvalError::invalid(e.to_string()))?,

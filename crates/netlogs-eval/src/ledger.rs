@@ -12,7 +12,8 @@ use netlogs_rubric::{
     Truth,
 };
 use netlogs_runlog::{
-    for_each_line, Row, RowInfo, RunLogError, Summary, TokenUsage, UsageSummary, SCHEMA_VERSION,
+    for_each_line, parse_row, Row, RowInfo, RunLogError, Summary, TokenUsage, UsageSummary,
+    SCHEMA_VERSION,
 };
 
 use crate::error::Result;
@@ -220,8 +221,7 @@ impl Ledger {
         let mut ledger = Ledger::default();
         for_each_line(path, |line, text| {
             let bad = |m: String| RunLogError::content(path, line, m);
-            let r: Row = serde_json::from_str(text)
-                .map_err(|e| bad(format!("not a valid result row: {e}")))?;
+            let r: Row = parse_row(text).map_err(bad)?;
             r.check_version().map_err(bad)?;
             let Some(&index) = order.get(r.example_id.as_ref()) else {
                 return Err(bad(format!(

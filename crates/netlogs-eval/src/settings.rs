@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use netlogs_client::{RemoteSettings, ResponseFormat, RESERVED_FIELDS};
 use netlogs_data::{CaptureFrom, ContextSpec, SourceFormat, Template, Unlabelled, VariantNames};
+use netlogs_lookup::TOOLS_VERSION;
 use netlogs_rubric::{answer_schema, default_system_prompt, RubricConfig};
 use netlogs_runlog::{ContextRecord, EvalRecord};
 use serde_json::{Map, Value};
@@ -281,11 +282,20 @@ impl EvalSettings {
             timeout_secs: self.timeout_secs,
             rubric: self.rubric,
             baseline: self.baseline.clone(),
+            lookup_tools: (self.mode == EvalMode::Lookup).then_some(TOOLS_VERSION),
         }
     }
 
-    /// A stored run's settings, as `--resume` rebuilds them; validated.
+    /// A stored run's settings, as `--resume` rebuilds them; validated. A lookup run whose
+    /// tools answered in another version is refused: resuming it would mix two versions'
+    /// answers in one run.
     pub fn from_record(r: &EvalRecord) -> Result<EvalSettings> {
+        let tools = r.lookup_tools.unwrap_or(1);
+        if r.mode == EvalMode::Lookup.to_string() && tools != TOOLS_VERSION {
+            return Err(EvalError::invalid(format!(
+                "stored setting `lookup_tools` = {tools}: this run's tool answers are version {tools} and this netlogs answers with version {TOOLS_VERSION}; resuming would mix them, so start a new run"
+            )));
+        }
         let settings = EvalSettings {
             model: r.model.parse().map_err(|e| stored("model", &r.model, &e))?,
             api_base: r.api_base.clone(),

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use netlogs_rubric::{answer_of, parse_answer, Completion, Dialect, Outcome};
+use netlogs_rubric::{answer_of, read_answer, Completion, Outcome, Preset};
 use netlogs_runlog::{RowView, TokenUsage, CAPTURE_KEYS, FAMILY_KEYS, SOURCE_KEYS};
 use serde_json::{json, Map, Value};
 
@@ -121,8 +121,9 @@ fn is_correct(o: Outcome) -> bool {
     matches!(o, Outcome::TruePositive | Outcome::TrueNegative)
 }
 
-/// The sample's score: the reward, the label it read, the rationale, and the components.
-fn score(row: &RowView, answer: Option<&str>) -> Option<BTreeMap<String, Score>> {
+/// The sample's score: the reward, the label it read, the rationale (read as the run's
+/// `preset` scored it, so after a `<think>` block), and the components.
+fn score(row: &RowView, answer: Option<&str>, preset: Preset) -> Option<BTreeMap<String, Score>> {
     let reward = row.reward?;
     let mut metadata = Map::new();
     if let Some(c) = row.metrics {
@@ -143,7 +144,7 @@ fn score(row: &RowView, answer: Option<&str>) -> Option<BTreeMap<String, Score>>
         metadata.insert("correct".into(), json!(is_correct(p.outcome)));
         metadata.insert("confidence".into(), json!(p.confidence));
     }
-    let parsed = answer.map(|a| parse_answer(a, Dialect::Strict));
+    let parsed = answer.map(|a| read_answer(preset, a));
     let explanation = parsed
         .as_ref()
         .and_then(|p| p.raw("rationale"))
@@ -182,7 +183,13 @@ impl Epochs {
 }
 
 /// One results line as an inspect sample.
-pub fn sample(row: &RowView, line: usize, model: &str, epochs: &mut Epochs) -> EvalSample {
+/// One row as an inspect sample; `preset` is the run's rubric preset.
+pub fn sample(
+    row: &RowView,
+    line: usize,
+    (model, preset): (&str, Preset),
+    epochs: &mut Epochs,
+) -> EvalSample {
     let id = row.id(line);
     let epoch = epochs.claim(&id, row.rollout);
     let input = messages(row.prompt.as_ref(), "user", model);
@@ -239,7 +246,7 @@ pub fn sample(row: &RowView, line: usize, model: &str, epochs: &mut Epochs) -> E
         scores: if error.is_some() {
             None
         } else {
-            score(row, answer.as_deref())
+            score(row, answer.as_deref(), preset)
         },
         metadata,
         model_usage: usage
@@ -304,6 +311,21 @@ mod tests {
         assert_eq!(e.claim("a", 1), 2);
         assert_eq!(e.claim("a", 0), 3, "a foreign file's repeated rollout 0");
         assert_eq!(e.claim("b", 0), 1);
+    }
+
+    #[test]
+    fn the_rationale_after_a_think_block_is_kept() {
+        let answer = "<think>port 23, many peers</think>\n{\"label\": \"Malicious\", \"confidence\": 0.9, \"rationale\": \"telnet scan\"}";
+        let row: RowView = serde_json::from_value(json!({
+            "example_id": "e1", "rollout": 0, "reward": 1.0,
+            "completion": [{"role": "assistant", "content": answer}]
+        }))
+        .expect("row");
+        for preset in [Preset::Proper, Preset::Grounded, Preset::Legacy] {
+            let scores = score(&row, Some(answer), preset).expect("scored");
+            let s = &scores[SCORER];
+            assert_eq!(s.explanation.as_deref(), Some("telnet scan"), "{preset:?}");
+        }
     }
 
     #[test]

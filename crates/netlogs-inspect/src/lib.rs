@@ -126,7 +126,8 @@ pub fn eval_log(run: &Path) -> Result<EvalLog, InspectError> {
     let mut samples = Vec::new();
     let mut epochs = Epochs::default();
     for_each_row(&run.join(RESULTS_FILE), |line, row: RowView| {
-        samples.push(sample(&row, line, &meta.model, &mut epochs));
+        let shape = (meta.model.as_str(), meta.rubric().preset);
+        samples.push(sample(&row, line, shape, &mut epochs));
         Ok(())
     })?;
     let scored = samples.iter().filter(|s| s.scores.is_some()).count();

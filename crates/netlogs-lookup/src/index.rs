@@ -48,6 +48,37 @@ fn host_key(host: &str) -> i64 {
 /// The capture id 0 stands for rows without a capture.
 const NO_CAPTURE: i64 = 0;
 
+/// The files of earlier builds of the index at `path` whose process is gone (killed in the
+/// middle, so `TempPath` never ran): `<name>.tmp<pid>`, removed so none outlives the next
+/// build. A build still running (its process alive) keeps its file. Only Linux can tell
+/// (`/proc`); elsewhere nothing is removed.
+fn remove_stale_builds(path: &Path) {
+    let (Some(dir), Some(stem)) = (path.parent(), path.file_stem().and_then(|s| s.to_str())) else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!("{stem}.tmp");
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(&prefix))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !process_alive(pid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+fn process_alive(pid: u32) -> bool {
+    !cfg!(target_os = "linux") || Path::new("/proc").join(pid.to_string()).exists()
+}
+
 /// Writes an index: rows go in as they stream past, the indexes are built at the end, and
 /// the file appears under its name only when whole.
 pub struct IndexBuilder {
@@ -64,6 +95,7 @@ impl IndexBuilder {
     pub fn create(path: &Path) -> Result<IndexBuilder, IndexError> {
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
         let _ = std::fs::remove_file(&tmp);
+        remove_stale_builds(path);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| IndexError {
                 path: dir.to_path_buf(),
@@ -382,7 +414,8 @@ impl FlowStore for FlowIndex {
                 c.unanswered = add(c.unanswered as u64, unanswered) as usize;
                 orig_bytes += sign as f64 * ob;
                 resp_bytes += sign as f64 * rb;
-                if sign < 0 {
+                // Destinations are those the host reached: never itself as a responder.
+                if index != ORIG {
                     continue;
                 }
                 for (column, set) in [("resp", &mut dsts), ("resp_p", &mut ports)] {

@@ -13,5 +13,6 @@ pub use index::{FlowIndex, IndexBuilder, IndexError, INDEX_VERSION};
 pub use memory::FlowTable;
 pub use source::{default_index_dir, index_for, LookupError};
 pub use tools::{
-    call, tool_definitions, Anchor, FlowStore, HostCounts, Key, Listing, ToolFlow, Window, SHOWN,
+    call, tool_definitions, Anchor, AnchorError, FlowStore, HostCounts, Key, Listing, ToolFlow,
+    Window, SHOWN, TOOLS_VERSION,
 };

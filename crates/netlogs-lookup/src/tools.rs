@@ -9,6 +9,13 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
+/// The version of the tools' answers, recorded by every lookup run (`lookup_tools` in its
+/// settings) and bumped whenever an answer changes meaning, so a run says which tools answered
+/// it. 1: `host_summary` counted a host that only received as its own destination. 2: its
+/// destinations and ports are those the host reached as originator; unknown argument keys are
+/// refused.
+pub const TOOLS_VERSION: u32 = 2;
+
 /// The tools offered, as an OpenAI `tools` array.
 pub fn tool_definitions() -> Box<RawValue> {
     let window = |what: &str| {
@@ -55,13 +62,29 @@ pub struct Anchor {
     pub ts: f64,
 }
 
+/// Why a flow cannot anchor the tools: the one check every caller (eval, Python, the trainer
+/// adapters) makes before a lookup rollout.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AnchorError {
+    #[error("lookup needs the flow's time (`ts`, info['ts']) and this flow has none: load raw flows, not a built dataset without it")]
+    NoTime,
+    #[error("lookup needs a finite flow time (`ts`, info['ts']), got {0}")]
+    NotFinite(f64),
+}
+
 impl Anchor {
-    /// `None` for a flow without a timestamp (the tools need one).
-    pub fn of(flow: &LabeledFlow) -> Option<Anchor> {
-        Some(Anchor {
-            capture: flow.provenance.capture.clone(),
-            ts: flow.record.ts?,
-        })
+    /// The anchor at `ts` in `capture`, when `ts` is a finite time.
+    pub fn at(ts: Option<f64>, capture: Option<Arc<str>>) -> Result<Anchor, AnchorError> {
+        match ts {
+            None => Err(AnchorError::NoTime),
+            Some(t) if !t.is_finite() => Err(AnchorError::NotFinite(t)),
+            Some(ts) => Ok(Anchor { capture, ts }),
+        }
+    }
+
+    /// A flow's anchor: its time and capture.
+    pub fn of(flow: &LabeledFlow) -> Result<Anchor, AnchorError> {
+        Anchor::at(flow.record.ts, flow.provenance.capture.clone())
     }
 }
 
@@ -114,7 +137,7 @@ pub enum Key<'a> {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct HostCounts {
     pub flows: usize,
-    /// Distinct responders and distinct destination ports.
+    /// Distinct responders and destination ports of the flows the host originated.
     pub destinations: usize,
     pub ports: usize,
     /// Flows in state S0 or REJ.
@@ -167,9 +190,15 @@ pub trait FlowStore {
             ..HostCounts::default()
         };
         let count = |f: &ToolFlow, field| f.get(field).and_then(|v| v.parse::<u64>().ok());
+        let originates = |f: &ToolFlow| match w.key {
+            Key::Host(h) => f.get(Field::OrigH) == Some(h),
+            Key::Port(_) => true,
+        };
         for f in &rows {
-            dsts.extend(f.get(Field::RespH));
-            ports.extend(f.get(Field::RespP));
+            if originates(f) {
+                dsts.extend(f.get(Field::RespH));
+                ports.extend(f.get(Field::RespP));
+            }
             c.unanswered += usize::from(matches!(f.get(Field::ConnState), Some("S0" | "REJ")));
             c.orig_bytes = c
                 .orig_bytes
@@ -184,20 +213,54 @@ pub trait FlowStore {
     }
 }
 
+/// `flows_for_host`'s arguments. Unknown keys are refused, naming the key, so a model's typo
+/// (`hosts`, `before`) is an error it can correct rather than a default it never asked for.
 #[derive(Deserialize)]
-struct WindowArgs {
-    #[serde(default)]
+#[serde(deny_unknown_fields)]
+struct HostArgs {
     host: Option<String>,
-    #[serde(default)]
-    port: Option<u32>,
-    #[serde(default)]
     before_s: Option<f64>,
-    #[serde(default)]
     after_s: Option<f64>,
-    #[serde(default)]
     limit: Option<usize>,
-    #[serde(default)]
+}
+
+/// `flows_to_port`'s arguments.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PortArgs {
+    port: Option<u32>,
+    before_s: Option<f64>,
+    after_s: Option<f64>,
+    limit: Option<usize>,
+}
+
+/// `host_summary`'s arguments.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SummaryArgs {
+    host: Option<String>,
     window_s: Option<f64>,
+}
+
+/// A listing's window and size, as both listing tools take them.
+struct Span {
+    before_s: Option<f64>,
+    after_s: Option<f64>,
+    limit: Option<usize>,
+}
+
+/// A tool's arguments read from the model's JSON text (empty text is no arguments).
+fn args<T: serde::de::DeserializeOwned>(name: &str, arguments: &str) -> Result<T, String> {
+    let text = if arguments.trim().is_empty() {
+        "{}"
+    } else {
+        arguments
+    };
+    serde_json::from_str(text).map_err(|e| match e.classify() {
+        // JSON of the wrong shape: an unknown key (named), a missing or mistyped value.
+        serde_json::error::Category::Data => format!("arguments for {name}: {e}"),
+        _ => format!("arguments are not a valid JSON object for {name}: {e}"),
+    })
 }
 
 /// A tool's bounded, finite number argument.
@@ -214,35 +277,24 @@ fn seconds(v: Option<f64>, default: f64, max: f64) -> Result<f64, String> {
 /// Run one tool call against `store`; the text is what the model reads back (a JSON object,
 /// or an error message it can correct).
 pub fn call(store: &dyn FlowStore, at: &Anchor, name: &str, arguments: &str) -> String {
-    let result = serde_json::from_str::<WindowArgs>(if arguments.trim().is_empty() {
-        "{}"
-    } else {
-        arguments
-    })
-    .map_err(|e| format!("arguments are not a valid JSON object for {name}: {e}"))
-    .and_then(|args| match name {
-        "flows_for_host" => flows_for_host(store, at, &args),
-        "flows_to_port" => flows_to_port(store, at, &args),
-        "host_summary" => host_summary(store, at, &args),
+    let result = match name {
+        "flows_for_host" => args(name, arguments).and_then(|a| flows_for_host(store, at, a)),
+        "flows_to_port" => args(name, arguments).and_then(|a| flows_to_port(store, at, a)),
+        "host_summary" => args(name, arguments).and_then(|a| host_summary(store, at, a)),
         other => Err(format!(
             "unknown tool `{other}`: the tools are flows_for_host, flows_to_port and host_summary"
         )),
-    });
+    };
     match result {
         Ok(v) => v.to_string(),
         Err(message) => json!({"error": message}).to_string(),
     }
 }
 
-fn listing(
-    store: &dyn FlowStore,
-    at: &Anchor,
-    args: &WindowArgs,
-    key: Key,
-) -> Result<Value, String> {
-    let before = seconds(args.before_s, 60.0, 3600.0)?;
-    let after = seconds(args.after_s, 0.0, 3600.0)?;
-    let limit = args.limit.unwrap_or(20).clamp(1, 100);
+fn listing(store: &dyn FlowStore, at: &Anchor, span: Span, key: Key) -> Result<Value, String> {
+    let before = seconds(span.before_s, 60.0, 3600.0)?;
+    let after = seconds(span.after_s, 0.0, 3600.0)?;
+    let limit = span.limit.unwrap_or(20).clamp(1, 100);
     let window = Window {
         capture: at.capture.as_deref(),
         key,
@@ -252,28 +304,39 @@ fn listing(
     // Nearest in time first when cut, then shown in time order (a stable sort).
     let Listing { total, mut nearest } = store.listing(window, at.ts, limit)?;
     nearest.sort_by(|a, b| a.ts.total_cmp(&b.ts));
-    let rows = nearest;
-    let flows: Vec<Value> = rows.iter().map(|f| describe(f, at.ts)).collect();
+    let flows: Vec<Value> = nearest.iter().map(|f| describe(f, at.ts)).collect();
     Ok(json!({"window_s": [-before, after], "total": total, "shown": flows.len(), "flows": flows}))
 }
 
-fn flows_for_host(store: &dyn FlowStore, at: &Anchor, args: &WindowArgs) -> Result<Value, String> {
-    let host = args.host.as_deref().ok_or("flows_for_host needs `host`")?;
-    let mut out = listing(store, at, args, Key::Host(host))?;
+fn flows_for_host(store: &dyn FlowStore, at: &Anchor, a: HostArgs) -> Result<Value, String> {
+    let host = a.host.as_deref().ok_or("flows_for_host needs `host`")?;
+    let span = Span {
+        before_s: a.before_s,
+        after_s: a.after_s,
+        limit: a.limit,
+    };
+    let mut out = listing(store, at, span, Key::Host(host))?;
     out["host"] = json!(host);
     Ok(out)
 }
 
-fn flows_to_port(store: &dyn FlowStore, at: &Anchor, args: &WindowArgs) -> Result<Value, String> {
-    let port = args.port.ok_or("flows_to_port needs `port` (0..=65535)")?;
-    let mut out = listing(store, at, args, Key::Port(port))?;
+fn flows_to_port(store: &dyn FlowStore, at: &Anchor, a: PortArgs) -> Result<Value, String> {
+    let port = a.port.ok_or("flows_to_port needs `port` (0..=65535)")?;
+    let span = Span {
+        before_s: a.before_s,
+        after_s: a.after_s,
+        limit: a.limit,
+    };
+    let mut out = listing(store, at, span, Key::Port(port))?;
     out["port"] = json!(port);
     Ok(out)
 }
 
-fn host_summary(store: &dyn FlowStore, at: &Anchor, args: &WindowArgs) -> Result<Value, String> {
-    let host = args.host.as_deref().ok_or("host_summary needs `host`")?;
-    let window = seconds(args.window_s, 300.0, 86_400.0)?;
+/// A host's activity before the flow. Destinations and ports are those the host reached as
+/// originator: a host that only receives has none (it is never its own destination).
+fn host_summary(store: &dyn FlowStore, at: &Anchor, a: SummaryArgs) -> Result<Value, String> {
+    let host = a.host.as_deref().ok_or("host_summary needs `host`")?;
+    let window = seconds(a.window_s, 300.0, 86_400.0)?;
     let c = store.host_counts(Window {
         capture: at.capture.as_deref(),
         key: Key::Host(host),

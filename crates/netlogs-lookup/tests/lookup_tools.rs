@@ -30,6 +30,8 @@ fn tool_outputs_snapshot() {
     let at = Anchor::of(&target).expect("timestamp");
     let host = target.record.orig_h.clone().expect("host").to_string();
     let port = target.record.resp_p.expect("port");
+    // The C&C server: it only receives (from the infected host) in the window.
+    let server = target.record.resp_h.clone().expect("server").to_string();
     let tmp = tempfile::tempdir().expect("tmp");
     let index = bundled_index(tmp.path());
     let table = FlowTable::new(&flows);
@@ -54,6 +56,18 @@ fn tool_outputs_snapshot() {
         ),
         ("flows_to_port", "not json".to_string()),
         ("whois", "{}".to_string()),
+        (
+            "flows_for_host",
+            format!(r#"{{"host": "{host}", "before": 20}}"#),
+        ),
+        (
+            "host_summary",
+            format!(r#"{{"host": "{host}", "limit": 5}}"#),
+        ),
+        (
+            "host_summary",
+            format!(r#"{{"host": "{server}", "window_s": 600}}"#),
+        ),
     ];
     let mut out = String::new();
     for (name, args) in calls {
@@ -72,6 +86,52 @@ fn tool_outputs_snapshot() {
         out.push_str(&format!("{name} {args}\n{text}\n\n"));
     }
     insta::assert_snapshot!(out);
+    // Unknown keys are refused, naming the key, by each tool.
+    for (name, args, key) in [
+        (
+            "flows_for_host",
+            format!(r#"{{"host": "{host}", "before": 20}}"#),
+            "before",
+        ),
+        (
+            "flows_to_port",
+            r#"{"port": 80, "hosts": "x"}"#.to_string(),
+            "hosts",
+        ),
+        (
+            "host_summary",
+            format!(r#"{{"host": "{host}", "limit": 5}}"#),
+            "limit",
+        ),
+    ] {
+        let text = call(&index, &at, name, &args);
+        assert!(
+            text.contains(&format!("unknown field `{key}`")) && text.contains(name),
+            "{text}"
+        );
+    }
+    // A host that only receives is nobody's destination of its own.
+    let summary: serde_json::Value = serde_json::from_str(&call(
+        &index,
+        &at,
+        "host_summary",
+        &format!(r#"{{"host": "{server}", "window_s": 600}}"#),
+    ))
+    .expect("json");
+    assert!(summary["flows"].as_u64().expect("flows") > 0, "{summary}");
+    assert_eq!(summary["distinct_destinations"], 0, "{summary}");
+    assert_eq!(summary["distinct_ports"], 0, "{summary}");
+}
+
+#[test]
+fn the_anchor_needs_a_finite_time() {
+    use netlogs_lookup::AnchorError;
+    assert_eq!(Anchor::at(None, None).err(), Some(AnchorError::NoTime));
+    assert!(matches!(
+        Anchor::at(Some(f64::NAN), None),
+        Err(AnchorError::NotFinite(_))
+    ));
+    assert_eq!(Anchor::at(Some(1.5), None).expect("anchor").ts, 1.5);
 }
 
 #[test]
@@ -86,7 +146,7 @@ fn the_index_answers_as_the_table_does_on_every_kind_of_flow_and_is_built_once()
     let table = FlowTable::new(&flows);
     // Every 211th flow: all captures and sessions, hosts at either end, busy and quiet ports.
     for target in flows.iter().step_by(211) {
-        let Some(at) = Anchor::of(target) else {
+        let Ok(at) = Anchor::of(target) else {
             continue;
         };
         let host = target.record.resp_h.as_deref().unwrap_or("10.0.0.1");
@@ -134,4 +194,22 @@ fn tool_definitions_are_three_openai_functions() {
         })
         .collect();
     assert_eq!(names, ["flows_for_host", "flows_to_port", "host_summary"]);
+}
+
+#[test]
+fn a_build_killed_midway_leaves_no_file_past_the_next_build() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let path = tmp.path().join("abc.sqlite");
+    // pid 999999999 is past Linux's pid_max: no process has it. pid 1 always runs.
+    let dead = tmp.path().join("abc.tmp999999999");
+    let live = tmp.path().join("abc.tmp1");
+    let other = tmp.path().join("other.tmp999999999");
+    for f in [&dead, &live, &other] {
+        std::fs::write(f, b"half an index").expect("write");
+    }
+    let builder = netlogs_lookup::IndexBuilder::create(&path).expect("create");
+    assert!(!dead.exists(), "a dead build's file is removed");
+    assert!(live.exists(), "a running build's file is kept");
+    assert!(other.exists(), "another index's file is not touched");
+    drop(builder);
 }

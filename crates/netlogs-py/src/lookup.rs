@@ -52,6 +52,14 @@ impl PyLookupTools {
         Ok(PyLookupTools { index })
     }
 
+    /// Why a flow at `ts` cannot anchor a lookup rollout (`None` when it can): the one check,
+    /// for adapters to make before a rollout starts.
+    #[staticmethod]
+    #[pyo3(signature = (ts))]
+    fn anchor_error(ts: Option<f64>) -> Option<String> {
+        Anchor::at(ts, None).err().map(|e| e.to_string())
+    }
+
     /// The tools as an OpenAI `tools` list (JSON text).
     #[staticmethod]
     fn definitions_json() -> String {
@@ -69,15 +77,8 @@ impl PyLookupTools {
         ts: f64,
         capture: Option<String>,
     ) -> PyResult<String> {
-        if !ts.is_finite() {
-            return Err(PyValueError::new_err(format!(
-                "ts: a finite timestamp, got {ts}"
-            )));
-        }
-        let at = Anchor {
-            capture: capture.map(Arc::from),
-            ts,
-        };
+        let at = Anchor::at(Some(ts), capture.map(Arc::from))
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
         Ok(py.detach(|| call(&self.index, &at, name, arguments)))
     }
 }

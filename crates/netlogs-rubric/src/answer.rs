@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::evidence::{evidence_is_well_formed, EVIDENCE_KEY};
 pub use crate::extract::Extraction;
 use crate::extract::{extract, is_ambiguous};
-use crate::grounding::{evidence_is_well_formed, EVIDENCE_KEY};
 use crate::json::Entries;
 
 /// A label a model may answer.

@@ -12,10 +12,8 @@ use serde_json::Value;
 
 use crate::answer::{AnswerLabel, ParsedAnswer};
 use crate::config::RubricConfig;
-use crate::row::{content_text, role};
-
-/// The key of the answer object that holds the citations.
-pub const EVIDENCE_KEY: &str = "evidence";
+use crate::evidence::{citation, EVIDENCE_KEY};
+use crate::message::{content_text, role};
 
 /// The fields a model was shown, by name, as the prompt wrote them: the flow's own fields
 /// (`id.resp_p`, `conn_state`, …) and, under `--context`, its context lines'
@@ -118,24 +116,6 @@ fn value_matches(cited: &Value, shown: &str) -> bool {
             _ => false,
         },
         _ => false,
-    }
-}
-
-/// The (field, value) of a well-formed citation: exactly the keys `field` (a string) and
-/// `value` (a string or a number).
-pub(crate) fn citation(item: &Value) -> Option<(&str, &Value)> {
-    let o = item.as_object()?;
-    let field = o.get("field")?.as_str()?;
-    let value = o.get("value").filter(|v| v.is_string() || v.is_number())?;
-    (o.len() == 2).then_some((field, value))
-}
-
-/// The answer's `evidence` is absent, null, or a list of well-formed citations.
-pub(crate) fn evidence_is_well_formed(v: Option<&Value>) -> bool {
-    match v {
-        None | Some(Value::Null) => true,
-        Some(Value::Array(items)) => items.iter().all(|i| citation(i).is_some()),
-        Some(_) => false,
     }
 }
 

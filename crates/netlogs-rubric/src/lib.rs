@@ -17,11 +17,13 @@ mod audit;
 mod config;
 mod contract;
 mod error;
+mod evidence;
 mod extract;
 mod grounding;
 mod interval;
 mod json;
 mod legacy;
+mod message;
 mod metrics;
 mod outcome;
 mod paired;
@@ -45,7 +47,8 @@ pub use contract::{
     ANSWER_INSTRUCTIONS, ANSWER_LABELS, EVIDENCE_REQUEST,
 };
 pub use error::RubricError;
-pub use grounding::{FlowFacts, EVIDENCE_KEY};
+pub use evidence::EVIDENCE_KEY;
+pub use grounding::FlowFacts;
 pub use interval::Interval;
 pub use metrics::{
     held_out, Breakdown, Calibration, CostMetrics, Detection, GroupStats, ReliabilityBin,
@@ -54,6 +57,6 @@ pub use metrics::{
 pub use outcome::{Components, Gold, Outcome};
 pub use paired::{mcnemar, paired_delta, McNemar, PairedDelta};
 pub use row::{answer_of, score_row, Answered, Completion, ItemScore, ParsedSummary};
-pub use score::{after_reasoning, score_completion, score_parsed, Score, Truth};
+pub use score::{after_reasoning, read_answer, score_completion, score_parsed, Score, Truth};
 pub use skill::{ConstantAnswer, ConstantTable, Skill};
 pub use trainer::{response_in_query, TrainerLabel};

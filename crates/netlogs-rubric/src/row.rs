@@ -12,6 +12,7 @@ use crate::answer::AnswerLabel;
 use crate::config::RubricConfig;
 use crate::error::RubricError;
 use crate::grounding::{FlowFacts, Shown};
+use crate::message::{content_text, role};
 use crate::outcome::{Components, Outcome};
 use crate::score::{score_text, Score, Truth};
 
@@ -91,10 +92,6 @@ pub fn answer_of<'a>(completion: &Completion<'a>) -> Answered<'a> {
     }
 }
 
-pub(crate) fn role(m: &Value) -> Option<&str> {
-    m.get("role").and_then(Value::as_str)
-}
-
 fn final_answer(m: &Value) -> Option<Cow<'_, str>> {
     let is_assistant = role(m).is_none_or(|r| r == "assistant");
     let calls_tools = m
@@ -102,20 +99,6 @@ fn final_answer(m: &Value) -> Option<Cow<'_, str>> {
         .and_then(Value::as_array)
         .is_some_and(|c| !c.is_empty());
     (is_assistant && !calls_tools).then(|| content_text(m.get("content").unwrap_or(&Value::Null)))
-}
-
-/// A message's content: a string, or the `text` parts of a list of parts, joined.
-pub(crate) fn content_text(content: &Value) -> Cow<'_, str> {
-    match content {
-        Value::String(s) => Cow::Borrowed(s),
-        Value::Array(parts) => Cow::Owned(
-            parts
-                .iter()
-                .filter_map(|p| p.get("text").and_then(Value::as_str))
-                .collect(),
-        ),
-        _ => Cow::Borrowed(""),
-    }
 }
 
 /// Score one row: read its answer (see [`answer_of`]), score it under `cfg` against `truth`

@@ -69,13 +69,19 @@ pub fn score_completion<'f>(cfg: &RubricConfig, text: &str, truth: impl Into<Tru
 }
 
 pub(crate) fn score_text(cfg: &RubricConfig, text: &str, gold: Gold, shown: Shown) -> Score {
-    let parsed = match cfg.preset {
+    score_with(cfg, &read_answer(cfg.preset, text), gold, shown)
+}
+
+/// An answer's text read as `preset` scores it: after a leading reasoning block under
+/// `proper` and `grounded`, whole under `legacy`. Whoever shows an answer (an export, a
+/// report) reads it here, so what it shows is what was scored.
+pub fn read_answer(preset: Preset, text: &str) -> ParsedAnswer {
+    match preset {
         Preset::Proper | Preset::Grounded => {
             parse_answer(after_reasoning(text).unwrap_or(""), Dialect::Strict)
         }
         Preset::Legacy => parse_answer(text, Dialect::Python),
-    };
-    score_with(cfg, &parsed, gold, shown)
+    }
 }
 
 const THINK_OPEN: &str = "<think>";

@@ -23,7 +23,7 @@ pub use metadata::{
     now, ContextRecord, DatasetInfo, EvalRecord, FileDigest, Metadata, RunKind, RunSettings,
     RunStatus, ScoreRecord, SkippedRows, Timings,
 };
-pub use read::{find_runs, for_each_line, for_each_row, FoundRuns, RunRecord};
+pub use read::{find_runs, for_each_line, for_each_row, parse_row, FoundRuns, RunRecord};
 pub use row::{
     info_key, Messages, Row, RowInfo, RowView, ScoredLine, TokenUsage, CAPTURE_KEYS, FAMILY_KEYS,
     SOURCE_KEYS,

@@ -162,6 +162,10 @@ pub struct EvalRecord {
     /// `builtin:learned`'s model file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<PathBuf>,
+    /// Which version of the lookup tools answered (`netlogs_lookup::TOOLS_VERSION`), in lookup
+    /// mode. A lookup run stored before versions has none: its answers are version 1's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup_tools: Option<u32>,
 }
 
 fn unlabelled_skip() -> String {

@@ -11,21 +11,25 @@ use crate::metadata::Metadata;
 use crate::summary::Summary;
 use crate::METADATA_FILE;
 
-/// Call `f(line_number, text)` for every non-blank line of a results file, streaming.
+/// Call `f(line_number, text)` for every non-blank line of a results file, streaming. A line
+/// that is not UTF-8 is an error naming it.
 pub fn for_each_line(path: &Path, mut f: impl FnMut(usize, &str) -> Result<()>) -> Result<()> {
     let file = std::fs::File::open(path).map_err(RunLogError::io("read", path))?;
     let mut reader = std::io::BufReader::new(file);
-    let mut line = String::new();
+    let mut bytes = Vec::new();
     for n in 1.. {
-        line.clear();
+        bytes.clear();
         let read = reader
-            .read_line(&mut line)
+            .read_until(b'\n', &mut bytes)
             .map_err(RunLogError::io("read", path))?;
         if read == 0 {
             break;
         }
+        // A line that is not UTF-8 is that line's error, not the file's.
+        let line = std::str::from_utf8(&bytes)
+            .map_err(|e| RunLogError::content(path, n, format!("not valid UTF-8: {e}")))?;
         if !line.trim().is_empty() {
-            f(n, &line)?;
+            f(n, line)?;
         }
     }
     Ok(())
@@ -38,10 +42,25 @@ pub fn for_each_row<T: DeserializeOwned>(
     mut f: impl FnMut(usize, T) -> Result<()>,
 ) -> Result<()> {
     for_each_line(path, |n, text| {
-        let row = serde_json::from_str(text)
-            .map_err(|e| RunLogError::content(path, n, format!("not a valid result row: {e}")))?;
+        let row = parse_row(text).map_err(|m| RunLogError::content(path, n, m))?;
         f(n, row)
     })
+}
+
+/// One results line read as `T`; the error names the field at fault (`parsed.outcome: unknown
+/// variant …`) when the line is JSON of the wrong shape.
+pub fn parse_row<'a, T: serde::Deserialize<'a>>(text: &'a str) -> std::result::Result<T, String> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let row = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        match path.as_str() {
+            "." => format!("not a valid result row: {}", e.inner()),
+            _ => format!("not a valid result row: field `{path}`: {}", e.inner()),
+        }
+    })?;
+    de.end()
+        .map_err(|e| format!("not a valid result row: {e}"))?;
+    Ok(row)
 }
 
 /// The run directories at or under `root` (folders holding a metadata.json), sorted, and the
@@ -100,5 +119,31 @@ impl RunRecord {
             metadata: Metadata::read(dir)?,
             summary: Summary::read(dir)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the `run_log` fuzz target: a results line that is not UTF-8 was a whole-file
+    /// read error without its line.
+    #[test]
+    fn a_line_that_is_not_utf8_is_named() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("results.jsonl");
+        std::fs::write(&path, b"{\"a\": 1}\n\n{\"b\": \"\xff\"}\n").expect("write");
+        let mut seen = Vec::new();
+        let e = for_each_line(&path, |n, _| {
+            seen.push(n);
+            Ok(())
+        })
+        .expect_err("line 3");
+        assert_eq!(seen, [1]);
+        assert!(matches!(e, RunLogError::Content { line: 3, .. }), "{e}");
+        assert!(
+            e.to_string().contains("results.jsonl:3: not valid UTF-8"),
+            "{e}"
+        );
     }
 }
