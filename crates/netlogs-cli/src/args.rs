@@ -112,6 +112,9 @@ pub enum Command {
     Bench(Box<BenchArgs>),
 }
 
+/// Where `netlogs bench` looks for the suite when `--suite` is not given.
+const DEFAULT_SUITE: &str = "bench/suite.toml";
+
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// The model: any `builtin:` policy, or a remote OpenAI-compatible model.
@@ -133,7 +136,7 @@ pub struct BenchArgs {
     #[arg(long)]
     pub baselines: bool,
     /// The suite file.
-    #[arg(long, default_value = crate::bench::DEFAULT_SUITE)]
+    #[arg(long, default_value = DEFAULT_SUITE)]
     pub suite: PathBuf,
     #[command(flatten)]
     pub client: BenchClientArgs,

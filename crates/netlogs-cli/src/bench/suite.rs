@@ -10,9 +10,6 @@ use netlogs_eval::EvalMode;
 use netlogs_rubric::Preset;
 use serde::Deserialize;
 
-/// Where `netlogs bench` looks for the suite when `--suite` is not given.
-pub const DEFAULT_SUITE: &str = "bench/suite.toml";
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Suite {
