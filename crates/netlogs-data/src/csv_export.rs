@@ -11,7 +11,7 @@ use polars::prelude::*;
 use crate::error::{DataError, RowError, UnlabelledRow};
 use crate::field::{Field, FieldSet};
 use crate::record::{Families, FlowRecord, LabeledFlow, Provenance};
-use crate::zeek::{read_label, RowSink};
+use crate::zeek::{collect, read_label, RowSink};
 
 /// Read a CSV (or other delimited) export into a string-typed frame.
 pub(crate) fn read_text_frame(file: &Path, bytes: &[u8], sep: u8) -> Result<DataFrame, DataError> {
@@ -73,16 +73,13 @@ pub(crate) fn parse_iot23_csv_rows(
     let sep = separator(bytes);
     let origin = Provenance::of_file(source, capture, file);
     let mut flows = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count());
-    stream_iot23_csv(file, &mut bytes, sep, &origin, &mut |row| {
-        match row {
-            Ok(flow) => flows.push(flow.clone()),
-            Err(RowError::Unlabelled(u)) => {
-                unlabelled.push(UnlabelledRow::owned(u.line, "label", u.tag))
-            }
-            Err(RowError::Bad(e)) => return Err(e),
-        }
-        Ok(())
-    })?;
+    stream_iot23_csv(
+        file,
+        &mut bytes,
+        sep,
+        &origin,
+        &mut collect(&mut flows, unlabelled),
+    )?;
     Ok(flows)
 }
 

@@ -215,7 +215,22 @@ pub(crate) fn parse_zeek_rows(
     // One row per line at most: sized once, the rows are never moved by growth.
     let mut flows = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
     let origin = Provenance::of_file(source, capture, file);
-    stream_zeek(file, &mut bytes, &origin, &mut |row| {
+    stream_zeek(
+        file,
+        &mut bytes,
+        &origin,
+        &mut collect(&mut flows, unlabelled),
+    )?;
+    Ok(flows)
+}
+
+/// The sink of a whole-file read: rows kept, unlabelled rows noted (by tag: their cells do not
+/// outlive the parse), a bad row the end of the read.
+pub(crate) fn collect<'a>(
+    flows: &'a mut Vec<LabeledFlow>,
+    unlabelled: &'a mut Vec<UnlabelledRow<'static>>,
+) -> impl FnMut(Result<&mut LabeledFlow, RowError<'_>>) -> Result<(), DataError> + 'a {
+    move |row| {
         match row {
             Ok(flow) => flows.push(flow.clone()),
             Err(RowError::Unlabelled(u)) => {
@@ -224,8 +239,7 @@ pub(crate) fn parse_zeek_rows(
             Err(RowError::Bad(e)) => return Err(e),
         }
         Ok(())
-    })?;
-    Ok(flows)
+    }
 }
 
 /// Read a Zeek log line by line from `reader` (bounded memory: one line at a time), handing
