@@ -32,10 +32,13 @@ pub const BASELINES: [&str; 6] = [
 pub fn run(a: BenchArgs) -> Result<()> {
     let suite = Suite::read(&a.suite)?;
     let tasks = suite.select(&a.tasks)?;
-    // Every file a chosen task reads is checked before anything runs.
+    // Every file a chosen task reads is checked once, before anything runs.
+    let mut paths = BTreeMap::new();
     for t in &tasks {
         for f in task_files(&suite, t)? {
-            suite.verified(f)?;
+            if !paths.contains_key(f) {
+                paths.insert(f.clone(), suite.verified(f)?);
+            }
         }
     }
     let mut models = vec![a.model.clone()];
@@ -46,6 +49,7 @@ pub fn run(a: BenchArgs) -> Result<()> {
     models.retain(|m| seen.insert(m.clone()));
     let bench = Bench {
         suite: &suite,
+        paths,
         args: &a,
         data: a.save_dir.join("data").join(&suite.version),
     };
@@ -87,6 +91,8 @@ fn task_files<'s>(suite: &'s Suite, t: &'s Task) -> Result<Vec<&'s String>> {
 
 struct Bench<'a> {
     suite: &'a Suite,
+    /// The chosen tasks' files, by name, their digests checked.
+    paths: BTreeMap<String, PathBuf>,
     args: &'a BenchArgs,
     /// Datasets and learned models of this suite version.
     data: PathBuf,
@@ -114,6 +120,12 @@ fn strings(xs: &[&str]) -> Vec<String> {
 }
 
 impl Bench<'_> {
+    fn path(&self, name: &str) -> Result<&PathBuf> {
+        self.paths
+            .get(name)
+            .with_context(|| format!("the suite lists no file `{name}` for the chosen tasks"))
+    }
+
     fn task(&self, model: &str, dir: &Path, t: &Task) -> Result<TaskResult> {
         let task_dir = dir.join(&t.name);
         let Source::Folds(spec) = t.source()? else {
@@ -223,7 +235,7 @@ impl Bench<'_> {
             (Source::Files(files), None) => {
                 argv.push("--data".into());
                 for f in files {
-                    argv.push(self.suite.verified(f)?.display().to_string());
+                    argv.push(self.path(f)?.display().to_string());
                 }
                 argv.extend(["--template".into(), t.template.to_string()]);
                 t.learned_on
@@ -276,7 +288,7 @@ impl Bench<'_> {
             .with_context(|| format!("cannot create {}", self.data.display()))?;
         let mut argv = strings(&["data", "build"]);
         for f in files {
-            argv.push(self.suite.verified(f)?.display().to_string());
+            argv.push(self.path(f)?.display().to_string());
         }
         argv.extend(strings(&["--balance", "--seed", "42", "--test-captures"]));
         argv.push(test_captures.join(","));
@@ -315,7 +327,7 @@ impl Bench<'_> {
         let paths: Vec<PathBuf> = spec
             .files
             .iter()
-            .map(|f| self.suite.verified(f))
+            .map(|f| self.path(f).cloned())
             .collect::<Result<_>>()?;
         let flows = all_flows(&SourceSpec {
             data: &paths,
