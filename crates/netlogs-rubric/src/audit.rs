@@ -132,21 +132,6 @@ fn abstain_band(s: &Scorer) -> Option<[f64; 2]> {
     }
 }
 
-/// The best constant policy over all labels and a fine confidence grid (balanced set).
-fn best_constant(s: &Scorer, prior: Option<f64>) -> ConstantPolicy {
-    ANSWER_LABELS
-        .into_iter()
-        .flat_map(|l| grid(100).map(move |c| (Some(l), c)))
-        .chain([(None, 0.0)])
-        .map(|(l, c)| constant_policy(s, prior, l, c))
-        .fold(None, |best: Option<ConstantPolicy>, cur| match best {
-            // Ties (within rounding) keep the first policy, so the name is stable.
-            Some(b) if b.balanced >= cur.balanced - 1e-12 => Some(b),
-            _ => Some(cur),
-        })
-        .unwrap_or_else(|| constant_policy(s, prior, None, 0.0))
-}
-
 /// The audit's findings, with stable ids.
 fn findings(
     s: &Scorer,
@@ -333,7 +318,10 @@ pub fn audit_rubric(cfg: &RubricConfig, prior: Option<f64>) -> RubricAudit {
         * s.score(Some(AnswerLabel::Malicious), 1.0, Gold::Malicious)
             .0
         + 0.5 * s.score(Some(AnswerLabel::Benign), 1.0, Gold::Benign).0;
-    let best = best_constant(&s, prior);
+    // One search for the best constant, the one skill uses: a constant answer cites nothing.
+    let table = ConstantTable::new(cfg);
+    let balanced = table.best(0.5);
+    let best = constant_policy(&s, prior, balanced.label, balanced.confidence.unwrap_or(0.0));
     let mut findings = findings(&s, band, informed_reward, &best);
     let grounding = cfg.scores_grounding().then(|| grounding_audit(&s));
     if let Some(g) = &grounding {
@@ -349,7 +337,6 @@ pub fn audit_rubric(cfg: &RubricConfig, prior: Option<f64>) -> RubricAudit {
         findings,
         best_constant_gap: informed_reward - best.balanced,
         skill_floor: {
-            let table = ConstantTable::new(cfg);
             let share = prior.unwrap_or(0.5);
             SkillFloor {
                 malicious_share: share,
