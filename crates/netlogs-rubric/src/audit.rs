@@ -321,7 +321,12 @@ pub fn audit_rubric(cfg: &RubricConfig, prior: Option<f64>) -> RubricAudit {
     // One search for the best constant, the one skill uses: a constant answer cites nothing.
     let table = ConstantTable::new(cfg);
     let balanced = table.best(0.5);
-    let best = constant_policy(&s, prior, balanced.label, balanced.confidence.unwrap_or(0.0));
+    let best = constant_policy(
+        &s,
+        prior,
+        balanced.label,
+        balanced.confidence.unwrap_or(0.0),
+    );
     let mut findings = findings(&s, band, informed_reward, &best);
     let grounding = cfg.scores_grounding().then(|| grounding_audit(&s));
     if let Some(g) = &grounding {
