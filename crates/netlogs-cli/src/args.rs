@@ -2,17 +2,17 @@
 
 use std::path::PathBuf;
 
-use std::fmt::Display;
 use std::str::FromStr;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+pub use netlogs_args::{enum_arg, RubricArgs};
 use netlogs_data::{
-    CaptureFrom, ContextSpec, SourceFormat, Template, Unlabelled, VariantNames, DEFAULT_WINDOW_S,
+    CaptureFrom, ContextSpec, SourceFormat, Template, Unlabelled, DEFAULT_WINDOW_S,
 };
 use netlogs_eval::{defaults, EvalMode, ModelSpec, StructuredOutput};
-use netlogs_rubric::{Preset, RubricConfig, RubricOverrides, Weights};
 use netlogs_select::Strategy;
+pub use netlogs_serve::cli::ServeArgs;
 
 /// The `eval` flags `--resume` may take: they change how a session runs, never what it
 /// computes. Every other flag shapes the run, which `--resume` rebuilds from its metadata.
@@ -58,19 +58,6 @@ pub fn parse() -> Result<Cli, clap::Error> {
         }
     }
     Cli::from_arg_matches(&matches)
-}
-
-/// Parse a typed setting. The allowed values come from the enum itself; a deprecated alias
-/// (any accepted spelling other than the canonical name) parses, with a one-line note.
-fn enum_arg<T: FromStr + Display + VariantNames>(s: &str) -> Result<T, String> {
-    let value = s
-        .parse::<T>()
-        .map_err(|_| format!("must be one of {}", T::VARIANTS.join(", ")))?;
-    let canonical = value.to_string();
-    if canonical != s {
-        eprintln!("note: `{s}` is a deprecated name for `{canonical}`; it still works");
-    }
-    Ok(value)
 }
 
 #[derive(Debug, Parser)]
@@ -285,34 +272,6 @@ pub struct ViewArgs {
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 8800)]
     pub port: u16,
-}
-
-#[derive(Debug, Args)]
-pub struct ServeArgs {
-    /// Address to bind. Anything but loopback exposes an API without authentication unless
-    /// --api-key-var is set.
-    #[arg(long, default_value = "127.0.0.1")]
-    pub host: std::net::IpAddr,
-    #[arg(long, default_value_t = 8000)]
-    pub port: u16,
-    /// Items per request, at most (larger batches get 413).
-    #[arg(long, default_value_t = 4096)]
-    pub max_batch: usize,
-    /// Request body bytes, at most (larger bodies get 413).
-    #[arg(long, default_value_t = 16 * 1024 * 1024)]
-    pub max_body: usize,
-    /// Requests handled at once; more get 503 with Retry-After: 1.
-    #[arg(long, default_value_t = 64)]
-    pub concurrency: usize,
-    /// Seconds a request may take, body upload included (408 after).
-    #[arg(long, default_value_t = 60.0)]
-    pub timeout: f64,
-    /// Require `Authorization: Bearer <value of this environment variable>` on every endpoint
-    /// but /health.
-    #[arg(long)]
-    pub api_key_var: Option<String>,
-    #[command(flatten)]
-    pub rubric: RubricArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -643,81 +602,4 @@ pub struct AuditArgs {
     pub json: bool,
     #[command(flatten)]
     pub rubric: RubricArgs,
-}
-
-/// Rubric selection shared by every command that scores.
-#[derive(Debug, Args)]
-pub struct RubricArgs {
-    /// Rubric preset: proper (default; formerly `seed`), legacy, or grounded (proper plus
-    /// cited evidence, see docs/METRICS.md).
-    #[arg(long, value_parser = enum_arg::<Preset>)]
-    pub preset: Option<Preset>,
-    /// Rubric TOML file (preset, weights, costs).
-    #[arg(long)]
-    pub rubric: Option<PathBuf>,
-    /// Cost of a missed attack.
-    #[arg(long)]
-    pub fn_cost: Option<f64>,
-    /// Cost of a false alarm.
-    #[arg(long)]
-    pub fp_cost: Option<f64>,
-    /// Cost of abstaining.
-    #[arg(long)]
-    pub abstain_cost: Option<f64>,
-    /// Accuracy credit for abstaining.
-    #[arg(long)]
-    pub abstain_credit: Option<f64>,
-    /// Reward taken off per tool call (`--mode lookup`).
-    #[arg(long)]
-    pub tool_cost: Option<f64>,
-    /// Weights `accuracy,format,calibration,cost[,grounding]`.
-    #[arg(long)]
-    pub weights: Option<String>,
-    /// Confidence from which a Malicious answer must cite evidence (grounded rubric).
-    #[arg(long)]
-    pub grounding_threshold: Option<f64>,
-    /// Citations counted at most; more count as unmatched (grounded rubric).
-    #[arg(long)]
-    pub grounding_max_cited: Option<u32>,
-}
-
-impl RubricArgs {
-    /// The flags as overrides, to lay over a rubric file.
-    fn overrides(&self) -> Result<RubricOverrides> {
-        Ok(RubricOverrides {
-            preset: self.preset,
-            weights: self
-                .weights
-                .as_deref()
-                .map(Weights::parse_list)
-                .transpose()?,
-            fn_cost: self.fn_cost,
-            fp_cost: self.fp_cost,
-            abstain_cost: self.abstain_cost,
-            abstain_credit: self.abstain_credit,
-            tool_cost: self.tool_cost,
-            grounding_threshold: self.grounding_threshold,
-            grounding_max_cited: self.grounding_max_cited,
-        })
-    }
-
-    /// The preset's defaults, then the rubric file, then the flags.
-    pub fn config(&self) -> Result<RubricConfig> {
-        let file = match &self.rubric {
-            Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("cannot read rubric file {}", path.display()))?;
-                RubricOverrides::from_toml(&text)
-                    .with_context(|| format!("in rubric file {}", path.display()))?
-            }
-            None => RubricOverrides::default(),
-        };
-        let cfg = file.then(self.overrides()?).resolve();
-        match (&self.rubric, cfg) {
-            (Some(path), Err(e)) => {
-                Err(e).with_context(|| format!("in rubric file {}", path.display()))
-            }
-            (_, cfg) => Ok(cfg?),
-        }
-    }
 }

@@ -6,6 +6,8 @@
 //! Scoring goes through `netlogs-eval`'s reward functions, the same as `netlogs score`.
 
 pub mod api;
+#[cfg(feature = "cli")]
+pub mod cli;
 mod error;
 mod guard;
 mod handlers;
