@@ -1,5 +1,5 @@
 //! kill -9 in the middle of every command that writes a file (`data build`, `data index`,
-//! `baseline train`, `export inspect`, `eval`): what it leaves is never a partial file under
+//! `baseline train`, `export inspect`, `eval`, `bench`): what it leaves is never a partial file under
 //! the final name, the same command run again succeeds, and no temporary file outlives it.
 //! Each command is first run whole to time it, then killed at about half that time (or as soon
 //! as its temporary file appears, when it has one).
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{fixture, read_json, run_dir};
+use common::{bench_suite, fixture, read_json, run_dir};
 
 fn netlogs() -> Command {
     let mut c = Command::new(assert_cmd::cargo::cargo_bin("netlogs"));
@@ -66,6 +66,11 @@ fn kill_midway(
 
 /// Files under `dir` (at any depth) whose name says they are temporary.
 fn temporaries(dir: &Path) -> Vec<PathBuf> {
+    files_where(dir, |n| n.contains(".tmp"))
+}
+
+/// Files under `dir` (at any depth) whose name passes `keep`.
+fn files_where(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -73,11 +78,7 @@ fn temporaries(dir: &Path) -> Vec<PathBuf> {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.contains(".tmp"))
-            {
+            } else if p.file_name().and_then(|n| n.to_str()).is_some_and(&keep) {
                 out.push(p);
             }
         }
@@ -255,5 +256,72 @@ fn eval_killed_midway_says_so_and_resumes() {
     assert_eq!(meta["status"]["state"], "finished", "{meta}");
     let rows = common::rows(&dir);
     assert_eq!(rows.len(), 400);
+    assert_eq!(temporaries(tmp.path()), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn bench_killed_midway_resumes_to_the_same_figures() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let suite = bench_suite(tmp.path());
+    let args = |out: &Path| {
+        let mut a = os(&[
+            "bench",
+            "-m",
+            "builtin:learned",
+            "--tasks",
+            "folds",
+            "--suite",
+        ]);
+        a.push(suite.clone().into());
+        a.push("-s".into());
+        a.push(out.into());
+        a
+    };
+    let bench_json = |out: &Path| out.join("builtin-learned/bench.json");
+    let figures = |path: &Path| -> Vec<(String, String, String)> {
+        let b = read_json(path);
+        b["tasks"]
+            .as_array()
+            .expect("tasks")
+            .iter()
+            .map(|t| {
+                let folds = t["folds"]["folds"].as_array().map(|f| {
+                    f.iter()
+                        .map(|f| format!("{} {}", f["capture"], f["skill"]))
+                        .collect::<Vec<_>>()
+                });
+                (
+                    t["task"].to_string(),
+                    t["mean_reward"].to_string(),
+                    format!("{} {folds:?}", t["skill"]),
+                )
+            })
+            .collect()
+    };
+    let whole_out = tmp.path().join("whole");
+    let whole_args = args(&whole_out);
+    let argv: Vec<&std::ffi::OsStr> = whole_args.iter().map(|a| a.as_os_str()).collect();
+    let full = run_whole(&argv, &[]);
+    let want = figures(&bench_json(&whole_out));
+
+    let out = tmp.path().join("out");
+    let killed_args = args(&out);
+    let argv: Vec<&std::ffi::OsStr> = killed_args.iter().map(|a| a.as_os_str()).collect();
+    // Killed while its tasks run: once a task's run has rows, or at half the time.
+    let under_way = || {
+        files_where(&out, |n| n == "results.jsonl")
+            .iter()
+            .any(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > 0))
+    };
+    assert!(kill_midway(&argv, &[], full / 2, under_way));
+    assert!(
+        !bench_json(&out).exists(),
+        "a killed bench leaves no bench.json"
+    );
+    let mut resume = killed_args.clone();
+    resume.push("--resume".into());
+    let argv: Vec<&std::ffi::OsStr> = resume.iter().map(|a| a.as_os_str()).collect();
+    run_whole(&argv, &[]);
+    assert_eq!(figures(&bench_json(&out)), want);
     assert_eq!(temporaries(tmp.path()), Vec::<PathBuf>::new());
 }

@@ -140,3 +140,40 @@ pub fn http(addr: &str, method: &str, path: &str, body: &str, auth: Option<&str>
 pub fn body_of(response: &str) -> &str {
     response.split_once("\r\n\r\n").map_or("", |(_, b)| b)
 }
+
+/// A suite over copies of the fixtures (so a test may tamper with them), with the shipped
+/// suite's digests.
+pub fn bench_suite(dir: &Path) -> PathBuf {
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).expect("dir");
+    let copy = |rel: &str| {
+        let name = Path::new(rel).file_name().expect("name");
+        std::fs::copy(fixture(rel), data.join(name)).expect("copy");
+    };
+    copy("unsw_nb15/UNSW_NB15_testing-set_excerpt.shared_half.csv");
+    copy("iot23/iot23_multicapture_pool_subset.csv");
+    let text = r#"
+version = "test-suite-1"
+
+[files]
+unsw = { path = "data/UNSW_NB15_testing-set_excerpt.shared_half.csv", sha256 = "15cfa725dcdc445eb3da506204b3122003a631f456c5b3e8125a855944e230d1" }
+pool = { path = "data/iot23_multicapture_pool_subset.csv", sha256 = "b6afaf66a7bcaf11399d1aca209980d4ec72b2c80a64fa6dae438cf737c02f6c" }
+
+[builds]
+
+[[task]]
+name = "unsw"
+about = "out of distribution"
+files = ["unsw"]
+n = 40
+
+[[task]]
+name = "folds"
+about = "leave one host session out"
+folds = { files = ["pool"], min_per_label = 30 }
+n = 40
+"#;
+    let path = dir.join("suite.toml");
+    std::fs::write(&path, text).expect("suite");
+    path
+}
