@@ -10,7 +10,8 @@ use crate::record::FlowRecord;
 
 /// Set `field` on every row's record (reached through `record`) from `col`, whatever its dtype
 /// (integers, floats, text, bools). `first_line` is the line or row number of the first row,
-/// for error messages.
+/// for error messages. A row whose `read` entry is false (an unlabelled row, dropped after) is
+/// neither read nor checked, as the text readers skip it.
 pub(crate) fn fill_field<T>(
     records: &mut [T],
     record: impl Fn(&mut T) -> &mut FlowRecord,
@@ -18,7 +19,9 @@ pub(crate) fn fill_field<T>(
     col: &Column,
     file: &Path,
     first_line: usize,
+    read: &[bool],
 ) -> Result<(), DataError> {
+    let read = |row: usize| read.get(row).copied().unwrap_or(true);
     let name = col.name().to_string();
     let bad = |row: usize, m: String| DataError::bad_value(file, first_line + row, &name, m);
     let dtype = col.dtype();
@@ -28,7 +31,7 @@ pub(crate) fn fill_field<T>(
             .map_err(|e| bad(0, e.to_string()))?;
         let c = c.i64().map_err(|e| bad(0, e.to_string()))?;
         for (row, v) in c.iter().enumerate() {
-            if let Some(v) = v {
+            if let Some(v) = v.filter(|_| read(row)) {
                 record(&mut records[row])
                     .set_number(field, v as f64)
                     .map_err(|m| bad(row, m))?;
@@ -40,7 +43,7 @@ pub(crate) fn fill_field<T>(
             .map_err(|e| bad(0, e.to_string()))?;
         let c = c.f64().map_err(|e| bad(0, e.to_string()))?;
         for (row, v) in c.iter().enumerate() {
-            if let Some(v) = v.filter(|v| !v.is_nan()) {
+            if let Some(v) = v.filter(|v| !v.is_nan() && read(row)) {
                 record(&mut records[row])
                     .set_number(field, v)
                     .map_err(|m| bad(row, m))?;
@@ -49,7 +52,7 @@ pub(crate) fn fill_field<T>(
     } else if dtype == &DataType::Boolean {
         let c = col.bool().map_err(|e| bad(0, e.to_string()))?;
         for (row, v) in c.iter().enumerate() {
-            if let Some(v) = v {
+            if let Some(v) = v.filter(|_| read(row)) {
                 record(&mut records[row])
                     .set(field, if v { "T" } else { "F" })
                     .map_err(|m| bad(row, m))?;
@@ -61,7 +64,7 @@ pub(crate) fn fill_field<T>(
             .map_err(|e| bad(0, e.to_string()))?;
         let c = c.str().map_err(|e| bad(0, e.to_string()))?;
         for (row, v) in c.iter().enumerate() {
-            if let Some(v) = v {
+            if let Some(v) = v.filter(|_| read(row)) {
                 record(&mut records[row])
                     .set(field, v)
                     .map_err(|m| bad(row, m))?;

@@ -156,7 +156,7 @@ pub(crate) fn parse_hf_parquet(
         if let Some(f) = Field::from_column(name) {
             let df = read_column(file, bytes, name)?;
             let col = df.column(name).map_err(|e| corrupt(file, e))?;
-            fill_field(&mut flows, |x| &mut x.record, f, col, file, 1)?;
+            fill_field(&mut flows, |x| &mut x.record, f, col, file, 1, &keep)?;
         }
     }
     let mut keep = keep.into_iter();
@@ -298,9 +298,6 @@ pub fn parse_examples_parquet(
     let name = Provenance::file_label(file).to_string();
     let mut examples = Vec::with_capacity(df.height());
     for i in 0..df.height() {
-        let prompt = prompts[i]
-            .clone()
-            .ok_or_else(|| DataError::bad_value(file, i + 1, "prompt", "missing"))?;
         let raw = answers[i].clone().unwrap_or_default();
         let answer = match LabelCell::read(&raw) {
             LabelCell::Gold(label) => label,
@@ -317,6 +314,9 @@ pub fn parse_examples_parquet(
                 ))
             }
         };
+        let prompt = prompts[i]
+            .clone()
+            .ok_or_else(|| DataError::bad_value(file, i + 1, "prompt", "missing"))?;
         examples.push(crate::example::Example {
             example_id: ids[i].clone().unwrap_or_else(|| {
                 crate::digest::sha256_hex(format!("{prompt}\n{answer}").as_bytes())[..16]

@@ -109,7 +109,28 @@ fn parquet_background_and_unknown_rows_are_counted() {
         .collect();
     df.with_column(Column::new("label".into(), labels))
         .expect("label column");
+    // An unlabelled row is skipped before its values are read, as in the text readers: a port
+    // no flow can have in a Background row is no error.
+    let port = |bad_row: usize| -> Vec<i64> {
+        (0..flows.len())
+            .map(|i| if i == bad_row { 70_000 } else { 80 })
+            .collect()
+    };
+    df.with_column(Column::new("id.resp_p".into(), port(2)))
+        .expect("port column");
     let dir = tempfile::tempdir().expect("tmp");
+    let mut bad = df.clone();
+    bad.with_column(Column::new("id.resp_p".into(), port(7)))
+        .expect("port column");
+    let bad_path = dir.path().join("iot23-bad-port.parquet");
+    ParquetWriter::new(std::fs::File::create(&bad_path).expect("create"))
+        .finish(&mut bad)
+        .expect("write");
+    let err = read(&bad_path, Unlabelled::Skip).expect_err("a labelled row's bad port");
+    assert!(
+        err.contains("iot23-bad-port.parquet:8: column `id.resp_p`"),
+        "{err}"
+    );
     let path = dir.path().join("iot23-background.parquet");
     ParquetWriter::new(std::fs::File::create(&path).expect("create"))
         .finish(&mut df)
