@@ -1,16 +1,9 @@
-use std::path::PathBuf;
-
 use netlogs_runlog::RunLogError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InspectError {
     #[error(transparent)]
     RunLog(#[from] RunLogError),
-    #[error("{path}: cannot write the inspect log: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
     #[error("cannot write the inspect log: {0}")]
     Json(#[from] serde_json::Error),
     #[error("cannot write the .eval zip: {0}")]

@@ -197,13 +197,7 @@ pub fn export_run(run: &Path, output: &Path) -> Result<Exported, InspectError> {
         }
         LogFormat::Eval => eval_zip(&log, &samples)?,
     };
-    let io = |e: std::io::Error| InspectError::Io {
-        path: output.to_path_buf(),
-        source: e,
-    };
-    let tmp = output.with_extension("tmp");
-    std::fs::write(&tmp, bytes).map_err(io)?;
-    std::fs::rename(&tmp, output).map_err(io)?;
+    netlogs_runlog::write_atomic(output, bytes)?;
     Ok(exported)
 }
 

@@ -115,10 +115,20 @@ impl RunDir {
     }
 }
 
-pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text).map_err(RunLogError::io("write", &tmp))?;
+/// Write `path` whole or not at all: through `<path>.tmp` (its own name appended, so `run.eval`
+/// and `run.json` never share one), renamed into place. A run killed midway leaves that file,
+/// which the next write of the same path replaces.
+pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> Result<()> {
+    let tmp = temporary_of(path);
+    std::fs::write(&tmp, bytes).map_err(RunLogError::io("write", &tmp))?;
     std::fs::rename(&tmp, path).map_err(RunLogError::io("write", path))
+}
+
+/// Where `path` is written before it is renamed into place.
+pub fn temporary_of(path: &Path) -> std::path::PathBuf {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    tmp.into()
 }
 
 /// Cut everything after the last newline if the last line does not parse as JSON.
@@ -142,4 +152,21 @@ fn repair_torn_tail(path: &Path) -> Result<()> {
         .map_err(RunLogError::io("repair", path))?;
     f.set_len(cut as u64)
         .map_err(RunLogError::io("repair", path))
+}
+
+#[cfg(test)]
+mod atomic_tests {
+    use super::*;
+
+    #[test]
+    fn each_file_has_its_own_temporary() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (eval, json) = (dir.path().join("run.eval"), dir.path().join("run.json"));
+        assert_ne!(temporary_of(&eval), temporary_of(&json));
+        assert_eq!(temporary_of(&eval), dir.path().join("run.eval.tmp"));
+        write_atomic(&eval, b"zip").expect("write");
+        write_atomic(&json, "{}").expect("write");
+        assert_eq!(std::fs::read(&eval).expect("read"), b"zip");
+        assert!(!temporary_of(&eval).exists() && !temporary_of(&json).exists());
+    }
 }

@@ -17,7 +17,7 @@ mod summary;
 mod versioned;
 
 pub use bench::{BenchResult, Fold, Folds, TaskResult, BENCH_FILE};
-pub use dir::{new_run_id, sanitize, write_atomic, RunDir};
+pub use dir::{new_run_id, sanitize, temporary_of, write_atomic, RunDir};
 pub use error::{Result, RunLogError};
 pub use metadata::{
     now, ContextRecord, DatasetInfo, EvalRecord, FileDigest, Metadata, RunKind, RunSettings,

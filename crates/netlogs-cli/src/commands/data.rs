@@ -101,7 +101,7 @@ fn write_file(
     path: &Path,
     f: impl FnOnce(&mut BufWriter<std::fs::File>) -> Result<()>,
 ) -> Result<()> {
-    let tmp = path.with_extension("tmp");
+    let tmp = netlogs_runlog::temporary_of(path);
     let file =
         std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
     let mut w = BufWriter::new(file);
