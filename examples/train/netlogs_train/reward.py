@@ -10,7 +10,8 @@ from typing import Callable
 import netlogs
 import netlogs.trl
 
-COMPONENTS = ("accuracy", "format", "calibration", "cost")
+# The rubric's components, as netlogs names them (one home: the Rust core).
+COMPONENTS = netlogs.COMPONENTS
 # What a step's answers did: a policy that games the rubric shows here first.
 BEHAVIOUR = ("malicious_rate", "benign_rate", "abstain_rate", "invalid_rate", "confidence_mean", "confidence_std")
 # Whether GRPO can still learn the label: the entropy (bits) of the step's answer labels
