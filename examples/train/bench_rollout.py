@@ -40,6 +40,8 @@ def parse_args(argv):
     p.add_argument("--generations", type=int, default=8)
     p.add_argument("--max-completion-length", type=int, default=16)
     p.add_argument("--beta", type=float, default=0.0)
+    p.add_argument("--train-layers", type=int, default=0,
+                   help="train only the last K blocks, as grpo_trl.py's --train-layers (0: every layer)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--tokens-only", action="store_true")
@@ -134,7 +136,16 @@ def time_steps(args, path: str, tok, tokens: dict) -> dict:
                              "answer": ex["answer"], "example_id": ex["example_id"]} for ex in train])
     log = steplog.StepLog(args.output / "steps.jsonl")
     rss_before = rss_mb()
-    trainer = GRPOTrainer(model=path, processing_class=tok, reward_funcs=[reward.make_reward(prompts.ANSWER_PREFIX)],
+    model = path
+    if args.train_layers:
+        import torch
+        from transformers import AutoModelForCausalLM
+
+        from netlogs_train import models
+
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+        models.train_top_layers(model, args.train_layers)
+    trainer = GRPOTrainer(model=model, processing_class=tok, reward_funcs=[reward.make_reward(prompts.ANSWER_PREFIX)],
                           args=grpo_trl.grpo_config(targs), train_dataset=ds, callbacks=[log])
     t0 = time.monotonic()
     trainer.train()
