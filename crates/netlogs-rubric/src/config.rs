@@ -248,7 +248,19 @@ impl RubricOverrides {
 
     /// Read a rubric TOML file's text.
     pub fn from_toml(text: &str) -> Result<RubricOverrides, RubricError> {
-        toml::from_str(text).map_err(|e| RubricError::Config(e.to_string()))
+        toml::from_str(text).map_err(|e| {
+            let message = e.to_string();
+            // toml gives no line for some errors (nesting past its recursion limit): say
+            // what a rubric file may hold instead.
+            RubricError::Config(match e.span() {
+                Some(_) => message,
+                None => format!(
+                    "{} (no line given; a rubric file holds the keys {} and a [weights] table)",
+                    message.trim_end(),
+                    Self::KEYS.join(", ")
+                ),
+            })
+        })
     }
 
     /// `top` laid over `self`: each key `top` sets wins.
@@ -387,6 +399,21 @@ impl RubricConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `rubric_toml` fuzz target: a dotted key nested past toml's recursion limit
+    /// failed with "recursion limit" alone, naming neither a line nor a key.
+    #[test]
+    fn nesting_past_the_limit_says_what_a_rubric_holds() {
+        let text = format!("{} = 1", vec!["a"; 200].join("."));
+        let message = RubricConfig::from_toml(&text, None)
+            .expect_err("too deep")
+            .to_string();
+        assert!(message.contains("recursion limit"), "{message}");
+        assert!(
+            message.contains("fn_cost") && message.contains("[weights]"),
+            "{message}"
+        );
+    }
 
     #[test]
     fn toml_overrides_defaults() {
