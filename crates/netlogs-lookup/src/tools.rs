@@ -256,11 +256,32 @@ fn args<T: serde::de::DeserializeOwned>(name: &str, arguments: &str) -> Result<T
     } else {
         arguments
     };
+    if !text.trim_start().starts_with('{') {
+        // serde would read a JSON array as the fields in order: a model names its arguments.
+        return Err(match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(v) => format!(
+                "arguments for {name} must be a JSON object of named arguments, not {}",
+                json_kind(&v)
+            ),
+            Err(e) => format!("arguments are not a valid JSON object for {name}: {e}"),
+        });
+    }
     serde_json::from_str(text).map_err(|e| match e.classify() {
         // JSON of the wrong shape: an unknown key (named), a missing or mistyped value.
         serde_json::error::Category::Data => format!("arguments for {name}: {e}"),
         _ => format!("arguments are not a valid JSON object for {name}: {e}"),
     })
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
 }
 
 /// A tool's bounded, finite number argument.

@@ -110,6 +110,15 @@ fn tool_outputs_snapshot() {
             "{text}"
         );
     }
+    // Arguments in order, as a JSON array, are refused (found by the tool_args fuzz target:
+    // serde read `[0,7,7,7]` as port 0 and the window in order), and so is any non-object.
+    for args in ["[0,7,7,7]", "80", "\"port\"", "null"] {
+        let text = call(&index, &at, "flows_to_port", args);
+        assert!(
+            text.contains("arguments for flows_to_port must be a JSON object"),
+            "{args}: {text}"
+        );
+    }
     // A host that only receives is nobody's destination of its own.
     let summary: serde_json::Value = serde_json::from_str(&call(
         &index,
