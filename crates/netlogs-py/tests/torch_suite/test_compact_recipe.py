@@ -113,3 +113,18 @@ def test_answer_distribution_bins_labels_and_confidences(tmp_path):
         "Benign": {"[0.0, 0.5]": 1},
         "invalid": {"-": 1},
     }
+
+
+def test_step_summary_gives_seconds_a_step_and_block_means(tmp_path, capsys):
+    import step_summary
+
+    log = tmp_path / "steps.jsonl"
+    rows = [{"elapsed_s": e, "peak_rss_mb": rss, "label_entropy": h, "reward": None}
+            for e, rss, h in [(10.0, 100, 1.0), (25.0, 300, 0.5), (45.0, 200, 0.0)]]
+    log.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    step_summary.main([str(log), "--block", "2"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ("steps 3; seconds a step: first 10.0, median 15.0, min 10.0, max 20.0; "
+                        "peak RSS 300 MB")
+    assert lines[1] == "steps 1-2: label_entropy 0.750"
+    assert lines[2] == "steps 3-3: label_entropy 0.000"
